@@ -1,0 +1,25 @@
+'use server';
+
+import { revalidatePath } from 'next/cache';
+import { formAction, formInput } from '@/app/_server/form-action';
+import { removeProjectMember } from '@/lib/projects/remove-project-member';
+import { setProjectMember } from '@/lib/projects/set-project-member';
+import { updateProject } from '@/lib/projects/update-project';
+
+export const updateProjectAction = formAction(async ({ db, actor, formData }) => {
+  await updateProject({ db, actor, input: formInput(formData) });
+  revalidatePath('/', 'layout');
+  return { status: 'success', message: 'Project details saved.' };
+});
+
+export const setProjectMemberAction = formAction(async ({ db, actor, formData }) => {
+  await setProjectMember({ db, actor, input: formInput(formData) });
+  revalidatePath('/projects', 'layout');
+  return { status: 'success', message: 'People updated.' };
+});
+
+export const removeProjectMemberAction = formAction(async ({ db, actor, formData }) => {
+  await removeProjectMember({ db, actor, input: formInput(formData) });
+  revalidatePath('/projects', 'layout');
+  return { status: 'success', message: 'Removed from the project.' };
+});

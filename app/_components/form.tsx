@@ -1,0 +1,271 @@
+'use client';
+
+import { createContext, type ReactNode, useActionState, useContext, useId } from 'react';
+import { useFormStatus } from 'react-dom';
+import { type FormState, idleFormState } from '@/app/_server/form-state';
+
+const FormStateContext = createContext<FormState>(idleFormState);
+
+export type FormServerAction = (previous: FormState, formData: FormData) => Promise<FormState>;
+
+/** A form bound to a server action; fields below it show their own errors and keep their values. */
+export function ActionForm({
+  action,
+  children,
+  className = 'space-y-5',
+  successMessage,
+  id,
+}: {
+  action: FormServerAction;
+  children: ReactNode;
+  className?: string;
+  successMessage?: string;
+  id?: string;
+}) {
+  const [state, dispatch] = useActionState(action, idleFormState);
+  return (
+    <FormStateContext.Provider value={state}>
+      <form action={dispatch} className={className} noValidate id={id}>
+        <FormAlert state={state} successMessage={successMessage} />
+        {children}
+      </form>
+    </FormStateContext.Provider>
+  );
+}
+
+function FormAlert({ state, successMessage }: { state: FormState; successMessage?: string }) {
+  if (state.status === 'error' && state.message) {
+    return (
+      <p role="alert" className="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">
+        {state.message}
+      </p>
+    );
+  }
+  const message = state.status === 'success' ? (state.message ?? successMessage) : undefined;
+  if (!message) return null;
+  return (
+    <p role="status" className="rounded-md border border-green-200 bg-green-50 px-3 py-2 text-sm text-green-800">
+      {message}
+    </p>
+  );
+}
+
+export function useFieldState(name: string) {
+  const state = useContext(FormStateContext);
+  return { errors: state.fieldErrors?.[name] ?? [], submitted: state.values?.[name] };
+}
+
+const inputClass =
+  'block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-brand-600 focus:outline-none focus:ring-2 focus:ring-brand-100 disabled:bg-slate-100 disabled:text-slate-500 aria-[invalid=true]:border-red-500';
+
+function FieldShell({
+  id,
+  label,
+  hint,
+  errors,
+  children,
+}: {
+  id: string;
+  label: string;
+  hint?: ReactNode;
+  errors: string[];
+  children: ReactNode;
+}) {
+  return (
+    <div className="space-y-1">
+      <label htmlFor={id} className="block text-sm font-medium text-slate-800">
+        {label}
+      </label>
+      {children}
+      {hint ? (
+        <p id={`${id}-hint`} className="text-xs text-slate-500">
+          {hint}
+        </p>
+      ) : null}
+      {errors.map((error) => (
+        <p key={error} id={`${id}-error`} className="text-sm text-red-700">
+          {error}
+        </p>
+      ))}
+    </div>
+  );
+}
+
+export function TextField({
+  name,
+  label,
+  type = 'text',
+  defaultValue,
+  hint,
+  required,
+  readOnly,
+  autoComplete,
+  placeholder,
+}: {
+  name: string;
+  label: string;
+  type?: 'text' | 'email' | 'password' | 'url' | 'number';
+  defaultValue?: string;
+  hint?: ReactNode;
+  required?: boolean;
+  readOnly?: boolean;
+  autoComplete?: string;
+  placeholder?: string;
+}) {
+  const id = useId();
+  const { errors, submitted } = useFieldState(name);
+  return (
+    <FieldShell id={id} label={label} hint={hint} errors={errors}>
+      <input
+        id={id}
+        name={name}
+        type={type}
+        defaultValue={type === 'password' ? undefined : (submitted ?? defaultValue)}
+        required={required}
+        readOnly={readOnly}
+        autoComplete={autoComplete}
+        placeholder={placeholder}
+        aria-invalid={errors.length > 0}
+        aria-describedby={errors.length > 0 ? `${id}-error` : hint ? `${id}-hint` : undefined}
+        className={inputClass}
+      />
+    </FieldShell>
+  );
+}
+
+export function TextAreaField({
+  name,
+  label,
+  defaultValue,
+  hint,
+  rows = 4,
+}: {
+  name: string;
+  label: string;
+  defaultValue?: string;
+  hint?: ReactNode;
+  rows?: number;
+}) {
+  const id = useId();
+  const { errors, submitted } = useFieldState(name);
+  return (
+    <FieldShell id={id} label={label} hint={hint} errors={errors}>
+      <textarea
+        id={id}
+        name={name}
+        rows={rows}
+        defaultValue={submitted ?? defaultValue}
+        aria-invalid={errors.length > 0}
+        className={inputClass}
+      />
+    </FieldShell>
+  );
+}
+
+export function SelectField({
+  name,
+  label,
+  options,
+  defaultValue,
+  hint,
+  onChange,
+}: {
+  name: string;
+  label: string;
+  options: { value: string; label: string }[];
+  defaultValue?: string;
+  hint?: ReactNode;
+  onChange?: (value: string) => void;
+}) {
+  const id = useId();
+  const { errors, submitted } = useFieldState(name);
+  return (
+    <FieldShell id={id} label={label} hint={hint} errors={errors}>
+      <select
+        id={id}
+        name={name}
+        defaultValue={submitted ?? defaultValue}
+        aria-invalid={errors.length > 0}
+        className={inputClass}
+        onChange={onChange ? (event) => onChange(event.target.value) : undefined}
+      >
+        {options.map((option) => (
+          <option key={option.value} value={option.value}>
+            {option.label}
+          </option>
+        ))}
+      </select>
+    </FieldShell>
+  );
+}
+
+export function CheckboxField({
+  name,
+  label,
+  defaultChecked,
+  hint,
+}: {
+  name: string;
+  label: string;
+  defaultChecked?: boolean;
+  hint?: ReactNode;
+}) {
+  const id = useId();
+  const { errors, submitted } = useFieldState(name);
+  const state = useContext(FormStateContext);
+  const checked = state.values ? submitted === 'on' : defaultChecked;
+  return (
+    <div className="space-y-1">
+      <div className="flex items-center gap-2">
+        <input
+          id={id}
+          name={name}
+          type="checkbox"
+          defaultChecked={checked}
+          className="h-4 w-4 rounded border-slate-300 text-brand-600"
+        />
+        <label htmlFor={id} className="text-sm text-slate-800">
+          {label}
+        </label>
+      </div>
+      {hint ? <p className="text-xs text-slate-500">{hint}</p> : null}
+      {errors.map((error) => (
+        <p key={error} className="text-sm text-red-700">
+          {error}
+        </p>
+      ))}
+    </div>
+  );
+}
+
+export function SubmitButton({
+  children,
+  pendingLabel,
+  variant = 'primary',
+  name,
+  value,
+}: {
+  children: ReactNode;
+  pendingLabel?: string;
+  variant?: 'primary' | 'secondary' | 'danger';
+  name?: string;
+  value?: string;
+}) {
+  const { pending } = useFormStatus();
+  return (
+    <button type="submit" name={name} value={value} disabled={pending} className={buttonClass(variant)} aria-busy={pending}>
+      {pending ? (pendingLabel ?? 'Working…') : children}
+    </button>
+  );
+}
+
+export function buttonClass(variant: 'primary' | 'secondary' | 'danger' = 'primary'): string {
+  const base =
+    'inline-flex items-center justify-center rounded-md px-4 py-2 text-sm font-medium shadow-sm transition disabled:cursor-wait disabled:opacity-60';
+  const look = {
+    primary: 'bg-brand-600 text-white hover:bg-brand-700',
+    secondary: 'border border-slate-300 bg-white text-slate-800 hover:bg-slate-50',
+    danger: 'bg-red-600 text-white hover:bg-red-700',
+  }[variant];
+  return `${base} ${look}`;
+}

@@ -1,0 +1,137 @@
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import { getEnv } from '@/lib/env';
+import { acquireDataDirLock, type DataDirLock } from './data-dir-lock';
+import * as schema from './schema';
+
+export type Schema = typeof schema;
+export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+export type Transaction = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+/** Anything queries can run on: the database itself or an open transaction. */
+export type Queryable = Database | Transaction;
+
+/** What pg-boss needs to keep its queues in the same database. */
+export type JobStore =
+  | { connectionString: string }
+  | { db: { executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> } };
+
+export interface DatabaseHandle {
+  kind: 'pglite' | 'postgres';
+  db: Database;
+  jobStore: JobStore;
+  /** Runs raw SQL, returning rows; for the few statements drizzle cannot express. */
+  query<Row = Record<string, unknown>>(text: string, values?: unknown[]): Promise<Row[]>;
+  /** Runs `work` while holding a cluster-wide advisory lock (a no-op guard on single-process PGlite). */
+  withAdvisoryLock<T>(lockId: number, work: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export type OpenOptions =
+  | { kind: 'pglite'; /** Omit for an in-memory database (tests). */ dataDir?: string }
+  | { kind: 'postgres'; url: string; maxConnections?: number };
+
+export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle> {
+  return options.kind === 'pglite' ? openPglite(options.dataDir) : openPostgres(options.url, options.maxConnections);
+}
+
+async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> {
+  let lock: DataDirLock | undefined;
+  if (dataDir) lock = acquireDataDirLock(dataDir);
+  let client: PGlite;
+  try {
+    client = await PGlite.create(dataDir ? path.join(dataDir, 'pglite') : undefined);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+  const db = drizzlePglite({ client, schema }) as unknown as Database;
+  return {
+    kind: 'pglite',
+    db,
+    jobStore: {
+      db: {
+        // pg-boss sends parameterless multi-statement scripts (BEGIN …; COMMIT) which only exec() accepts.
+        async executeSql(text, values) {
+          if (values && values.length > 0) return client.query(text, values);
+          const results = await client.exec(text);
+          return results.at(-1) ?? { rows: [] };
+        },
+      },
+    },
+    async query<Row>(text: string, values?: unknown[]) {
+      return (await client.query<Row>(text, values)).rows;
+    },
+    withAdvisoryLock: (_lockId, work) => work(),
+    async close() {
+      try {
+        await client.close();
+      } finally {
+        lock?.release();
+      }
+    },
+  };
+}
+
+async function openPostgres(url: string, maxConnections = 10): Promise<DatabaseHandle> {
+  const client = postgres(url, { max: maxConnections, onnotice: () => {} });
+  const db = drizzlePostgres({ client, schema }) as unknown as Database;
+  return {
+    kind: 'postgres',
+    db,
+    jobStore: { connectionString: url },
+    async query<Row>(text: string, values?: unknown[]) {
+      return (await client.unsafe(text, values as postgres.ParameterOrJSON<never>[])) as unknown as Row[];
+    },
+    async withAdvisoryLock(lockId, work) {
+      const session = await client.reserve();
+      try {
+        await session`select pg_advisory_lock(${lockId})`;
+        try {
+          return await work();
+        } finally {
+          await session`select pg_advisory_unlock(${lockId})`;
+        }
+      } finally {
+        session.release();
+      }
+    },
+    async close() {
+      await client.end({ timeout: 5 });
+    },
+  };
+}
+
+const HANDLE_KEY = Symbol.for('intake.database');
+type GlobalWithDatabase = typeof globalThis & { [HANDLE_KEY]?: Promise<DatabaseHandle> };
+
+/**
+ * The process-wide database. Next.js bundles server code into several module graphs
+ * (instrumentation, route handlers, pages), so the handle lives on globalThis.
+ */
+export function getDatabase(): Promise<DatabaseHandle> {
+  const holder = globalThis as GlobalWithDatabase;
+  holder[HANDLE_KEY] ??= (() => {
+    if (process.env.NEXT_PHASE === 'phase-production-build') {
+      throw new Error('The database is not available while building; this page must be dynamic.');
+    }
+    const env = getEnv();
+    return openDatabase(
+      env.DATABASE_URL ? { kind: 'postgres', url: env.DATABASE_URL } : { kind: 'pglite', dataDir: env.dataDir },
+    );
+  })();
+  return holder[HANDLE_KEY];
+}
+
+/** Installs an already opened handle as the process database (tests, CLIs). */
+export function setDatabase(handle: DatabaseHandle): void {
+  (globalThis as GlobalWithDatabase)[HANDLE_KEY] = Promise.resolve(handle);
+}
+
+export async function getDb(): Promise<Database> {
+  return (await getDatabase()).db;
+}
