@@ -1,0 +1,80 @@
+// `npm run harness`: the test stack on its own, for trying Intake by hand.
+//   --redirect-uri <uri>   the OAuth client's redirect URI (repeatable; default below)
+//   --print-ca             only print the test CA's path (for NODE_EXTRA_CA_CERTS in scripts)
+import { parseArgs } from 'node:util';
+
+import { ensureTestCa, startHarness } from './index';
+
+const { values: args } = parseArgs({
+  options: {
+    'print-ca': { type: 'boolean', default: false },
+    'redirect-uri': { type: 'string', multiple: true, default: ['http://localhost:3000/api/oauth/callback'] },
+  },
+});
+
+if (args['print-ca']) {
+  console.log(await ensureTestCa());
+  process.exit(0);
+}
+
+// Handled from the start: the default action would kill us mid-startup without cleaning up.
+let stopRequested = false;
+let stop = async () => {
+  stopRequested = true;
+};
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
+
+const started = Date.now();
+const harness = await startHarness();
+stop = async () => {
+  stop = async () => undefined;
+  await harness.stop();
+  process.exit(0);
+};
+if (stopRequested) await stop();
+
+const client = await harness.createClient({ redirectUris: args['redirect-uri'] });
+const { provider } = harness;
+
+const lines = [
+  `Test stack ready in ${Date.now() - started} ms (temp folder ${harness.info.dir})`,
+  '',
+  `CA certificate          ${harness.caFile}`,
+  '',
+  `IMAP  STARTTLS          ${harness.host}:${harness.imap.starttlsPort}`,
+  `IMAPS                   ${harness.host}:${harness.imap.tlsPort}`,
+  `POP3  STLS              ${harness.host}:${harness.pop3.stlsPort}`,
+  `POP3S                   ${harness.host}:${harness.pop3.tlsPort}`,
+  '  mechanisms: PLAIN LOGIN XOAUTH2 OAUTHBEARER',
+  `IMAP  STARTTLS          ${harness.host}:${harness.xoauth2Only.imap.starttlsPort}  (XOAUTH2 only, like Microsoft)`,
+  `IMAPS                   ${harness.host}:${harness.xoauth2Only.imap.tlsPort}  (XOAUTH2 only)`,
+  `POP3  STLS              ${harness.host}:${harness.xoauth2Only.pop3.stlsPort}  (XOAUTH2 only)`,
+  `POP3S                   ${harness.host}:${harness.xoauth2Only.pop3.tlsPort}  (XOAUTH2 only)`,
+  '',
+  `OpenID issuer           ${provider.issuer}`,
+  `  discovery             ${provider.discoveryUrl}`,
+  `  authorization         ${provider.authorizationEndpoint}`,
+  `  token                 ${provider.tokenEndpoint}`,
+  `  userinfo              ${provider.userinfoEndpoint}`,
+  `  introspection         ${provider.introspectionEndpoint}`,
+  `  revocation            ${provider.revocationEndpoint}`,
+  `  jwks                  ${provider.jwksUri}`,
+  `  scopes                ${provider.defaultScope}`,
+  '',
+  'OAuth client (authorization code + PKCE S256, prompt=consent for a refresh token):',
+  `  client_id             ${client.clientId}`,
+  `  client_secret         ${client.clientSecret}`,
+  `  redirect_uri          ${client.redirectUris.join(' ')}`,
+  `  auth method           ${client.tokenEndpointAuthMethod}, refresh tokens rotate`,
+  '',
+  'Accounts (mailbox and identity provider, same password):',
+  ...(await harness.listUsers()).map((user) => `  ${user.email.padEnd(24)}${user.password}`),
+  '',
+  `Dovecot logs            ${harness.logFiles.main}`,
+  `                        ${harness.logFiles.xoauth2Only}`,
+  '',
+  `Start Intake with:      NODE_EXTRA_CA_CERTS=${harness.caFile} npm start`,
+  'Press Ctrl-C to stop and clean up.',
+];
+console.log(lines.join('\n'));
