@@ -3,6 +3,15 @@ import { defineConfig } from 'vitest/config';
 
 const alias = { '@': path.resolve(import.meta.dirname) };
 
+/** Tests never fall back to generating secrets in the working tree's data folder. */
+const env = {
+  APP_URL: 'http://localhost:3999',
+  AUTH_SECRET: 'test-auth-secret-0123456789abcdefghijklmnop',
+  INTAKE_SECRET_KEY: 'test-secret-key-0123456789abcdefghijklmnopq',
+  INTAKE_DATA_DIR: 'tests/.tmp/vitest-data',
+  INTAKE_LOG_LEVEL: 'warn',
+};
+
 export default defineConfig({
   resolve: { alias },
   test: {
@@ -11,6 +20,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'unit',
+          env,
           include: ['tests/unit/**/*.test.ts'],
           environment: 'node',
         },
@@ -19,6 +29,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'integration',
+          env,
           include: ['tests/integration/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['tests/support/integration-setup.ts'],

@@ -1,5 +1,6 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   boolean,
   check,
@@ -14,6 +15,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { bytea, tsvector } from './custom-types';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
@@ -44,6 +46,11 @@ export const projects = pgTable(
     key: text('key').notNull(),
     name: text('name').notNull(),
     description: text('description').notNull().default(''),
+    /** Last request number handed out; incremented in the transaction that creates a request, so keys have no gaps. */
+    requestCounter: integer('request_counter').notNull().default(0),
+    /** `open`: anyone can raise a request by email; `restricted`: only known customers. */
+    emailAccess: text('email_access', { enum: ['open', 'restricted'] }).notNull().default('open'),
+    sendConfirmations: boolean('send_confirmations').notNull().default(true),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -94,4 +101,366 @@ export const auditLog = pgTable(
     details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
   },
   (table) => [index('audit_log_at_idx').on(table.at)],
+);
+
+export const oauthProvider = pgEnum('oauth_provider', ['google', 'microsoft', 'custom']);
+
+/** A registered OAuth 2.0 client at Google, Microsoft or a custom authorization server. */
+export const oauthIntegrations = pgTable(
+  'oauth_integrations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    provider: oauthProvider('provider').notNull(),
+    authorizationEndpoint: text('authorization_endpoint').notNull(),
+    tokenEndpoint: text('token_endpoint').notNull(),
+    issuer: text('issuer'),
+    userinfoEndpoint: text('userinfo_endpoint'),
+    jwksUri: text('jwks_uri'),
+    revocationEndpoint: text('revocation_endpoint'),
+    clientId: text('client_id').notNull(),
+    /** Sealed with the secret box (purpose `integration.client_secret`). */
+    clientSecret: text('client_secret').notNull(),
+    scopes: text('scopes').array().notNull(),
+    mailboxDomains: text('mailbox_domains').array().notNull(),
+    lastTestedAt: timestamp('last_tested_at', { withTimezone: true }),
+    lastTestOk: boolean('last_test_ok'),
+    lastTestMessage: text('last_test_message'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [uniqueIndex('oauth_integrations_name_key').on(table.name)],
+);
+
+export const mailboxKind = pgEnum('mailbox_kind', ['channel', 'server']);
+export const mailProtocol = pgEnum('mail_protocol', ['imap', 'pop3']);
+export const mailSecurity = pgEnum('mail_security', ['tls', 'starttls']);
+export const mailAuthMethod = pgEnum('mail_auth_method', ['oauth', 'password']);
+export const afterProcessing = pgEnum('after_processing', ['mark_read', 'move', 'delete', 'keep']);
+export const mailboxStatus = pgEnum('mailbox_status', ['active', 'needs_reauthorization', 'failing', 'disabled']);
+
+/**
+ * A mailbox Intake reads: a project's email channel, or a global incoming mail server whose
+ * handler files mail into a project. Both share the connection and authorization model.
+ */
+export const mailboxes = pgTable(
+  'mailboxes',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    kind: mailboxKind('kind').notNull(),
+    name: text('name').notNull(),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id),
+    /** Lower-cased; one channel or mail server per address. */
+    emailAddress: text('email_address').notNull(),
+    protocol: mailProtocol('protocol').notNull(),
+    host: text('host').notNull(),
+    port: integer('port').notNull(),
+    security: mailSecurity('security').notNull(),
+    folder: text('folder').notNull().default('INBOX'),
+    afterProcessing: afterProcessing('after_processing').notNull(),
+    moveToFolder: text('move_to_folder'),
+    authMethod: mailAuthMethod('auth_method').notNull(),
+    integrationId: uuid('integration_id').references(() => oauthIntegrations.id),
+    username: text('username'),
+    /** Sealed (purpose `mailbox.password`). */
+    password: text('password'),
+    /** Sealed (purposes `mailbox.access_token`, `mailbox.refresh_token`). */
+    accessToken: text('access_token'),
+    accessTokenExpiresAt: timestamp('access_token_expires_at', { withTimezone: true }),
+    refreshToken: text('refresh_token'),
+    /** Bumped on every token change, so a refresh only stores over the tokens it started from. */
+    tokenVersion: integer('token_version').notNull().default(0),
+    authorizedEmail: text('authorized_email'),
+    authorizedAt: timestamp('authorized_at', { withTimezone: true }),
+    /** Handler of an incoming mail server: what it may do in the target project. */
+    createRequests: boolean('create_requests').notNull().default(true),
+    addComments: boolean('add_comments').notNull().default(true),
+    status: mailboxStatus('status').notNull().default('disabled'),
+    statusMessage: text('status_message'),
+    statusSince: timestamp('status_since', { withTimezone: true }).notNull().defaultNow(),
+    lastCheckAt: timestamp('last_check_at', { withTimezone: true }),
+    lastSuccessAt: timestamp('last_success_at', { withTimezone: true }),
+    /** SMTP for replies (host and port; security follows the port: 465 TLS, else STARTTLS). */
+    smtpHost: text('smtp_host'),
+    smtpPort: integer('smtp_port'),
+    /** When the next poll is due; pushed back exponentially after failures. */
+    nextPollAt: timestamp('next_poll_at', { withTimezone: true }).notNull().defaultNow(),
+    consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+    /** The worker polling this mailbox right now; a lease that expires if the worker dies. */
+    leaseOwner: text('lease_owner'),
+    leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
+    /** The worker holding this mailbox's IMAP IDLE connection. */
+    idleOwner: text('idle_owner'),
+    idleLeaseExpiresAt: timestamp('idle_lease_expires_at', { withTimezone: true }),
+    lastPollAt: timestamp('last_poll_at', { withTimezone: true }),
+    /** Messages on the server not yet fetched, as of the last poll. */
+    messagesWaiting: integer('messages_waiting').notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    uniqueIndex('mailboxes_email_address_key').on(table.emailAddress),
+    index('mailboxes_next_poll_idx').on(table.nextPollAt),
+    uniqueIndex('mailboxes_one_channel_per_project').on(table.projectId).where(sql`${table.kind} = 'channel'`),
+    index('mailboxes_integration_idx').on(table.integrationId),
+  ],
+);
+
+/** A pending three-legged authorization: one-time, bound to a user, a browser and an integration. */
+export const oauthAuthorizations = pgTable(
+  'oauth_authorizations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** SHA-256 of the `state` sent to the provider; the state itself is never stored. */
+    stateHash: text('state_hash').notNull(),
+    /** SHA-256 of the HttpOnly cookie that ties the flow to the browser that started it. */
+    browserBindingHash: text('browser_binding_hash').notNull(),
+    integrationId: uuid('integration_id')
+      .notNull()
+      .references(() => oauthIntegrations.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** Sealed PKCE verifier (purpose `oauth.code_verifier`). */
+    codeVerifier: text('code_verifier').notNull(),
+    nonce: text('nonce').notNull(),
+    /** The mailbox being re-authorized, or null when `draft` creates it. */
+    mailboxId: uuid('mailbox_id').references(() => mailboxes.id, { onDelete: 'cascade' }),
+    /** Settings of a mailbox that is saved only once authorization succeeds. */
+    draft: jsonb('draft').$type<Record<string, unknown>>(),
+    returnTo: text('return_to').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    /** How the callback ended, shown once on the page the flow returns to. */
+    outcome: text('outcome', { enum: ['succeeded', 'rejected'] }),
+    outcomeMessage: text('outcome_message'),
+    /** The mailbox the flow created or re-authorized. */
+    resultMailboxId: uuid('result_mailbox_id'),
+    createdAt: createdAt(),
+  },
+  (table) => [uniqueIndex('oauth_authorizations_state_key').on(table.stateHash)],
+);
+
+/** Where an IMAP folder's reading stopped: UIDVALIDITY and the highest UID stored. */
+export const mailboxCursors = pgTable(
+  'mailbox_cursors',
+  {
+    mailboxId: uuid('mailbox_id')
+      .notNull()
+      .references(() => mailboxes.id, { onDelete: 'cascade' }),
+    folder: text('folder').notNull(),
+    uidValidity: bigint('uid_validity', { mode: 'bigint' }).notNull(),
+    lastUid: bigint('last_uid', { mode: 'number' }).notNull().default(0),
+    updatedAt: updatedAt(),
+  },
+  (table) => [primaryKey({ columns: [table.mailboxId, table.folder] })],
+);
+
+/** Someone who emails a project; created on first contact. */
+export const customers = pgTable(
+  'customers',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    email: text('email').notNull(),
+    name: text('name').notNull().default(''),
+    createdAt: createdAt(),
+  },
+  (table) => [uniqueIndex('customers_email_key').on(table.email)],
+);
+
+export const requestStatus = pgEnum('request_status', ['open', 'waiting', 'resolved']);
+
+export const requests = pgTable(
+  'requests',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id),
+    number: integer('number').notNull(),
+    summary: text('summary').notNull(),
+    description: text('description').notNull().default(''),
+    /** Sanitized HTML of the original email, when it had any. */
+    descriptionHtml: text('description_html'),
+    status: requestStatus('status').notNull().default('open'),
+    reporterId: uuid('reporter_id').references(() => customers.id),
+    assigneeId: uuid('assignee_id').references(() => users.id, { onDelete: 'set null' }),
+    /** The mailbox replies go out through. */
+    mailboxId: uuid('mailbox_id').references(() => mailboxes.id, { onDelete: 'set null' }),
+    createdById: uuid('created_by_id').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    lastActivityAt: timestamp('last_activity_at', { withTimezone: true }).notNull().defaultNow(),
+    searchVector: tsvector('search_vector').generatedAlwaysAs(
+      (): SQL => sql`to_tsvector('simple', coalesce(${requests.summary}, '') || ' ' || left(coalesce(${requests.description}, ''), 100000))`,
+    ),
+  },
+  (table) => [
+    uniqueIndex('requests_project_number_key').on(table.projectId, table.number),
+    index('requests_queue_created_idx').on(table.projectId, table.createdAt.desc(), table.id.desc()),
+    index('requests_queue_activity_idx').on(table.projectId, table.lastActivityAt.desc(), table.id.desc()),
+    index('requests_queue_status_idx').on(table.projectId, table.status, table.lastActivityAt.desc(), table.id.desc()),
+    index('requests_assignee_idx').on(table.projectId, table.assigneeId, table.lastActivityAt.desc()),
+    index('requests_reporter_idx').on(table.reporterId),
+    index('requests_search_idx').using('gin', table.searchVector),
+  ],
+);
+
+export const requestParticipants = pgTable(
+  'request_participants',
+  {
+    requestId: uuid('request_id')
+      .notNull()
+      .references(() => requests.id, { onDelete: 'cascade' }),
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    createdAt: createdAt(),
+  },
+  (table) => [primaryKey({ columns: [table.requestId, table.customerId] })],
+);
+
+export const inboundStatus = pgEnum('inbound_status', ['pending', 'processed', 'ignored', 'rejected', 'failed']);
+
+/**
+ * Every message Intake fetched, stored (raw bytes included) before the mail server is
+ * changed in any way. The unique keys are what makes ingestion exactly-once.
+ */
+export const inboundMessages = pgTable(
+  'inbound_messages',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    mailboxId: uuid('mailbox_id').references(() => mailboxes.id, { onDelete: 'set null' }),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id),
+    folder: text('folder'),
+    uidValidity: bigint('uid_validity', { mode: 'bigint' }),
+    uid: bigint('uid', { mode: 'number' }),
+    popUidl: text('pop_uidl'),
+    messageId: text('message_id'),
+    contentHash: text('content_hash').notNull(),
+    size: integer('size').notNull(),
+    /** Null when the message was too large to download. */
+    raw: bytea('raw'),
+    fromAddress: text('from_address'),
+    subject: text('subject'),
+    receivedAt: timestamp('received_at', { withTimezone: true }),
+    fetchedAt: timestamp('fetched_at', { withTimezone: true }).notNull().defaultNow(),
+    status: inboundStatus('status').notNull().default('pending'),
+    /** What happened, in words for the Email log: "Request created", "Ignored: auto-reply", … */
+    outcome: text('outcome'),
+    requestId: uuid('request_id').references(() => requests.id, { onDelete: 'set null' }),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    lastError: text('last_error'),
+    /** The channel's After processing step on the server: pending until done after the commit. */
+    serverAction: text('server_action', { enum: ['pending', 'done', 'none'] }).notNull().default('pending'),
+    processedAt: timestamp('processed_at', { withTimezone: true }),
+  },
+  (table) => [
+    uniqueIndex('inbound_messages_imap_key').on(table.mailboxId, table.folder, table.uidValidity, table.uid).where(sql`${table.uid} is not null`),
+    uniqueIndex('inbound_messages_pop_key').on(table.mailboxId, table.popUidl).where(sql`${table.popUidl} is not null`),
+    uniqueIndex('inbound_messages_content_key').on(table.mailboxId, sql`coalesce(${table.messageId}, '')`, table.contentHash),
+    index('inbound_messages_log_idx').on(table.mailboxId, table.fetchedAt.desc()),
+    index('inbound_messages_pending_idx').on(table.mailboxId, table.status, table.nextAttemptAt),
+    index('inbound_messages_message_id_idx').on(table.projectId, table.messageId),
+  ],
+);
+
+export const comments = pgTable(
+  'comments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    requestId: uuid('request_id')
+      .notNull()
+      .references(() => requests.id, { onDelete: 'cascade' }),
+    /** `public`: the customer sees it (replies, customer emails); `internal`: agents only. */
+    visibility: text('visibility', { enum: ['public', 'internal'] }).notNull(),
+    authorCustomerId: uuid('author_customer_id').references(() => customers.id),
+    authorUserId: uuid('author_user_id').references(() => users.id, { onDelete: 'set null' }),
+    body: text('body').notNull(),
+    /** The whole email text, quoted parts included, when `body` is the extracted reply. */
+    fullBody: text('full_body'),
+    bodyHtml: text('body_html'),
+    inboundMessageId: uuid('inbound_message_id').references(() => inboundMessages.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (table) => [index('comments_request_idx').on(table.requestId, table.createdAt)],
+);
+
+export const attachments = pgTable(
+  'attachments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    requestId: uuid('request_id')
+      .notNull()
+      .references(() => requests.id, { onDelete: 'cascade' }),
+    commentId: uuid('comment_id').references(() => comments.id, { onDelete: 'cascade' }),
+    filename: text('filename').notNull(),
+    contentType: text('content_type').notNull(),
+    size: integer('size').notNull(),
+    contentId: text('content_id'),
+    inline: boolean('inline').notNull().default(false),
+    content: bytea('content').notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [index('attachments_request_idx').on(table.requestId)],
+);
+
+/** Status, assignee and participant changes on a request, for its history. */
+export const requestEvents = pgTable(
+  'request_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    requestId: uuid('request_id')
+      .notNull()
+      .references(() => requests.id, { onDelete: 'cascade' }),
+    actorUserId: uuid('actor_user_id').references(() => users.id, { onDelete: 'set null' }),
+    kind: text('kind', { enum: ['status', 'assignee', 'participant_added', 'participant_removed', 'reopened_by_email'] }).notNull(),
+    fromValue: text('from_value'),
+    toValue: text('to_value'),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index('request_events_request_idx').on(table.requestId, table.at)],
+);
+
+/** Allow- and blocklists of sender domains or addresses: global (project null) or per project. */
+export const senderRules = pgTable(
+  'sender_rules',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    projectId: uuid('project_id').references(() => projects.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['allow', 'block'] }).notNull(),
+    /** A lower-cased address (`a@b.com`) or domain (`b.com`). */
+    pattern: text('pattern').notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [uniqueIndex('sender_rules_key').on(sql`coalesce(${table.projectId}, '00000000-0000-0000-0000-000000000000'::uuid)`, table.kind, table.pattern)],
+);
+
+/** Mail Intake sends (replies, confirmations), queued with the comment so a failed send is retried, never lost. */
+export const outboundMessages = pgTable(
+  'outbound_messages',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    requestId: uuid('request_id')
+      .notNull()
+      .references(() => requests.id, { onDelete: 'cascade' }),
+    commentId: uuid('comment_id').references(() => comments.id, { onDelete: 'cascade' }),
+    mailboxId: uuid('mailbox_id').references(() => mailboxes.id, { onDelete: 'set null' }),
+    kind: text('kind', { enum: ['reply', 'confirmation'] }).notNull(),
+    messageId: text('message_id').notNull(),
+    recipients: text('recipients').array().notNull(),
+    subject: text('subject').notNull(),
+    status: text('status', { enum: ['queued', 'sent', 'failed'] }).notNull().default('queued'),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (table) => [uniqueIndex('outbound_messages_message_id_key').on(table.messageId), index('outbound_messages_queue_idx').on(table.status, table.nextAttemptAt)],
 );

@@ -69,7 +69,7 @@ const FIX_HINTS: Record<string, string> = {
   INTAKE_SECRET_KEY: 'set INTAKE_SECRET_KEY to a random string (openssl rand -base64 32) and keep it safe: it decrypts stored tokens',
 };
 
-export function parseEnv(source: NodeJS.ProcessEnv, cwd = process.cwd()): Env {
+export function parseEnv(source: Record<string, string | undefined>, cwd = process.cwd()): Env {
   const cleaned = Object.fromEntries(
     Object.entries(source).filter(([, value]) => value !== undefined && value !== ''),
   );

@@ -1,5 +1,6 @@
 import Link from 'next/link';
 import type { ReactNode } from 'react';
+import { MailboxAlerts } from '@/app/_components/mailbox-alerts';
 import { NavLink } from '@/app/_components/nav-link';
 import { requireActor } from '@/app/_server/session';
 import { getDb } from '@/db/client';
@@ -8,7 +9,8 @@ import { signOutAction } from './actions';
 
 export default async function WorkspaceLayout({ children }: { children: ReactNode }) {
   const actor = await requireActor();
-  const projects = await listProjects({ db: await getDb(), actor });
+  const db = await getDb();
+  const projects = await listProjects({ db, actor });
   return (
     <div className="flex min-h-screen flex-col">
       <header className="flex items-center justify-between border-b border-slate-200 bg-white px-6 py-3">
@@ -27,6 +29,7 @@ export default async function WorkspaceLayout({ children }: { children: ReactNod
           </form>
         </div>
       </header>
+      <MailboxAlerts db={db} actor={actor} />
       <div className="flex flex-1">
         <nav aria-label="Main" className="w-60 shrink-0 space-y-6 border-r border-slate-200 bg-white px-3 py-5">
           <div className="space-y-1">

@@ -1,10 +1,10 @@
 'use client';
 
-import { createContext, type ReactNode, useActionState, useContext, useId } from 'react';
-import { useFormStatus } from 'react-dom';
+import { createContext, type FormEvent, type ReactNode, startTransition, useActionState, useContext, useEffect, useId, useRef } from 'react';
 import { type FormState, idleFormState } from '@/app/_server/form-state';
 
 const FormStateContext = createContext<FormState>(idleFormState);
+const PendingContext = createContext(false);
 
 export type FormServerAction = (previous: FormState, formData: FormData) => Promise<FormState>;
 
@@ -14,21 +14,38 @@ export function ActionForm({
   children,
   className = 'space-y-5',
   successMessage,
+  resetOnSuccess = false,
   id,
 }: {
   action: FormServerAction;
   children: ReactNode;
   className?: string;
   successMessage?: string;
+  /** Clear the fields after a successful submit (forms that create things). */
+  resetOnSuccess?: boolean;
   id?: string;
 }) {
-  const [state, dispatch] = useActionState(action, idleFormState);
+  const [state, dispatch, pending] = useActionState(action, idleFormState);
+  const form = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    if (resetOnSuccess && state.status === 'success') form.current?.reset();
+  }, [state, resetOnSuccess]);
+  // Submitting by hand (instead of React's form action) keeps every typed value when the
+  // server answers with errors; without JavaScript the form still posts to the action.
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const submitter = (event.nativeEvent as SubmitEvent).submitter;
+    const formData = new FormData(event.currentTarget, submitter);
+    startTransition(() => dispatch(formData));
+  };
   return (
     <FormStateContext.Provider value={state}>
-      <form action={dispatch} className={className} noValidate id={id}>
-        <FormAlert state={state} successMessage={successMessage} />
-        {children}
-      </form>
+      <PendingContext.Provider value={pending}>
+        <form ref={form} action={dispatch} onSubmit={submit} className={className} noValidate id={id} aria-busy={pending}>
+          <FormAlert state={state} successMessage={successMessage} />
+          {children}
+        </form>
+      </PendingContext.Provider>
     </FormStateContext.Provider>
   );
 }
@@ -36,7 +53,7 @@ export function ActionForm({
 function FormAlert({ state, successMessage }: { state: FormState; successMessage?: string }) {
   if (state.status === 'error' && state.message) {
     return (
-      <p role="alert" className="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">
+      <p role="alert" className="whitespace-pre-line rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">
         {state.message}
       </p>
     );
@@ -44,7 +61,7 @@ function FormAlert({ state, successMessage }: { state: FormState; successMessage
   const message = state.status === 'success' ? (state.message ?? successMessage) : undefined;
   if (!message) return null;
   return (
-    <p role="status" className="rounded-md border border-green-200 bg-green-50 px-3 py-2 text-sm text-green-800">
+    <p role="status" className="whitespace-pre-line rounded-md border border-green-200 bg-green-50 px-3 py-2 text-sm text-green-800">
       {message}
     </p>
   );
@@ -55,10 +72,10 @@ export function useFieldState(name: string) {
   return { errors: state.fieldErrors?.[name] ?? [], submitted: state.values?.[name] };
 }
 
-const inputClass =
+export const inputClass =
   'block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-brand-600 focus:outline-none focus:ring-2 focus:ring-brand-100 disabled:bg-slate-100 disabled:text-slate-500 aria-[invalid=true]:border-red-500';
 
-function FieldShell({
+export function FieldShell({
   id,
   label,
   hint,
@@ -251,7 +268,7 @@ export function SubmitButton({
   name?: string;
   value?: string;
 }) {
-  const { pending } = useFormStatus();
+  const pending = useContext(PendingContext);
   return (
     <button type="submit" name={name} value={value} disabled={pending} className={buttonClass(variant)} aria-busy={pending}>
       {pending ? (pendingLabel ?? 'Working…') : children}

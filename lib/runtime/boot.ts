@@ -2,6 +2,7 @@ import { type DatabaseHandle, getDatabase } from '@/db/client';
 import { DataDirLockedError } from '@/db/data-dir-lock';
 import { migrateDatabase } from '@/db/migrate';
 import { type JobRunner, startJobRunner } from '@/jobs/runner';
+import { SecretKeyError } from '@/lib/crypto/secret-box';
 import { ConfigError, getEnv } from '@/lib/env';
 import { log } from '@/lib/log';
 
@@ -34,7 +35,7 @@ export async function bootRuntime({ mode }: { mode: 'in-process' | 'worker' }): 
 
 /** Known start-up failures become one clear line and exit code 1, never a stack trace. */
 export function exitOnStartupError(error: unknown): never {
-  if (error instanceof ConfigError || error instanceof DataDirLockedError) {
+  if (error instanceof ConfigError || error instanceof DataDirLockedError || error instanceof SecretKeyError) {
     console.error(error.message);
     process.exit(1);
   }

@@ -101,39 +101,52 @@ export async function authorizeHeadless(
     prompt: 'consent',
   });
 
+  const callback = await signInAt(authorization.href, redirectUri, ca, options);
+  const code = codeFrom(callback, state, endpoints.issuer);
+  return tokenRequest(endpoints, ca, client, {
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: redirectUri,
+    code_verifier: verifier,
+  });
+}
+
+/**
+ * Walks a provider's pages from an authorization URL (any client's, such as Intake's) as a
+ * browser would — login form, consent form, redirects — and returns the URL the provider
+ * finally redirects to under `redirectUri`, with its code, state and iss untouched.
+ */
+export async function signInAt(
+  authorizationUrl: string,
+  redirectUri: string,
+  ca: string,
+  credentials: { email: string; password: string },
+): Promise<URL> {
   const jar = new CookieJar();
   const submitted = new Set<string>();
-  let url = authorization.href;
+  let url = authorizationUrl;
   let response = await httpsRequest(url, ca);
   for (let step = 0; step < 20; step += 1) {
     jar.store(response.cookies);
-    if (response.location?.startsWith(redirectUri)) {
-      const code = codeFrom(new URL(response.location), state, endpoints.issuer);
-      return tokenRequest(endpoints, ca, client, {
-        grant_type: 'authorization_code',
-        code,
-        redirect_uri: redirectUri,
-        code_verifier: verifier,
-      });
-    }
+    if (response.location?.startsWith(redirectUri)) return new URL(response.location);
     if (response.location) {
-      url = response.location;
+      url = new URL(response.location, url).href;
       response = await httpsRequest(url, ca, { headers: jar.header() });
       continue;
     }
     const prompt = new URL(url).pathname.startsWith(interactionPrefix) && pagePrompt(response.body);
     if (!prompt || submitted.has(prompt)) {
-      throw new Error(`authorization for ${options.email} stopped at ${url} (${response.status}): ${response.body.slice(0, 300)}`);
+      throw new Error(`authorization for ${credentials.email} stopped at ${url} (${response.status}): ${response.body.slice(0, 300)}`);
     }
     submitted.add(prompt);
-    const [action, fields] = prompt === 'login' ? ['login', { email: options.email, password: options.password }] : ['confirm', {}];
+    const [action, fields] = prompt === 'login' ? ['login', { email: credentials.email, password: credentials.password }] : ['confirm', {}];
     response = await httpsRequest(`${url}/${action}`, ca, {
       method: 'POST',
       headers: { ...formHeaders, ...jar.header() },
       body: form(fields),
     });
   }
-  throw new Error(`authorization for ${options.email} redirected too often`);
+  throw new Error(`authorization for ${credentials.email} redirected too often`);
 }
 
 function pagePrompt(html: string): 'login' | 'consent' | undefined {

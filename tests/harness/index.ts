@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 
 import type { TestUser } from './accounts';
-import { authorizeHeadless, tokenRequest, type TokenSet } from './authorize';
+import { authorizeHeadless, signInAt, tokenRequest, type TokenSet } from './authorize';
 import { type HarnessControl, RemoteControl } from './control';
 import { type DeliverOptions, MailStore, type StoredMessage } from './maildir';
 import type { ClientOptions, TestClient } from './provider';
@@ -87,6 +87,16 @@ export class Harness {
     });
   }
 
+  /**
+   * Signs in at the provider from someone else's authorization URL (Intake's), as a person
+   * would, and returns the callback URL the provider redirects to (code, state, iss).
+   */
+  async signInAt(authorizationUrl: string, redirectUri: string, email: string, password?: string): Promise<URL> {
+    const secret = password ?? (await this.listUsers()).find((user) => user.email === email.toLowerCase())?.password;
+    if (secret === undefined) throw new Error(`no test user ${email}`);
+    return signInAt(authorizationUrl, redirectUri, this.ca, { email, password: secret });
+  }
+
   /** A refresh_token grant; with rotation on, the answer holds a new refresh token. */
   refresh(client: TestClient, refreshToken: string): Promise<TokenSet> {
     return tokenRequest(this.provider, this.ca, client, { grant_type: 'refresh_token', refresh_token: refreshToken });
@@ -122,6 +132,11 @@ export class Harness {
 
   deliverMany(email: string, raws: Buffer[], options?: DeliverOptions): Promise<string[]> {
     return this.#mail.deliverMany(email, raws, options);
+  }
+
+  /** The folder gets a new UIDVALIDITY and its messages new UIDs, as after a server-side rebuild. */
+  resetUidValidity(email: string, folder?: string): Promise<void> {
+    return this.#mail.resetUidValidity(email, folder);
   }
 
   createFolder(email: string, folder: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { chown, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -119,6 +119,17 @@ export class MailStore {
   private async createMaildir(path: string): Promise<void> {
     await this.mkdirOwned(path);
     for (const sub of ['cur', 'new', 'tmp']) await this.mkdirOwned(join(path, sub));
+  }
+
+  /**
+   * Makes Dovecot hand out a new UIDVALIDITY for a folder, as a server does after a rebuild:
+   * its UID list and indexes are removed, so every message gets a new UID.
+   */
+  async resetUidValidity(email: string, folder = 'INBOX'): Promise<void> {
+    const dir = this.maildir(email, folder);
+    for (const name of await readdir(dir)) {
+      if (name === 'dovecot-uidlist' || name.startsWith('dovecot.index')) await rm(join(dir, name), { force: true });
+    }
   }
 
   /** Delivers one raw message; returns its Maildir file name (see StoredMessage.filename). */

@@ -61,3 +61,6 @@ export async function mailOwner(): Promise<MailOwner> {
   ]);
   return { user: 'nobody', group: 'nogroup', uid, gid };
 }
+
+/** Debian's Chromium, which Playwright drives (its own browser download cannot work offline). */
+export const ensureChromiumInstalled = () => ensurePackages(['chromium'], ['/usr/bin/chromium']);

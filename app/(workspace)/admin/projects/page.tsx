@@ -42,7 +42,7 @@ export default async function AdminProjectsPage() {
           </Card>
         ) : null}
         <Card title="Create project">
-          <ActionForm action={createProjectAction} className="max-w-md space-y-5">
+          <ActionForm action={createProjectAction} className="max-w-md space-y-5" resetOnSuccess>
             <TextField name="name" label="Name" placeholder="Customer support" required />
             <TextField name="key" label="Key" placeholder="SD" hint="2 to 10 capital letters. Requests are numbered SD-1, SD-2, … The key cannot change later." required />
             <TextAreaField name="description" label="Description" />

@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import { AutoRefresh } from '@/app/_components/auto-refresh';
 import { Cell, DataTable } from '@/app/_components/data-table';
-import { Card, PageHeader } from '@/app/_components/page-header';
+import { Card } from '@/app/_components/page-header';
 import { requireSystemAdminPage } from '@/app/_server/session';
 import { getDatabase } from '@/db/client';
 import { listAuditEntries } from '@/lib/audit/list-audit-entries';
@@ -27,7 +27,6 @@ export default async function SystemPage() {
   return (
     <>
       <AutoRefresh />
-      <PageHeader title="System" description="How this Intake installation is doing." />
       <div className="space-y-6">
         <Card title="Status">
           <dl className="grid grid-cols-[12rem_1fr] gap-y-2 text-sm">

@@ -36,7 +36,7 @@ export default async function UsersPage() {
             </DataTable>
         </Card>
         <Card title="Create user">
-          <ActionForm action={createUserAction} className="max-w-md space-y-5">
+          <ActionForm action={createUserAction} className="max-w-md space-y-5" resetOnSuccess>
             <TextField name="name" label="Name" required />
             <TextField name="email" label="Email" type="email" required />
             <TextField name="password" label="Password" type="password" autoComplete="new-password" hint={PASSWORD_RULE} required />

@@ -28,6 +28,7 @@ export default async function ProjectSettingsLayout({ children, params }: { chil
               Details
             </NavLink>
             <NavLink href={`${base}/people`}>People</NavLink>
+            <NavLink href={`${base}/email`}>Email requests</NavLink>
           </nav>
           <div className="min-w-0 max-w-3xl flex-1 space-y-6">{children}</div>
         </div>

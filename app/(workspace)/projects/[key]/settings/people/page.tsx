@@ -44,7 +44,7 @@ export default async function ProjectPeoplePage({ params }: { params: Promise<{ 
         )}
       </Card>
       <Card title="Add or change a person" description="Use the email of an existing Intake user. Adding someone already in the project changes their role.">
-        <ActionForm action={setProjectMemberAction}>
+        <ActionForm action={setProjectMemberAction} resetOnSuccess>
           <input type="hidden" name="projectId" value={project.id} />
           <TextField name="email" label="Email" type="email" required />
           <SelectField name="role" label="Role" options={ROLE_OPTIONS} defaultValue="agent" />

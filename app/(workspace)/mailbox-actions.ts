@@ -1,0 +1,104 @@
+'use server';
+
+import { cookies } from 'next/headers';
+import { revalidatePath } from 'next/cache';
+import { redirect } from 'next/navigation';
+import { z } from 'zod';
+import { formAction, formInput } from '@/app/_server/form-action';
+import type { FormState } from '@/app/_server/form-state';
+import { getDatabase } from '@/db/client';
+import { getEnv } from '@/lib/env';
+import { MailConnectionError } from '@/lib/mail/mail-error';
+import type { ConnectionTestResult } from '@/lib/mail/test-mail-connection';
+import { reauthorizeMailbox } from '@/lib/mailboxes/reauthorize-mailbox';
+import { removeMailbox } from '@/lib/mailboxes/remove-mailbox';
+import { saveMailbox } from '@/lib/mailboxes/save-mailbox';
+import { setMailboxEnabled } from '@/lib/mailboxes/set-mailbox-enabled';
+import type { MailboxScope } from '@/lib/mailboxes/mailbox-target';
+import { testMailbox, testMailboxSettings } from '@/lib/mailboxes/test-mailbox';
+import { AUTHORIZATION_TTL_MS, browserBindingCookieName, type StartedAuthorization } from '@/lib/oauth/start-authorization';
+import { parseInput } from '@/lib/validation';
+
+const formMeta = z.object({
+  scope: z.union([z.literal('server'), z.string().regex(/^channel:[0-9a-f-]{36}$/)]),
+  mailboxId: z.union([z.literal(''), z.uuid()]).default(''),
+  returnTo: z.string().regex(/^\/[^/]/, 'Invalid return path.'),
+  intent: z.enum(['save', 'test']).default('save'),
+});
+
+function scopeOf(value: string): MailboxScope {
+  return value === 'server' ? { kind: 'server' } : { kind: 'channel', projectId: value.slice('channel:'.length) };
+}
+
+function describeTest(test: ConnectionTestResult): string {
+  return test.steps.map((step) => `${step.ok ? '✓' : '✗'} ${step.step}: ${step.detail}`).join('\n');
+}
+
+/** Sends the browser to the provider, bound to this browser by an HttpOnly cookie. */
+async function goToProvider(authorization: StartedAuthorization): Promise<never> {
+  (await cookies()).set(browserBindingCookieName(authorization.authorizationId), authorization.browserBinding, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: getEnv().APP_URL.startsWith('https://'),
+    path: '/oauth/callback',
+    maxAge: AUTHORIZATION_TTL_MS / 1000,
+  });
+  redirect(authorization.url);
+}
+
+const booleans = ['createRequests', 'addComments'];
+
+export const saveMailboxAction = formAction(async ({ actor, formData }): Promise<FormState> => {
+  const meta = parseInput(formMeta, formInput(formData));
+  const database = await getDatabase();
+  const input = formInput(formData, { booleans });
+  const scope = scopeOf(meta.scope);
+  if (meta.intent === 'test') {
+    try {
+      const test = await testMailboxSettings({ database, actor, scope, mailboxId: meta.mailboxId || undefined, input });
+      revalidatePath(meta.returnTo);
+      return { status: test.ok ? 'success' : 'error', message: `${test.ok ? 'Connection works.' : 'The connection test failed.'}\n${describeTest(test)}` };
+    } catch (error) {
+      if (error instanceof MailConnectionError) return { status: 'error', message: error.message };
+      throw error;
+    }
+  }
+  const result = await saveMailbox({ database, actor, scope, mailboxId: meta.mailboxId || undefined, input, returnTo: meta.returnTo });
+  if (result.outcome === 'authorize') return goToProvider(result.authorization);
+  if (result.outcome === 'test_failed') {
+    return { status: 'error', message: `Nothing was saved: the connection test failed.\n${describeTest(result.test)}` };
+  }
+  revalidatePath(meta.returnTo);
+  if (scope.kind === 'server' && !meta.mailboxId) redirect(`/admin/system/incoming-mail/${result.mailboxId}`);
+  return { status: 'success', message: `Saved. The connection works.\n${describeTest(result.test)}` };
+});
+
+const mailboxIdSchema = z.object({ mailboxId: z.uuid(), returnTo: z.string().regex(/^\/[^/]/) });
+
+export const authorizeMailboxAction = formAction(async ({ db, actor, formData }) => {
+  const { mailboxId, returnTo } = parseInput(mailboxIdSchema, formInput(formData));
+  return goToProvider(await reauthorizeMailbox({ db, actor, mailboxId, returnTo }));
+});
+
+export const setMailboxEnabledAction = formAction(async ({ actor, formData }) => {
+  const { mailboxId, returnTo } = parseInput(mailboxIdSchema, formInput(formData));
+  const enabled = formData.get('enabled') === 'true';
+  await setMailboxEnabled({ database: await getDatabase(), actor, mailboxId, enabled });
+  revalidatePath(returnTo);
+  return { status: 'success', message: enabled ? 'Enabled: the connection test passed and Intake reads this mailbox again.' : 'Disabled: Intake no longer reads this mailbox.' };
+});
+
+/** Tests a saved mailbox as stored and records the result as its health. */
+export const testStoredMailboxAction = formAction(async ({ actor, formData }) => {
+  const { mailboxId, returnTo } = parseInput(mailboxIdSchema, formInput(formData));
+  const test = await testMailbox({ database: await getDatabase(), actor, mailboxId });
+  revalidatePath(returnTo);
+  return { status: test.ok ? 'success' : 'error', message: `${test.ok ? 'Connection works.' : 'The connection test failed.'}\n${describeTest(test)}` };
+});
+
+export const removeMailboxAction = formAction(async ({ db, actor, formData }) => {
+  const { mailboxId, returnTo } = parseInput(mailboxIdSchema, formInput(formData));
+  await removeMailbox({ db, actor, mailboxId });
+  revalidatePath(returnTo);
+  redirect(`${returnTo}${returnTo.includes('?') ? '&' : '?'}removed=1`);
+});

@@ -1,0 +1,28 @@
+import Link from 'next/link';
+import type { Queryable } from '@/db/client';
+import type { Actor } from '@/lib/auth/actor';
+import { listMailboxAlerts } from '@/lib/mailboxes/list-mailboxes';
+
+/** A banner for every mailbox that needs a person: re-authorization or a failing connection. */
+export async function MailboxAlerts({ db, actor }: { db: Queryable; actor: Actor }) {
+  const alerts = await listMailboxAlerts({ db, actor });
+  if (alerts.length === 0) return null;
+  return (
+    <div className="space-y-2 border-b border-amber-200 bg-amber-50 px-6 py-3" role="region" aria-label="Mailbox alerts">
+      {alerts.map((mailbox) => {
+        const href = mailbox.kind === 'channel' ? `/projects/${mailbox.projectKey}/settings/email` : `/admin/system/incoming-mail/${mailbox.id}`;
+        const what = mailbox.kind === 'channel' ? `The email channel of ${mailbox.projectKey} (${mailbox.emailAddress})` : `The incoming mail server “${mailbox.name}” (${mailbox.emailAddress})`;
+        return (
+          <p key={mailbox.id} className="text-sm text-amber-900" data-testid="mailbox-alert">
+            {mailbox.status === 'needs_reauthorization'
+              ? `${what} needs re-authorization: Intake cannot read it until someone authorizes it again.`
+              : `${what} is failing: ${mailbox.statusMessage ?? 'the last check failed'}.`}{' '}
+            <Link href={href} className="font-medium underline">
+              {mailbox.status === 'needs_reauthorization' ? 'Authorize' : 'Open settings'}
+            </Link>
+          </p>
+        );
+      })}
+    </div>
+  );
+}

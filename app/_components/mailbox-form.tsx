@@ -1,0 +1,244 @@
+'use client';
+
+import { useId, useState } from 'react';
+import { ActionForm, CheckboxField, FieldShell, type FormServerAction, inputClass, SelectField, SubmitButton, TextField, useFieldState } from './form';
+
+export interface IntegrationChoice {
+  id: string;
+  name: string;
+  provider: 'google' | 'microsoft' | 'custom';
+  mailboxDomains: string[];
+  imap: { host: string; port: number } | null;
+  pop3: { host: string; port: number } | null;
+}
+
+export interface MailboxFormValues {
+  emailAddress: string;
+  authentication: string;
+  protocol: 'imap' | 'pop3';
+  host: string;
+  port: number;
+  security: 'tls' | 'starttls';
+  folder: string;
+  afterProcessing: 'mark_read' | 'move' | 'delete' | 'keep';
+  moveToFolder: string;
+  username: string;
+}
+
+export interface MailServerHandlerValues {
+  name: string;
+  projectId: string;
+  createRequests: boolean;
+  addComments: boolean;
+}
+
+const AFTER_PROCESSING = {
+  imap: [
+    { value: 'mark_read', label: 'Mark as read' },
+    { value: 'move', label: 'Move to a folder' },
+    { value: 'delete', label: 'Delete' },
+  ],
+  pop3: [
+    { value: 'delete', label: 'Delete from the server' },
+    { value: 'keep', label: 'Keep on the server' },
+  ],
+} as const;
+
+const defaultPort = (protocol: 'imap' | 'pop3', security: 'tls' | 'starttls') =>
+  protocol === 'imap' ? (security === 'tls' ? 993 : 143) : security === 'tls' ? 995 : 110;
+
+function domainOf(address: string): string {
+  const at = address.lastIndexOf('@');
+  return at < 0 ? '' : address.slice(at + 1).trim().toLowerCase().replace(/\.$/, '');
+}
+
+/** A controlled select whose value the form logic needs; still labelled and error-aware. */
+function ControlledSelect({
+  name,
+  label,
+  value,
+  options,
+  onChange,
+  hint,
+}: {
+  name: string;
+  label: string;
+  value: string;
+  options: readonly { value: string; label: string }[];
+  onChange: (value: string) => void;
+  hint?: string;
+}) {
+  const id = useId();
+  const { errors } = useFieldState(name);
+  return (
+    <FieldShell id={id} label={label} hint={hint} errors={errors}>
+      <select id={id} name={name} value={value} onChange={(event) => onChange(event.target.value)} aria-invalid={errors.length > 0} className={inputClass}>
+        {options.map((option) => (
+          <option key={option.value} value={option.value}>
+            {option.label}
+          </option>
+        ))}
+      </select>
+    </FieldShell>
+  );
+}
+
+function ControlledText({ name, label, value, onChange, type = 'text', hint }: { name: string; label: string; value: string; onChange: (value: string) => void; type?: 'text' | 'email' | 'number'; hint?: string }) {
+  const id = useId();
+  const { errors } = useFieldState(name);
+  return (
+    <FieldShell id={id} label={label} hint={hint} errors={errors}>
+      <input id={id} name={name} type={type} value={value} onChange={(event) => onChange(event.target.value)} aria-invalid={errors.length > 0} className={inputClass} />
+    </FieldShell>
+  );
+}
+
+/**
+ * The connection form shared by project email channels and incoming mail servers. Only
+ * integrations whose mailbox domains include the address's domain are offered.
+ */
+export function MailboxForm({
+  action,
+  scope,
+  returnTo,
+  mailboxId,
+  initial,
+  integrations,
+  handler,
+  projects,
+}: {
+  action: FormServerAction;
+  scope: string;
+  returnTo: string;
+  mailboxId?: string;
+  initial: MailboxFormValues | null;
+  integrations: IntegrationChoice[];
+  /** Present for incoming mail servers. */
+  handler?: MailServerHandlerValues | null;
+  projects?: { value: string; label: string }[];
+}) {
+  const [emailAddress, setEmailAddress] = useState(initial?.emailAddress ?? '');
+  const [authentication, setAuthentication] = useState(initial?.authentication ?? 'password');
+  const [protocol, setProtocol] = useState<'imap' | 'pop3'>(initial?.protocol ?? 'imap');
+  const [security, setSecurity] = useState<'tls' | 'starttls'>(initial?.security ?? 'tls');
+  const [host, setHost] = useState(initial?.host ?? '');
+  const [port, setPort] = useState(String(initial?.port ?? 993));
+  const [afterProcessing, setAfterProcessing] = useState<string>(initial?.afterProcessing ?? 'mark_read');
+
+  const domain = domainOf(emailAddress);
+  const matching = integrations.filter((integration) => integration.mailboxDomains.includes(domain));
+  const chosen = integrations.find((integration) => integration.id === authentication);
+  const usesOAuth = authentication !== 'password';
+  const isNew = !mailboxId;
+
+  const applyPreset = (integration: IntegrationChoice | undefined, nextProtocol: 'imap' | 'pop3') => {
+    const preset = integration?.[nextProtocol];
+    if (preset) {
+      setHost(preset.host);
+      setPort(String(preset.port));
+      setSecurity('tls');
+    }
+  };
+  const chooseAuthentication = (value: string) => {
+    setAuthentication(value);
+    applyPreset(integrations.find((integration) => integration.id === value), protocol);
+  };
+  const chooseProtocol = (value: string) => {
+    const next = value as 'imap' | 'pop3';
+    setProtocol(next);
+    setPort(String(defaultPort(next, security)));
+    setAfterProcessing(next === 'imap' ? 'mark_read' : 'delete');
+    applyPreset(chosen, next);
+  };
+  const chooseSecurity = (value: string) => {
+    const next = value as 'tls' | 'starttls';
+    setSecurity(next);
+    setPort(String(defaultPort(protocol, next)));
+  };
+
+  const authenticationOptions = [
+    ...matching.map((integration) => ({ value: integration.id, label: `OAuth 2.0: ${integration.name}` })),
+    // Keep a saved choice visible even if the address changes to another domain; the server re-checks.
+    ...(chosen && !matching.includes(chosen) ? [{ value: chosen.id, label: `OAuth 2.0: ${chosen.name} (not for @${domain || '…'})` }] : []),
+    { value: 'password', label: 'Password (plain IMAP/POP3 server)' },
+  ];
+
+  return (
+    <ActionForm action={action} className="max-w-2xl space-y-5">
+      <input type="hidden" name="scope" value={scope} />
+      <input type="hidden" name="returnTo" value={returnTo} />
+      <input type="hidden" name="mailboxId" value={mailboxId ?? ''} />
+      {handler !== undefined ? (
+        <>
+          <TextField name="name" label="Name" defaultValue={handler?.name} placeholder="Sales inbox" required />
+          <SelectField name="projectId" label="Target project" defaultValue={handler?.projectId} options={projects ?? []} hint="The mail handler files mail from this server into this project." />
+          <CheckboxField name="createRequests" label="Create requests from new emails" defaultChecked={handler?.createRequests ?? true} />
+          <CheckboxField name="addComments" label="Add replies as comments" defaultChecked={handler?.addComments ?? true} />
+        </>
+      ) : null}
+      <ControlledText name="emailAddress" label="Email address" type="email" value={emailAddress} onChange={setEmailAddress} hint="Customers write to this address." />
+      <ControlledSelect
+        name="authentication"
+        label="Authentication method"
+        value={authentication}
+        options={authenticationOptions}
+        onChange={chooseAuthentication}
+        hint={
+          domain && matching.length === 0
+            ? `No OAuth 2.0 integration allows mailboxes at ${domain}. A system admin can add one under Administration › System › OAuth 2.0.`
+            : 'OAuth 2.0 integrations are offered when their mailbox domains include the address’s domain.'
+        }
+      />
+      <ControlledSelect
+        name="protocol"
+        label="Protocol"
+        value={protocol}
+        options={[
+          { value: 'imap', label: 'IMAP' },
+          { value: 'pop3', label: 'POP3' },
+        ]}
+        onChange={chooseProtocol}
+      />
+      <div className="grid grid-cols-[1fr_8rem] gap-4">
+        <ControlledText name="host" label="Host" value={host} onChange={setHost} />
+        <ControlledText name="port" label="Port" type="number" value={port} onChange={setPort} />
+      </div>
+      <ControlledSelect
+        name="security"
+        label="Security"
+        value={security}
+        options={[
+          { value: 'tls', label: 'TLS (implicit, ports 993/995)' },
+          { value: 'starttls', label: protocol === 'imap' ? 'STARTTLS (port 143)' : 'STLS (port 110)' },
+        ]}
+        onChange={chooseSecurity}
+        hint="The certificate is always verified."
+      />
+      {protocol === 'imap' ? <TextField name="folder" label="Folder" defaultValue={initial?.folder ?? 'INBOX'} /> : <input type="hidden" name="folder" value="INBOX" />}
+      <ControlledSelect name="afterProcessing" label="After processing" value={afterProcessing} options={AFTER_PROCESSING[protocol]} onChange={setAfterProcessing} hint="Intake changes the mailbox only after the request or comment is saved." />
+      {afterProcessing === 'move' ? <TextField name="moveToFolder" label="Move to folder" defaultValue={initial?.moveToFolder ?? 'Processed'} /> : null}
+      {usesOAuth ? null : (
+        <>
+          <TextField name="username" label="Username" defaultValue={initial?.username} hint="Leave empty to use the email address." autoComplete="off" />
+          <TextField
+            name="password"
+            label="Password"
+            type="password"
+            autoComplete="new-password"
+            hint={mailboxId ? 'Leave empty to keep the stored password.' : 'Stored encrypted; never shown again.'}
+          />
+        </>
+      )}
+      <div className="flex gap-3">
+        <SubmitButton name="intent" value="save" pendingLabel={usesOAuth && isNew ? 'Opening the provider…' : 'Testing and saving…'}>
+          {isNew ? (usesOAuth ? 'Save and authorize' : 'Save') : 'Update'}
+        </SubmitButton>
+        {usesOAuth && isNew ? null : (
+          <SubmitButton name="intent" value="test" variant="secondary" pendingLabel="Testing…">
+            Test connection
+          </SubmitButton>
+        )}
+      </div>
+    </ActionForm>
+  );
+}

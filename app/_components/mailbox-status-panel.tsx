@@ -1,0 +1,116 @@
+import type { ReactNode } from 'react';
+import { authorizeMailboxAction, removeMailboxAction, setMailboxEnabledAction, testStoredMailboxAction } from '@/app/(workspace)/mailbox-actions';
+import type { MailboxView } from '@/lib/mailboxes/list-mailboxes';
+import { ActionForm, SubmitButton } from './form';
+
+type Mailbox = NonNullable<MailboxView>;
+
+export const MAILBOX_STATUS_LABEL: Record<Mailbox['status'], string> = {
+  active: 'Active',
+  needs_reauthorization: 'Needs re-authorization',
+  failing: 'Failing',
+  disabled: 'Disabled',
+};
+
+const STATUS_STYLE: Record<Mailbox['status'], string> = {
+  active: 'bg-green-100 text-green-800',
+  needs_reauthorization: 'bg-amber-100 text-amber-900',
+  failing: 'bg-red-100 text-red-800',
+  disabled: 'bg-slate-200 text-slate-700',
+};
+
+const when = (date: Date | null) => (date ? `${date.toISOString().replace('T', ' ').slice(0, 16)} UTC` : 'never');
+
+export function MailboxStatusBadge({ status }: { status: Mailbox['status'] }) {
+  return (
+    <span data-testid="mailbox-status" className={`rounded px-2 py-0.5 text-xs font-medium ${STATUS_STYLE[status]}`}>
+      {MAILBOX_STATUS_LABEL[status]}
+    </span>
+  );
+}
+
+function HiddenIds({ mailboxId, returnTo }: { mailboxId: string; returnTo: string }) {
+  return (
+    <>
+      <input type="hidden" name="mailboxId" value={mailboxId} />
+      <input type="hidden" name="returnTo" value={returnTo} />
+    </>
+  );
+}
+
+/** Health and the one-click actions of a saved channel or incoming mail server. */
+export function MailboxStatusPanel({ mailbox, returnTo, removedReturnTo, extra }: { mailbox: Mailbox; returnTo: string; removedReturnTo: string; extra?: ReactNode }) {
+  const enabled = mailbox.status !== 'disabled';
+  return (
+    <div className="space-y-4">
+      <dl className="grid grid-cols-[12rem_1fr] gap-y-2 text-sm">
+        <dt className="text-slate-500">Status</dt>
+        <dd className="space-y-1">
+          <MailboxStatusBadge status={mailbox.status} />
+          {mailbox.statusMessage && mailbox.status !== 'active' ? (
+            <p className="text-slate-700">
+              {mailbox.statusMessage} <span className="text-slate-500">(since {when(mailbox.statusSince)})</span>
+            </p>
+          ) : null}
+        </dd>
+        <dt className="text-slate-500">Mailbox</dt>
+        <dd>
+          {mailbox.emailAddress} · {mailbox.protocol.toUpperCase()} {mailbox.host}:{mailbox.port}
+          {mailbox.protocol === 'imap' ? ` · ${mailbox.folder}` : ''}
+        </dd>
+        <dt className="text-slate-500">Authentication</dt>
+        <dd>
+          {mailbox.authMethod === 'oauth'
+            ? `OAuth 2.0 (${mailbox.integrationName ?? 'integration removed'})${mailbox.authorizedAt ? `, authorized as ${mailbox.authorizedEmail} on ${when(mailbox.authorizedAt)}` : ''}`
+            : 'Password'}
+        </dd>
+        <dt className="text-slate-500">Last successful check</dt>
+        <dd>{when(mailbox.lastSuccessAt)}</dd>
+        {extra}
+      </dl>
+      <div className="flex flex-wrap gap-3">
+        {mailbox.authMethod === 'oauth' ? (
+          <ActionForm action={authorizeMailboxAction} className="inline">
+            <HiddenIds mailboxId={mailbox.id} returnTo={returnTo} />
+            <SubmitButton variant={mailbox.status === 'needs_reauthorization' ? 'primary' : 'secondary'} pendingLabel="Opening the provider…">
+              Authorize
+            </SubmitButton>
+          </ActionForm>
+        ) : null}
+        <ActionForm action={testStoredMailboxAction} className="inline">
+          <HiddenIds mailboxId={mailbox.id} returnTo={returnTo} />
+          <SubmitButton variant="secondary" pendingLabel="Testing…">
+            Test connection
+          </SubmitButton>
+        </ActionForm>
+        <ActionForm action={setMailboxEnabledAction} className="inline">
+          <HiddenIds mailboxId={mailbox.id} returnTo={returnTo} />
+          <input type="hidden" name="enabled" value={enabled ? 'false' : 'true'} />
+          <SubmitButton variant="secondary" pendingLabel={enabled ? 'Disabling…' : 'Testing and enabling…'}>
+            {enabled ? 'Disable' : 'Enable'}
+          </SubmitButton>
+        </ActionForm>
+        <ActionForm action={removeMailboxAction} className="inline">
+          <HiddenIds mailboxId={mailbox.id} returnTo={removedReturnTo} />
+          <SubmitButton variant="danger" pendingLabel="Removing…">
+            Remove
+          </SubmitButton>
+        </ActionForm>
+      </div>
+    </div>
+  );
+}
+
+/** The result of an authorization, shown once on the page the provider sent the admin back to. */
+export function AuthorizationOutcome({ outcome }: { outcome: { ok: boolean; message: string } | null }) {
+  if (!outcome) return null;
+  return (
+    <p
+      role={outcome.ok ? 'status' : 'alert'}
+      data-testid="authorization-outcome"
+      className={`rounded-md border px-4 py-3 text-sm ${outcome.ok ? 'border-green-200 bg-green-50 text-green-800' : 'border-red-200 bg-red-50 text-red-800'}`}
+    >
+      {outcome.message}
+    </p>
+  );
+}

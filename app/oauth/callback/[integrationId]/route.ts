@@ -1,0 +1,43 @@
+import { cookies } from 'next/headers';
+import type { NextRequest } from 'next/server';
+import { getActor } from '@/app/_server/session';
+import { getDatabase } from '@/db/client';
+import { getEnv } from '@/lib/env';
+import { completeMailboxAuthorization } from '@/lib/mailboxes/complete-mailbox-authorization';
+import { browserBindingCookieName } from '@/lib/oauth/start-authorization';
+
+export const dynamic = 'force-dynamic';
+
+/** The code and state are in this URL: nothing here may leak it onwards. */
+const PRIVATE_HEADERS = { 'Referrer-Policy': 'no-referrer', 'Cache-Control': 'no-store' };
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
+}
+
+export async function GET(request: NextRequest, { params }: { params: Promise<{ integrationId: string }> }): Promise<Response> {
+  const { integrationId } = await params;
+  if (!/^[0-9a-f-]{36}$/i.test(integrationId)) return new Response('Not found', { status: 404, headers: PRIVATE_HEADERS });
+  const cookieStore = await cookies();
+  const result = await completeMailboxAuthorization({
+    database: await getDatabase(),
+    actor: await getActor(),
+    integrationId,
+    callbackParameters: request.nextUrl.searchParams,
+    browserBindingFor: (authorizationId) => cookieStore.get(browserBindingCookieName(authorizationId))?.value,
+  });
+  if (result.authorizationId) cookieStore.delete(browserBindingCookieName(result.authorizationId));
+  if (result.authorizationId && result.returnTo?.startsWith('/') && !result.returnTo.startsWith('//')) {
+    const target = new URL(result.returnTo, getEnv().APP_URL);
+    target.searchParams.set('authorization', result.authorizationId);
+    return new Response(null, { status: 303, headers: { ...PRIVATE_HEADERS, Location: target.toString() } });
+  }
+  // No authorization could be identified: say so here, loading nothing else.
+  const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Authorization failed · Intake</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 36rem; margin: 4rem auto; padding: 0 1rem">
+<h1>Authorization failed</h1><p role="alert">${escapeHtml(result.message)}</p><p><a href="/projects">Back to Intake</a></p></body></html>`;
+  return new Response(body, {
+    status: 400,
+    headers: { ...PRIVATE_HEADERS, 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'" },
+  });
+}

@@ -1,0 +1,19 @@
+import { mailboxes, oauthAuthorizations, oauthIntegrations } from '@/db/schema';
+
+/** What each sealed secret is for; bound into its ciphertext so values cannot be swapped between fields. */
+export const SECRET_PURPOSE = {
+  integrationClientSecret: 'integration.client_secret',
+  mailboxPassword: 'mailbox.password',
+  mailboxAccessToken: 'mailbox.access_token',
+  mailboxRefreshToken: 'mailbox.refresh_token',
+  codeVerifier: 'oauth.code_verifier',
+} as const;
+
+/** Every column that holds a sealed secret; key rotation walks this list. */
+export const SEALED_COLUMNS = [
+  { table: oauthIntegrations, column: 'clientSecret', purpose: SECRET_PURPOSE.integrationClientSecret },
+  { table: mailboxes, column: 'password', purpose: SECRET_PURPOSE.mailboxPassword },
+  { table: mailboxes, column: 'accessToken', purpose: SECRET_PURPOSE.mailboxAccessToken },
+  { table: mailboxes, column: 'refreshToken', purpose: SECRET_PURPOSE.mailboxRefreshToken },
+  { table: oauthAuthorizations, column: 'codeVerifier', purpose: SECRET_PURPOSE.codeVerifier },
+] as const;

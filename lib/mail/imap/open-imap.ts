@@ -1,0 +1,43 @@
+import { ImapFlow } from 'imapflow';
+import { classifyMailError, withTimeout } from '../mail-error';
+import { MAIL_TIMEOUTS, type MailServerSettings } from '../mail-settings';
+
+/**
+ * A connected, authenticated IMAP client. One instance per connection life: after it closes,
+ * open a new one. Certificate verification is always on (Node's defaults, plus NODE_EXTRA_CA_CERTS).
+ */
+export async function openImap(settings: MailServerSettings, options: { idle?: boolean } = {}): Promise<ImapFlow> {
+  const client = new ImapFlow({
+    host: settings.host,
+    port: settings.port,
+    secure: settings.security === 'tls',
+    doSTARTTLS: settings.security === 'starttls' ? true : undefined,
+    auth:
+      settings.credential.kind === 'oauth'
+        ? { user: settings.username, accessToken: settings.credential.accessToken }
+        : { user: settings.username, pass: settings.credential.password },
+    logger: false,
+    disableAutoIdle: !options.idle,
+    connectionTimeout: MAIL_TIMEOUTS.connectMs,
+    greetingTimeout: MAIL_TIMEOUTS.greetingMs,
+    socketTimeout: MAIL_TIMEOUTS.socketMs,
+    // Re-issue IDLE well before servers drop it (RFC 2177 allows 29 minutes; many servers less).
+    maxIdleTime: 20 * 60_000,
+    clientInfo: { name: 'Intake' },
+  });
+  // A socket error after connect must not crash the process; the next command reports it.
+  client.on('error', () => {});
+  const context = { host: settings.host, port: settings.port, folder: settings.folder, usesOAuth: settings.credential.kind === 'oauth' };
+  try {
+    await withTimeout(client.connect(), MAIL_TIMEOUTS.connectMs + MAIL_TIMEOUTS.greetingMs + MAIL_TIMEOUTS.commandMs, () => client.close(), 'Connecting');
+    return client;
+  } catch (error) {
+    client.close();
+    throw classifyMailError(error, context);
+  }
+}
+
+/** Runs one IMAP command with a deadline; a command that hangs closes the connection. */
+export function imapCommand<T>(client: ImapFlow, work: Promise<T>, what: string, ms: number = MAIL_TIMEOUTS.commandMs): Promise<T> {
+  return withTimeout(work, ms, () => client.close(), what);
+}

@@ -1,0 +1,92 @@
+/**
+ * A mail-server failure in words an admin can act on. `kind` drives the mailbox status:
+ * `auth` with OAuth means re-authorize; the others are retried.
+ */
+export type MailErrorKind = 'unreachable' | 'tls' | 'auth' | 'folder' | 'protocol' | 'timeout';
+
+export class MailConnectionError extends Error {
+  constructor(
+    readonly kind: MailErrorKind,
+    message: string,
+    /** The server's own words, when it gave any. */
+    readonly serverMessage?: string,
+  ) {
+    super(message);
+    this.name = 'MailConnectionError';
+  }
+}
+
+interface ErrorLike {
+  code?: string;
+  message?: string;
+  responseText?: string;
+  serverResponseCode?: string;
+  authenticationFailed?: boolean;
+  cause?: unknown;
+}
+
+const NETWORK = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ECONNRESET|EPIPE|NoConnection|EConnectionClosed|ClosedAfterConnectTLS|ClosedAfterConnectText)$/;
+const TIMEOUT = /TIMEOUT|ETIMEDOUT|Timeout/i;
+const CERTIFICATE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|EPROTO/;
+
+function firstErrorLike(error: unknown): ErrorLike {
+  const candidate = (error ?? {}) as ErrorLike;
+  if (!candidate.code && candidate.cause && typeof candidate.cause === 'object') {
+    return { ...candidate, ...(candidate.cause as ErrorLike), message: candidate.message };
+  }
+  return candidate;
+}
+
+export function classifyMailError(
+  error: unknown,
+  context: { host: string; port: number; folder?: string; usesOAuth: boolean },
+): MailConnectionError {
+  if (error instanceof MailConnectionError) return error;
+  const detail = firstErrorLike(error);
+  const code = detail.code ?? '';
+  const serverText = detail.responseText?.trim() || undefined;
+  const where = `${context.host}:${context.port}`;
+
+  if (detail.authenticationFailed || code === 'AUTHENTICATIONFAILED' || /AUTHENTICATIONFAILED|authentication failed|invalid credentials|\[AUTH\]/i.test(serverText ?? '')) {
+    const reason = serverText ? ` The server said: “${serverText}”.` : '';
+    return new MailConnectionError(
+      'auth',
+      context.usesOAuth
+        ? `The mail server refused the OAuth 2.0 login.${reason} Re-authorize the mailbox.`
+        : `The mail server refused the username or password.${reason}`,
+      serverText,
+    );
+  }
+  if (detail.serverResponseCode === 'NONEXISTENT' || /doesn't exist|does not exist|no such mailbox|mailbox not found/i.test(serverText ?? detail.message ?? '')) {
+    return new MailConnectionError('folder', `The folder “${context.folder ?? 'INBOX'}” does not exist on the mail server.`, serverText);
+  }
+  if (CERTIFICATE.test(code) || /certificate|self[- ]signed|tls|ssl/i.test(detail.message ?? '')) {
+    return new MailConnectionError('tls', `The TLS connection to ${where} failed: ${detail.message ?? code}. Intake verifies certificates and never connects without a trusted one.`);
+  }
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return new MailConnectionError('unreachable', `The host name ${context.host} cannot be resolved (${code}).`);
+  }
+  if (TIMEOUT.test(code) || TIMEOUT.test(detail.message ?? '')) {
+    return new MailConnectionError('timeout', `The mail server at ${where} did not answer in time.`);
+  }
+  if (NETWORK.test(code)) {
+    return new MailConnectionError('unreachable', `The mail server at ${where} cannot be reached (${code}). Check the host and port.`);
+  }
+  return new MailConnectionError('protocol', `The mail server at ${where} answered unexpectedly: ${serverText ?? detail.message ?? String(error)}.`, serverText);
+}
+
+/** Runs `work`, failing with a timeout error (and calling `onTimeout`, e.g. to close the socket) if it takes too long. */
+export async function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => void, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      onTimeout();
+      reject(Object.assign(new Error(`${what} timed out after ${Math.round(ms / 1000)} s`), { code: 'ETIMEOUT' }));
+    }, ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

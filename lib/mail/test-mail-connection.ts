@@ -1,0 +1,97 @@
+import { lookup } from 'node:dns/promises';
+import { connect as connectTcp, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
+import { openImap, imapCommand } from './imap/open-imap';
+import { classifyMailError, MailConnectionError, withTimeout } from './mail-error';
+import { MAIL_TIMEOUTS, type MailServerSettings } from './mail-settings';
+import { Pop3Client } from './pop3/pop3-client';
+
+export type ConnectionStepName = 'Resolve' | 'Connect' | 'TLS' | 'Authenticate' | 'Open folder' | 'Message count';
+
+export interface ConnectionStep {
+  step: ConnectionStepName;
+  ok: boolean;
+  detail: string;
+}
+
+export interface ConnectionTestResult {
+  ok: boolean;
+  steps: ConnectionStep[];
+  /** Present when a step failed. */
+  error?: MailConnectionError;
+  messageCount?: number;
+}
+
+function probeSocket(open: () => Socket, event: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = open();
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' }));
+    }, MAIL_TIMEOUTS.connectMs);
+    socket.once(event, () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve();
+    });
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(error);
+    });
+  });
+}
+
+/**
+ * Checks a mailbox step by step — resolve → connect → TLS → authenticate → open folder →
+ * message count — and stops at the first failure with a plain-language reason.
+ */
+export async function testMailConnection(settings: MailServerSettings): Promise<ConnectionTestResult> {
+  const steps: ConnectionStep[] = [];
+  const context = { host: settings.host, port: settings.port, folder: settings.folder, usesOAuth: settings.credential.kind === 'oauth' };
+  const run = async <T>(step: ConnectionStepName, work: () => Promise<T>, describe: (value: T) => string): Promise<T> => {
+    try {
+      const value = await work();
+      steps.push({ step, ok: true, detail: describe(value) });
+      return value;
+    } catch (error) {
+      const failure = classifyMailError(error, context);
+      steps.push({ step, ok: false, detail: failure.message });
+      throw failure;
+    }
+  };
+
+  try {
+    const address = await run('Resolve', () => lookup(settings.host), (result) => `${settings.host} is ${result.address}.`);
+    await run('Connect', () => probeSocket(() => connectTcp({ host: address.address, port: settings.port }), 'connect'), () => `Port ${settings.port} is open.`);
+    if (settings.security === 'tls') {
+      await run(
+        'TLS',
+        () => probeSocket(() => connectTls({ host: settings.host, port: settings.port, servername: settings.host }), 'secureConnect'),
+        () => 'The certificate is valid and trusted.',
+      );
+    }
+    const protocolName = settings.protocol === 'imap' ? 'IMAP' : 'POP3';
+    const mechanism = settings.credential.kind === 'oauth' ? 'OAuth 2.0' : 'password';
+    if (settings.protocol === 'imap') {
+      const client = await run('Authenticate', () => openImap(settings), () => `Signed in to ${protocolName} as ${settings.username} with ${mechanism}${settings.security === 'starttls' ? ' after STARTTLS' : ''}.`);
+      try {
+        const mailbox = await run('Open folder', () => imapCommand(client, client.mailboxOpen(settings.folder, { readOnly: true }), 'Opening the folder'), () => `Opened ${settings.folder}.`);
+        steps.push({ step: 'Message count', ok: true, detail: `${mailbox.exists} message${mailbox.exists === 1 ? '' : 's'} in ${settings.folder}.` });
+        return { ok: true, steps, messageCount: mailbox.exists };
+      } finally {
+        await withTimeout(client.logout(), MAIL_TIMEOUTS.commandMs, () => client.close(), 'Logging out').catch(() => client.close());
+      }
+    }
+    const pop3 = await run('Authenticate', () => Pop3Client.connect(settings), () => `Signed in to ${protocolName} as ${settings.username} with ${mechanism}${settings.security === 'starttls' ? ' after STLS' : ''}.`);
+    try {
+      const status = await run('Open folder', () => pop3.stat(), () => 'Opened the POP3 inbox.');
+      steps.push({ step: 'Message count', ok: true, detail: `${status.count} message${status.count === 1 ? '' : 's'} on the server.` });
+      return { ok: true, steps, messageCount: status.count };
+    } finally {
+      await pop3.quit().catch(() => pop3.close());
+    }
+  } catch (error) {
+    return { ok: false, steps, error: error as MailConnectionError };
+  }
+}

@@ -1,0 +1,141 @@
+import { eq } from 'drizzle-orm';
+import type { DatabaseHandle } from '@/db/client';
+import { mailboxes, oauthAuthorizations, oauthIntegrations } from '@/db/schema';
+import { recordAudit } from '@/lib/audit/record-audit';
+import type { Actor } from '@/lib/auth/actor';
+import { SECRET_PURPOSE } from '@/lib/crypto/sealed-columns';
+import { getSecretBox } from '@/lib/crypto/secret-box';
+import { PermissionDeniedError, ValidationError } from '@/lib/errors';
+import { testMailConnection } from '@/lib/mail/test-mail-connection';
+import { AuthorizationRejectedError, completeAuthorization } from '@/lib/oauth/complete-authorization';
+import { emailDomainOf } from '@/lib/oauth/mailbox-domains';
+import { isUniqueViolation } from '@/lib/validation';
+import { requireMailboxAdmin } from './mailbox-access';
+import { mailServerSettingsOf } from './mailbox-connection';
+import { assertMailboxIsFree } from './mailbox-target';
+import { type MailboxDraft, mailboxColumns } from './save-mailbox';
+
+export interface MailboxAuthorizationResult {
+  authorizationId: string | null;
+  returnTo: string | null;
+  ok: boolean;
+  message: string;
+}
+
+/**
+ * The callback of a mailbox authorization: the mailbox that signed in at the provider must
+ * be the one the admin asked for, at a domain the integration allows — otherwise nothing is
+ * stored. On success the tokens are stored encrypted and the connection is tested with them.
+ */
+export async function completeMailboxAuthorization({
+  database,
+  actor,
+  integrationId,
+  callbackParameters,
+  browserBindingFor,
+}: {
+  database: DatabaseHandle;
+  actor: Actor | null;
+  integrationId: string;
+  callbackParameters: URLSearchParams;
+  browserBindingFor: (authorizationId: string) => string | undefined;
+}): Promise<MailboxAuthorizationResult> {
+  const { db } = database;
+  let authorizationId: string | null = null;
+  let returnTo: string | null = null;
+  const finish = async (ok: boolean, message: string, resultMailboxId: string | null = null) => {
+    if (authorizationId) {
+      await db.update(oauthAuthorizations).set({ outcome: ok ? 'succeeded' : 'rejected', outcomeMessage: message, resultMailboxId }).where(eq(oauthAuthorizations.id, authorizationId));
+    }
+    return { authorizationId, returnTo, ok, message };
+  };
+
+  try {
+    const { authorization, email, tokens } = await completeAuthorization({ db, actor, integrationId, callbackParameters, browserBindingFor });
+    authorizationId = authorization.id;
+    returnTo = authorization.returnTo;
+    const [integration] = await db.select().from(oauthIntegrations).where(eq(oauthIntegrations.id, integrationId));
+    const [existing] = authorization.mailboxId ? await db.select().from(mailboxes).where(eq(mailboxes.id, authorization.mailboxId)) : [];
+    const draft = authorization.draft as MailboxDraft | null;
+    const expectedAddress = draft?.settings.emailAddress ?? existing?.emailAddress;
+    const owner = draft?.owner ?? existing;
+    if (!integration || !expectedAddress || !owner) return finish(false, 'The mailbox or integration changed while you were at the provider. Nothing was saved; start again.');
+    // Permissions may have changed while the admin was away at the provider.
+    await requireMailboxAdmin(db, actor, owner);
+
+    const domain = emailDomainOf(email);
+    if (!domain || !integration.mailboxDomains.includes(domain)) {
+      return finish(false, `You signed in as ${email}, but the integration “${integration.name}” may authorize only mailboxes at ${integration.mailboxDomains.join(', ')}. Nothing was saved.`);
+    }
+    if (email !== expectedAddress) {
+      return finish(false, `You signed in as ${email}, but this mailbox is ${expectedAddress}. Sign in to the provider as ${expectedAddress}. Nothing was saved.`);
+    }
+
+    const columns = draft ? mailboxColumns(draft.settings, draft.owner) : null;
+    const connection = mailServerSettingsOf(
+      { ...(columns ?? existing!), username: '', emailAddress: email },
+      { kind: 'oauth', accessToken: tokens.accessToken },
+    );
+    const test = await testMailConnection(connection);
+    const box = getSecretBox();
+    const now = new Date();
+    const failedStep = test.steps.find((step) => !step.ok);
+    const keepDisabled = existing?.status === 'disabled';
+    const status = !test.ok ? 'failing' : keepDisabled ? 'disabled' : 'active';
+    const tokenColumns = {
+      accessToken: box.seal(tokens.accessToken, SECRET_PURPOSE.mailboxAccessToken),
+      accessTokenExpiresAt: tokens.expiresAt,
+      // Keep a refresh token the provider did not resend on re-authorization.
+      ...(tokens.refreshToken ? { refreshToken: box.seal(tokens.refreshToken, SECRET_PURPOSE.mailboxRefreshToken) } : {}),
+      authorizedEmail: email,
+      authorizedAt: now,
+      password: null,
+      status,
+      statusMessage: test.ok ? null : `${failedStep?.step}: ${failedStep?.detail}`,
+      statusSince: now,
+      lastCheckAt: now,
+      ...(test.ok ? { lastSuccessAt: now } : {}),
+    } as const;
+
+    const mailboxId = await db.transaction(async (tx) => {
+      if (columns) await assertMailboxIsFree(tx, draft!.owner, columns.emailAddress, existing?.id);
+      const [row] = existing
+        ? await tx
+            .update(mailboxes)
+            .set({ ...(columns ?? {}), ...tokenColumns, tokenVersion: existing.tokenVersion + 1 })
+            .where(eq(mailboxes.id, existing.id))
+            .returning({ id: mailboxes.id, kind: mailboxes.kind })
+        : await tx.insert(mailboxes).values({ ...columns!, ...tokenColumns }).returning({ id: mailboxes.id, kind: mailboxes.kind });
+      await recordAudit(tx, {
+        actor,
+        action: existing ? 'mailbox.reauthorize' : 'mailbox.create',
+        targetType: row!.kind === 'channel' ? 'email_channel' : 'mail_server',
+        targetId: row!.id,
+        details: { emailAddress: email, integration: integration.name, connectionTest: test.ok ? 'passed' : 'failed' },
+      });
+      return row!.id;
+    });
+
+    const kindName = owner.kind === 'channel' ? 'email channel' : 'incoming mail server';
+    if (!test.ok) {
+      return finish(false, `${email} is authorized and saved, but the connection test failed at “${failedStep?.step}”: ${failedStep?.detail} Fix the settings and use Test connection, then Enable.`, mailboxId);
+    }
+    if (keepDisabled) return finish(true, `${email} is re-authorized. The ${kindName} stays disabled until you enable it.`, mailboxId);
+    return finish(
+      true,
+      owner.kind === 'channel'
+        ? `Your email channel is enabled — customers can now create requests by emailing ${email}`
+        : `The incoming mail server is enabled — mail to ${email} is now filed by its handler.`,
+      mailboxId,
+    );
+  } catch (error) {
+    if (error instanceof AuthorizationRejectedError) {
+      returnTo ??= error.returnTo;
+      authorizationId ??= error.authorizationId;
+      return finish(false, error.message);
+    }
+    if (error instanceof ValidationError || error instanceof PermissionDeniedError) return finish(false, `${error.message} Nothing was saved.`);
+    if (isUniqueViolation(error)) return finish(false, 'Another channel or mail server took this address meanwhile. Nothing was saved.');
+    throw error;
+  }
+}

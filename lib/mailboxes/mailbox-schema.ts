@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { normalizeEmailAddress } from '@/lib/oauth/mailbox-domains';
+
+export const mailboxEmailSchema = z
+  .string()
+  .trim()
+  .min(1, 'Enter the mailbox’s email address.')
+  .transform((value, context) => {
+    const normalized = normalizeEmailAddress(value);
+    if (!normalized) {
+      context.addIssue({ code: 'custom', message: 'Enter a plain email address such as support@acme.com.' });
+      return z.NEVER;
+    }
+    return normalized;
+  });
+
+const hostSchema = z
+  .string()
+  .trim()
+  .min(1, 'Enter the mail server’s host name.')
+  .max(253, 'Use at most 253 characters.')
+  .regex(/^[A-Za-z0-9.:[\]-]+$/, 'Enter a host name such as imap.example.com.');
+
+const folderSchema = z
+  .string()
+  .trim()
+  .min(1, 'Enter a folder name, such as INBOX.')
+  .max(200, 'Use at most 200 characters.')
+  .refine((value) => !/[\r\n\0]/.test(value), 'Folder names cannot contain line breaks.');
+
+/**
+ * The connection settings a project admin (channel) or system admin (incoming mail server)
+ * enters. `authentication` is `password` or the id of an OAuth 2.0 integration.
+ */
+export const mailboxSettingsSchema = z
+  .object({
+    emailAddress: mailboxEmailSchema,
+    authentication: z.union([z.literal('password'), z.uuid()], { error: 'Choose an authentication method.' }),
+    protocol: z.enum(['imap', 'pop3'], { error: 'Choose IMAP or POP3.' }),
+    host: hostSchema,
+    port: z.coerce.number({ error: 'Enter a port number.' }).int('Enter a port number.').min(1, 'Enter a port between 1 and 65535.').max(65535, 'Enter a port between 1 and 65535.'),
+    security: z.enum(['tls', 'starttls'], { error: 'Choose TLS or STARTTLS.' }),
+    folder: folderSchema.default('INBOX'),
+    afterProcessing: z.enum(['mark_read', 'move', 'delete', 'keep'], { error: 'Choose what happens to processed mail.' }),
+    moveToFolder: z.string().trim().max(200).default(''),
+    username: z.string().trim().max(320).default(''),
+    /** Empty on update keeps the stored password. */
+    password: z.string().max(1024).default(''),
+  })
+  .superRefine((settings, context) => {
+    if (settings.protocol === 'pop3' && !['delete', 'keep'].includes(settings.afterProcessing)) {
+      context.addIssue({ code: 'custom', path: ['afterProcessing'], message: 'POP3 can only delete processed mail or keep it on the server.' });
+    }
+    if (settings.protocol === 'imap' && settings.afterProcessing === 'keep') {
+      context.addIssue({ code: 'custom', path: ['afterProcessing'], message: 'For IMAP choose mark as read, move to a folder, or delete.' });
+    }
+    if (settings.afterProcessing === 'move') {
+      if (!settings.moveToFolder) context.addIssue({ code: 'custom', path: ['moveToFolder'], message: 'Enter the folder to move processed mail to.' });
+      else if (settings.moveToFolder === settings.folder) context.addIssue({ code: 'custom', path: ['moveToFolder'], message: 'Move processed mail to a folder other than the one Intake reads.' });
+    }
+  });
+
+export type MailboxSettings = z.output<typeof mailboxSettingsSchema>;
+
+/** An incoming mail server also has a name and a handler: the project it files mail into. */
+export const mailServerHandlerSchema = z.object({
+  name: z.string().trim().min(1, 'Enter a name for this mail server.').max(120, 'Use at most 120 characters.'),
+  projectId: z.uuid({ error: 'Choose the project this mail goes to.' }),
+  createRequests: z.boolean().default(true),
+  addComments: z.boolean().default(true),
+});

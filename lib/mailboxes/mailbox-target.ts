@@ -1,0 +1,73 @@
+import { and, eq, ne } from 'drizzle-orm';
+import type { Queryable } from '@/db/client';
+import { mailboxes, oauthIntegrations, projects } from '@/db/schema';
+import { type Actor, requireProjectRole, requireSystemAdmin } from '@/lib/auth/actor';
+import { NotFoundError, ValidationError } from '@/lib/errors';
+import { emailDomainOf } from '@/lib/oauth/mailbox-domains';
+import { parseInput } from '@/lib/validation';
+import { mailServerHandlerSchema } from './mailbox-schema';
+
+/** Which mailbox a form is about: a project's channel, or a global incoming mail server. */
+export type MailboxScope = { kind: 'channel'; projectId: string } | { kind: 'server' };
+
+export interface MailboxOwner {
+  kind: 'channel' | 'server';
+  projectId: string;
+  name: string;
+  createRequests: boolean;
+  addComments: boolean;
+}
+
+/** Checks the actor may manage mailboxes of this scope and works out who owns the mailbox. */
+export async function resolveMailboxOwner(db: Queryable, actor: Actor | null, scope: MailboxScope, input: unknown): Promise<MailboxOwner> {
+  if (scope.kind === 'channel') {
+    await requireProjectRole(db, actor, scope.projectId, 'admin');
+    const [project] = await db.select().from(projects).where(eq(projects.id, scope.projectId));
+    if (!project) throw new NotFoundError('The project');
+    return { kind: 'channel', projectId: project.id, name: `${project.name} email channel`, createRequests: true, addComments: true };
+  }
+  requireSystemAdmin(actor);
+  const handler = parseInput(mailServerHandlerSchema, input);
+  const [project] = await db.select({ id: projects.id }).from(projects).where(eq(projects.id, handler.projectId));
+  if (!project) throw ValidationError.field('projectId', 'Choose an existing project.');
+  if (!handler.createRequests && !handler.addComments) {
+    throw ValidationError.field('createRequests', 'Let the handler create requests, add comments, or both.');
+  }
+  return { kind: 'server', ...handler };
+}
+
+/** An address belongs to one mailbox at a time, and a project has one channel. */
+export async function assertMailboxIsFree(db: Queryable, owner: MailboxOwner, emailAddress: string, exceptMailboxId?: string): Promise<void> {
+  const others = exceptMailboxId ? ne(mailboxes.id, exceptMailboxId) : undefined;
+  const [usedBy] = await db
+    .select({ kind: mailboxes.kind, name: mailboxes.name })
+    .from(mailboxes)
+    .where(and(eq(mailboxes.emailAddress, emailAddress), others));
+  if (usedBy) {
+    throw ValidationError.field(
+      'emailAddress',
+      `${emailAddress} is already read by ${usedBy.kind === 'channel' ? 'the email channel' : 'the incoming mail server'} “${usedBy.name}”. An address can belong to only one channel or mail server.`,
+    );
+  }
+  if (owner.kind === 'channel') {
+    const [channel] = await db
+      .select({ id: mailboxes.id })
+      .from(mailboxes)
+      .where(and(eq(mailboxes.projectId, owner.projectId), eq(mailboxes.kind, 'channel'), others));
+    if (channel) throw new ValidationError({}, 'This project already has an email channel.');
+  }
+}
+
+/** The integration chosen for an address, refused unless its mailbox domains include the address's domain. */
+export async function integrationForAddress(db: Queryable, integrationId: string, emailAddress: string) {
+  const [integration] = await db.select().from(oauthIntegrations).where(eq(oauthIntegrations.id, integrationId));
+  if (!integration) throw ValidationError.field('authentication', 'This OAuth 2.0 integration no longer exists.');
+  const domain = emailDomainOf(emailAddress);
+  if (!domain || !integration.mailboxDomains.includes(domain)) {
+    throw ValidationError.field(
+      'authentication',
+      `The integration “${integration.name}” can authorize only mailboxes at ${integration.mailboxDomains.join(', ')}.`,
+    );
+  }
+  return integration;
+}

@@ -1,0 +1,84 @@
+import type { DatabaseHandle } from '@/db/client';
+import { recordAudit } from '@/lib/audit/record-audit';
+import type { Actor } from '@/lib/auth/actor';
+import { MailConnectionError } from '@/lib/mail/mail-error';
+import { type ConnectionTestResult, testMailConnection } from '@/lib/mail/test-mail-connection';
+import { OAuthFailure } from '@/lib/oauth/oauth-failure';
+import { parseInput } from '@/lib/validation';
+import { loadMailboxForAdmin, type MailboxRow } from './mailbox-access';
+import { mailServerSettingsOf, storedMailServerSettings } from './mailbox-connection';
+import { mailboxSettingsSchema } from './mailbox-schema';
+import { type MailboxStatus, setMailboxStatus } from './mailbox-status';
+import { resolveMailboxOwner, type MailboxScope } from './mailbox-target';
+
+/** A test that could not even get credentials (the grant is gone) is reported like a failed step. */
+function credentialFailure(error: OAuthFailure): ConnectionTestResult {
+  return {
+    ok: false,
+    steps: [{ step: 'Authenticate', ok: false, detail: error.message }],
+    error: new MailConnectionError('auth', error.message),
+  };
+}
+
+/** The status a stored mailbox should have after a connection test. */
+export function statusAfterTest(mailbox: Pick<MailboxRow, 'status' | 'authMethod'>, test: ConnectionTestResult): MailboxStatus {
+  if (mailbox.status === 'disabled') return 'disabled';
+  if (test.ok) return 'active';
+  return test.error?.kind === 'auth' && mailbox.authMethod === 'oauth' ? 'needs_reauthorization' : 'failing';
+}
+
+/** Tests a saved mailbox with its stored credentials and records the result as its health. */
+export async function testMailbox({ database, actor, mailboxId }: { database: DatabaseHandle; actor: Actor | null; mailboxId: string }) {
+  const mailbox = await loadMailboxForAdmin(database.db, actor, mailboxId);
+  let test: ConnectionTestResult;
+  try {
+    test = await testMailConnection(await storedMailServerSettings(database, mailbox));
+  } catch (error) {
+    if (!(error instanceof OAuthFailure)) throw error;
+    test = credentialFailure(error);
+  }
+  const failed = test.steps.find((step) => !step.ok);
+  const status = statusAfterTest(mailbox, test);
+  await setMailboxStatus(database.db, mailbox.id, status, failed ? `${failed.step}: ${failed.detail}` : null);
+  await recordAudit(database.db, { actor, action: 'mailbox.test', targetType: mailbox.kind === 'channel' ? 'email_channel' : 'mail_server', targetId: mailbox.id, details: { ok: test.ok } });
+  return test;
+}
+
+/**
+ * Tests typed-in settings before they are saved: with the typed password, or with the
+ * stored credential of the mailbox being edited when the password is left empty or the
+ * mailbox is already authorized through the same integration.
+ */
+export async function testMailboxSettings({
+  database,
+  actor,
+  scope,
+  mailboxId,
+  input,
+}: {
+  database: DatabaseHandle;
+  actor: Actor | null;
+  scope: MailboxScope;
+  mailboxId?: string;
+  input: unknown;
+}): Promise<ConnectionTestResult> {
+  const existing = mailboxId ? await loadMailboxForAdmin(database.db, actor, mailboxId) : undefined;
+  if (!existing) await resolveMailboxOwner(database.db, actor, scope, input);
+  const settings = parseInput(mailboxSettingsSchema, input);
+  const sameAuthorization = existing?.authMethod === 'oauth' && existing.integrationId === settings.authentication && existing.emailAddress === settings.emailAddress;
+  const sameServerPassword = existing?.authMethod === 'password' && settings.authentication === 'password' && !settings.password;
+  if (settings.authentication === 'password' && !sameServerPassword) {
+    if (!settings.password) throw new MailConnectionError('auth', 'Enter the password to test the connection.');
+    return testMailConnection(mailServerSettingsOf(settings, { kind: 'password', password: settings.password }));
+  }
+  if (!existing || (!sameAuthorization && !sameServerPassword)) {
+    throw new MailConnectionError('auth', 'An OAuth 2.0 mailbox is tested right after you authorize it: use Save and authorize.');
+  }
+  try {
+    const stored = await storedMailServerSettings(database, existing);
+    return await testMailConnection(mailServerSettingsOf(settings, stored.credential));
+  } catch (error) {
+    if (error instanceof OAuthFailure) return credentialFailure(error);
+    throw error;
+  }
+}

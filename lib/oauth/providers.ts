@@ -1,0 +1,60 @@
+/** What Intake knows about each kind of authorization server. */
+export type ProviderKind = 'google' | 'microsoft' | 'custom';
+
+export interface ProviderPreset {
+  label: string;
+  authorizationEndpoint?: string;
+  tokenEndpoint?: string;
+  issuer?: string;
+  jwksUri?: string;
+  userinfoEndpoint?: string;
+  revocationEndpoint?: string;
+  defaultScopes: string[];
+  /** Extra authorization parameters; Google issues refresh tokens only with offline access. */
+  authorizationParameters: Record<string, string>;
+  imap: { host: string; port: number } | null;
+  pop3: { host: string; port: number } | null;
+}
+
+export const PROVIDER_PRESETS: Record<ProviderKind, ProviderPreset> = {
+  google: {
+    label: 'Google',
+    authorizationEndpoint: 'https://accounts.google.com/o/oauth2/v2/auth',
+    tokenEndpoint: 'https://oauth2.googleapis.com/token',
+    issuer: 'https://accounts.google.com',
+    jwksUri: 'https://www.googleapis.com/oauth2/v3/certs',
+    userinfoEndpoint: 'https://openidconnect.googleapis.com/v1/userinfo',
+    revocationEndpoint: 'https://oauth2.googleapis.com/revoke',
+    defaultScopes: ['https://mail.google.com/', 'openid', 'email'],
+    authorizationParameters: { access_type: 'offline', prompt: 'consent' },
+    imap: { host: 'imap.gmail.com', port: 993 },
+    pop3: { host: 'pop.gmail.com', port: 995 },
+  },
+  microsoft: {
+    label: 'Microsoft',
+    authorizationEndpoint: 'https://login.microsoftonline.com/common/oauth2/v2.0/authorize',
+    tokenEndpoint: 'https://login.microsoftonline.com/common/oauth2/v2.0/token',
+    // Multi-tenant: each ID token names its own tenant in `iss`.
+    issuer: 'https://login.microsoftonline.com/{tenantid}/v2.0',
+    jwksUri: 'https://login.microsoftonline.com/common/discovery/v2.0/keys',
+    defaultScopes: [
+      'https://outlook.office.com/IMAP.AccessAsUser.All',
+      'https://outlook.office.com/POP.AccessAsUser.All',
+      'offline_access',
+      'openid',
+      'email',
+    ],
+    authorizationParameters: { prompt: 'consent' },
+    imap: { host: 'outlook.office365.com', port: 993 },
+    pop3: { host: 'outlook.office365.com', port: 995 },
+  },
+  custom: {
+    label: 'Custom',
+    defaultScopes: ['openid', 'email', 'offline_access'],
+    authorizationParameters: { prompt: 'consent' },
+    imap: null,
+    pop3: null,
+  },
+};
+
+export const PROVIDER_KINDS = Object.keys(PROVIDER_PRESETS) as ProviderKind[];
