@@ -1,5 +1,6 @@
 import type { JobDefinition } from './job-definition';
 import { heartbeatJob } from './heartbeat';
+import { mailboxPollJob } from './mailbox-poll';
 
 /** Every job the runner works. */
-export const jobDefinitions: JobDefinition[] = [heartbeatJob];
+export const jobDefinitions: JobDefinition[] = [heartbeatJob, mailboxPollJob];

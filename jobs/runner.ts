@@ -7,6 +7,7 @@ import { markWorkerStopped, registerWorker } from '@/lib/system/job-runner-statu
 import { jobDefinitions } from './definitions';
 import { HEARTBEAT_INTERVAL_MS, heartbeatJob } from './heartbeat';
 import type { JobContext } from './job-definition';
+import { startMailboxScheduler } from './mailbox-scheduler';
 
 export interface JobRunner {
   workerId: string;
@@ -59,6 +60,7 @@ export async function startJobRunner({ database, mode, concurrency = 1 }: StartJ
   await beat();
   const timer = setInterval(beat, HEARTBEAT_INTERVAL_MS);
   timer.unref();
+  const scheduler = startMailboxScheduler(context);
   log.info('jobs.started', { workerId, mode, database: database.kind });
 
   return {
@@ -66,6 +68,7 @@ export async function startJobRunner({ database, mode, concurrency = 1 }: StartJ
     boss,
     async stop() {
       clearInterval(timer);
+      await scheduler.stop();
       await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
       await markWorkerStopped(database.db, workerId).catch(() => {});
       log.info('jobs.stopped', { workerId });

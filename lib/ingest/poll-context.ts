@@ -1,0 +1,39 @@
+import type { DatabaseHandle } from '@/db/client';
+import type { MailServerSettings } from '@/lib/mail/mail-settings';
+import type { MailboxRow } from '@/lib/mailboxes/mailbox-access';
+
+/** What a protocol-specific fetch needs from the poll that runs it. */
+export interface PollContext {
+  database: DatabaseHandle;
+  mailbox: MailboxRow;
+  settings: MailServerSettings;
+  maxMessageBytes: number;
+  /** Renews the poll's lease; throws when another worker took the mailbox over. */
+  keepLease(): Promise<void>;
+  /** Turns stored messages into requests/comments; returns the ids now settled (processed or ignored). */
+  processStored(ids: string[]): Promise<string[]>;
+}
+
+export interface PollStats {
+  fetched: number;
+  /** New messages still on the server after this poll (e.g. when the lease ran out). */
+  waiting: number;
+}
+
+/** Splits items into runs whose summed weight stays under a budget (at least one item each). */
+export function chunkByWeight<T>(items: T[], weight: (item: T) => number, budget: number): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let total = 0;
+  for (const item of items) {
+    if (current.length > 0 && total + weight(item) > budget) {
+      chunks.push(current);
+      current = [];
+      total = 0;
+    }
+    current.push(item);
+    total += weight(item);
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}

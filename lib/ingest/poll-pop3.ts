@@ -1,0 +1,83 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import { inboundMessages } from '@/db/schema';
+import { Pop3Client } from '@/lib/mail/pop3/pop3-client';
+import type { PollContext, PollStats } from './poll-context';
+import { storeInboundMessage } from './store-inbound-message';
+
+/**
+ * Reads a POP3 mailbox by UIDL. Deletions (when the channel deletes processed mail) are sent
+ * only for messages whose request or comment is committed, and take effect only at QUIT;
+ * any failure closes the connection without QUIT, so nothing is deleted.
+ */
+export async function pollPop3(context: PollContext): Promise<PollStats> {
+  const { db } = context.database;
+  const { mailbox } = context;
+  const deletes = mailbox.afterProcessing === 'delete';
+  const client = await Pop3Client.connect(context.settings);
+  let quitCleanly = false;
+  try {
+    const sizes = await client.list();
+    const uidls = await client.uidl();
+    const numbers = [...sizes.keys()].sort((a, b) => a - b);
+
+    const known = new Map<string, { id: string; status: string; serverAction: string }>();
+    const ids = uidls ? [...uidls.values()] : [];
+    for (let start = 0; start < ids.length; start += 1000) {
+      const rows = await db
+        .select({ id: inboundMessages.id, uidl: inboundMessages.popUidl, status: inboundMessages.status, serverAction: inboundMessages.serverAction })
+        .from(inboundMessages)
+        .where(and(eq(inboundMessages.mailboxId, mailbox.id), inArray(inboundMessages.popUidl, ids.slice(start, start + 1000))));
+      for (const row of rows) known.set(row.uidl!, row);
+    }
+
+    const toDelete = new Map<number, string>();
+    const markDeletable = (number: number, id: string, status: string) => {
+      if (deletes && (status === 'processed' || status === 'ignored')) toDelete.set(number, id);
+    };
+    let fetched = 0;
+    for (const number of numbers) {
+      const uidl = uidls?.get(number) ?? null;
+      const seen = uidl ? known.get(uidl) : undefined;
+      if (seen) {
+        if (seen.serverAction === 'pending') markDeletable(number, seen.id, seen.status);
+        continue;
+      }
+      await context.keepLease();
+      const size = sizes.get(number) ?? 0;
+      const oversized = size > context.maxMessageBytes;
+      const raw = oversized ? null : await client.retr(number);
+      const stored = await storeInboundMessage(db, {
+        mailbox,
+        popUidl: uidl,
+        raw,
+        size,
+        receivedAt: null,
+        rejectedBecause: oversized ? `larger than ${Math.round(context.maxMessageBytes / 1024 / 1024)} MB (${Math.round(size / 1024 / 1024)} MB); not downloaded` : undefined,
+      });
+      fetched++;
+      // Without UIDL, a message already filed is recognised by its content.
+      if (stored.duplicateOf) {
+        if (stored.duplicateOf.serverAction === 'pending') markDeletable(number, stored.duplicateOf.id, stored.duplicateOf.status);
+        continue;
+      }
+      if (!stored.id || oversized) continue;
+      const [settled] = await context.processStored([stored.id]);
+      if (settled) markDeletable(number, settled, 'processed');
+    }
+
+    for (const number of toDelete.keys()) await client.dele(number);
+    await client.quit();
+    quitCleanly = true;
+    const done = [...toDelete.values()];
+    if (done.length > 0) await db.update(inboundMessages).set({ serverAction: 'done' }).where(inArray(inboundMessages.id, done));
+    if (!deletes) {
+      await db
+        .update(inboundMessages)
+        .set({ serverAction: 'none' })
+        .where(and(eq(inboundMessages.mailboxId, mailbox.id), eq(inboundMessages.serverAction, 'pending'), inArray(inboundMessages.status, ['processed', 'ignored'])));
+    }
+    return { fetched, waiting: 0 };
+  } finally {
+    if (!quitCleanly) client.close();
+  }
+}

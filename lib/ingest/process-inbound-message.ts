@@ -1,0 +1,168 @@
+import { and, eq } from 'drizzle-orm';
+import type { Database, Transaction } from '@/db/client';
+import { attachments, comments, inboundMessages, mailboxes, projects, requestEvents, requestParticipants, requests } from '@/db/schema';
+import { upsertCustomer } from '@/lib/customers/upsert-customer';
+import { EmailParseError, type ParsedEmail, parseEmail } from '@/lib/email/parse-email';
+import { extractReplyText } from '@/lib/email/extract-reply-text';
+import { insertRequest, requestKey } from '@/lib/requests/insert-request';
+import { applySenderPolicy, senderOverRateLimit } from './apply-sender-policy';
+import { findRequestForReply } from './find-request-for-reply';
+
+/** Processing attempts before a message is marked Failed; it is never deleted from the server. */
+export const MAX_PROCESSING_ATTEMPTS = 5;
+
+export type InboundOutcome = { status: 'processed' | 'ignored' | 'rejected' | 'failed'; outcome: string; requestId: string | null };
+
+type Mailbox = typeof mailboxes.$inferSelect;
+type Project = typeof projects.$inferSelect;
+
+async function storeAttachments(tx: Transaction, requestId: string, commentId: string | null, email: ParsedEmail): Promise<void> {
+  for (const attachment of email.attachments) {
+    await tx.insert(attachments).values({
+      requestId,
+      commentId,
+      filename: attachment.filename,
+      contentType: attachment.contentType,
+      size: attachment.size,
+      contentId: attachment.contentId,
+      inline: attachment.inline,
+      content: attachment.content,
+    });
+  }
+}
+
+/** The customer may join a thread only if they are already on it (Reply-To/In-Reply-To are theirs to forge). */
+async function isOnRequest(tx: Transaction, requestId: string, customerId: string): Promise<boolean> {
+  const [reporter] = await tx.select({ id: requests.id }).from(requests).where(and(eq(requests.id, requestId), eq(requests.reporterId, customerId)));
+  if (reporter) return true;
+  const [participant] = await tx
+    .select({ id: requestParticipants.requestId })
+    .from(requestParticipants)
+    .where(and(eq(requestParticipants.requestId, requestId), eq(requestParticipants.customerId, customerId)));
+  return participant !== undefined;
+}
+
+async function addEmailComment(tx: Transaction, requestId: string, customerId: string, inboundId: string, email: ParsedEmail): Promise<string> {
+  const [comment] = await tx
+    .insert(comments)
+    .values({
+      requestId,
+      visibility: 'public',
+      authorCustomerId: customerId,
+      body: extractReplyText(email.text),
+      fullBody: email.text,
+      bodyHtml: email.html,
+      inboundMessageId: inboundId,
+    })
+    .returning({ id: comments.id });
+  const [request] = await tx.select({ status: requests.status }).from(requests).where(eq(requests.id, requestId));
+  // A customer's answer puts the request back in the agents' court; a reply to a resolved request reopens it.
+  if (request && request.status !== 'open') {
+    await tx.insert(requestEvents).values({ requestId, kind: request.status === 'resolved' ? 'reopened_by_email' : 'status', fromValue: request.status, toValue: 'open' });
+  }
+  await tx.update(requests).set({ status: 'open', lastActivityAt: new Date(), updatedAt: new Date() }).where(eq(requests.id, requestId));
+  await storeAttachments(tx, requestId, comment!.id, email);
+  return comment!.id;
+}
+
+async function createEmailRequest(tx: Transaction, mailbox: Mailbox, project: Project, reporterId: string, email: ParsedEmail) {
+  const ownAddresses = new Set((await tx.select({ address: mailboxes.emailAddress }).from(mailboxes)).map((row) => row.address));
+  const others = [...email.to, ...email.cc].filter((address) => !ownAddresses.has(address.address) && address.address !== email.from!.address);
+  const participantIds: string[] = [];
+  for (const address of others.slice(0, 50)) participantIds.push(await upsertCustomer(tx, { email: address.address, name: address.name }));
+  const created = await insertRequest(tx, {
+    projectId: project.id,
+    summary: email.subject,
+    description: email.text,
+    descriptionHtml: email.html,
+    reporterId,
+    mailboxId: mailbox.id,
+    participantIds,
+  });
+  await storeAttachments(tx, created.id, null, email);
+  return created;
+}
+
+/** Decides what an email becomes and commits it with the message's new status, in one transaction. */
+async function fileEmail(db: Database, message: typeof inboundMessages.$inferSelect, mailbox: Mailbox, project: Project, email: ParsedEmail): Promise<InboundOutcome> {
+  const decision = await applySenderPolicy(db, { projectId: project.id, emailAccess: project.emailAccess }, email);
+  if (decision.verdict === 'ignored') return { status: 'ignored', outcome: `Ignored: ${decision.reason}`, requestId: null };
+  if (decision.verdict === 'rejected') return { status: 'rejected', outcome: `Rejected: ${decision.reason}`, requestId: null };
+
+  return db.transaction(async (tx) => {
+    const reporterId = await upsertCustomer(tx, { email: email.from!.address, name: email.from!.name });
+    const threadRequestId = mailbox.addComments ? await findRequestForReply(tx, project, email) : null;
+    let outcome: InboundOutcome;
+    if (threadRequestId && (await isOnRequest(tx, threadRequestId, reporterId))) {
+      await addEmailComment(tx, threadRequestId, reporterId, message.id, email);
+      const [request] = await tx.select({ number: requests.number }).from(requests).where(eq(requests.id, threadRequestId));
+      outcome = { status: 'processed', outcome: `Comment added to ${requestKey(project.key, request!.number)}`, requestId: threadRequestId };
+    } else if (!mailbox.createRequests) {
+      outcome = { status: 'ignored', outcome: 'Ignored: not a reply, and this mail handler does not create requests', requestId: null };
+    } else if (!decision.allowlisted && (await senderOverRateLimit(tx, mailbox.id, reporterId))) {
+      outcome = { status: 'rejected', outcome: 'Rejected: sender over the rate limit (20 requests per hour)', requestId: null };
+    } else {
+      const created = await createEmailRequest(tx, mailbox, project, reporterId, email);
+      outcome = { status: 'processed', outcome: `Request created ${created.key}`, requestId: created.id };
+    }
+    await tx
+      .update(inboundMessages)
+      .set({ status: outcome.status, outcome: outcome.outcome, requestId: outcome.requestId, processedAt: new Date(), lastError: null })
+      .where(eq(inboundMessages.id, message.id));
+    return outcome;
+  });
+}
+
+/**
+ * Turns one stored message into a request or a comment (or a logged Ignored/Rejected entry).
+ * A failure is retried with backoff, and after MAX_PROCESSING_ATTEMPTS the message is Failed;
+ * it never blocks the messages after it.
+ */
+export async function processInboundMessage(db: Database, inboundId: string): Promise<InboundOutcome | null> {
+  const [message] = await db.select().from(inboundMessages).where(eq(inboundMessages.id, inboundId));
+  if (!message || message.status !== 'pending' || !message.raw || !message.mailboxId) return null;
+  const [mailbox] = await db.select().from(mailboxes).where(eq(mailboxes.id, message.mailboxId));
+  const [project] = await db.select().from(projects).where(eq(projects.id, message.projectId));
+  if (!mailbox || !project) return null;
+
+  const settle = async (outcome: InboundOutcome, extra: Partial<typeof inboundMessages.$inferInsert> = {}) => {
+    await db
+      .update(inboundMessages)
+      .set({ status: outcome.status, outcome: outcome.outcome, requestId: outcome.requestId, processedAt: new Date(), ...extra })
+      .where(and(eq(inboundMessages.id, message.id), eq(inboundMessages.status, 'pending')));
+    return outcome;
+  };
+
+  try {
+    const email = await parseEmail(message.raw);
+    const outcome = await fileEmail(db, message, mailbox, project, email);
+    // Ignored and rejected mail was not filed inside the transaction; record it now.
+    if (outcome.status !== 'processed') return settle(outcome, { serverAction: outcome.status === 'ignored' ? 'pending' : 'none' });
+    return outcome;
+  } catch (error) {
+    const reason = error instanceof EmailParseError ? error.reason : (error as Error).message;
+    const attempts = message.attempts + 1;
+    // A message that cannot be parsed will not parse on a retry either.
+    if (error instanceof EmailParseError || attempts >= MAX_PROCESSING_ATTEMPTS) {
+      return settle({ status: 'failed', outcome: `Failed: ${reason}`, requestId: null }, { attempts, lastError: reason, serverAction: 'none' });
+    }
+    await db
+      .update(inboundMessages)
+      .set({ attempts, lastError: reason, nextAttemptAt: new Date(Date.now() + 2 ** attempts * 15_000) })
+      .where(eq(inboundMessages.id, message.id));
+    return null;
+  }
+}
+
+/** Stored messages of a mailbox that are due for (another) processing attempt, oldest first. */
+export async function dueInboundMessages(db: Database, mailboxId: string, limit = 500): Promise<string[]> {
+  const rows = await db
+    .select({ id: inboundMessages.id, nextAttemptAt: inboundMessages.nextAttemptAt })
+    .from(inboundMessages)
+    .where(and(eq(inboundMessages.mailboxId, mailboxId), eq(inboundMessages.status, 'pending')))
+    .orderBy(inboundMessages.fetchedAt)
+    .limit(limit);
+  const now = Date.now();
+  return rows.filter((row) => row.nextAttemptAt.getTime() <= now).map((row) => row.id);
+}
+
