@@ -18,7 +18,8 @@ const nextConfig: NextConfig = {
   async headers() {
     return [
       {
-        source: '/:path*',
+        // The OAuth callback sets its own, stricter Referrer-Policy (no-referrer).
+        source: '/((?!oauth/callback).*)',
         headers: [
           { key: 'X-Content-Type-Options', value: 'nosniff' },
           { key: 'Referrer-Policy', value: 'same-origin' },

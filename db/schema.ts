@@ -464,3 +464,12 @@ export const outboundMessages = pgTable(
   },
   (table) => [uniqueIndex('outbound_messages_message_id_key').on(table.messageId), index('outbound_messages_queue_idx').on(table.status, table.nextAttemptAt)],
 );
+
+/** Failed sign-ins per account and per client address, for throttling password guessing. */
+export const signInThrottles = pgTable('sign_in_throttles', {
+  /** `account:<email>` or `address:<ip>`. */
+  key: text('key').primaryKey(),
+  failures: integer('failures').notNull().default(0),
+  windowStartedAt: timestamp('window_started_at', { withTimezone: true }).notNull().defaultNow(),
+  lockedUntil: timestamp('locked_until', { withTimezone: true }),
+});

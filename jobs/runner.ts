@@ -2,12 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import PgBoss from 'pg-boss';
 import type { DatabaseHandle } from '@/db/client';
+import { releaseLeasesOfEndedProcesses } from '@/lib/ingest/mailbox-lease';
 import { log } from '@/lib/log';
 import { markWorkerStopped, registerWorker } from '@/lib/system/job-runner-status';
 import { jobDefinitions } from './definitions';
 import { HEARTBEAT_INTERVAL_MS, heartbeatJob } from './heartbeat';
 import type { JobContext } from './job-definition';
 import { startMailboxScheduler } from './mailbox-scheduler';
+import { startOutboundDispatcher } from './outbound-dispatcher';
+
+/** Arbitrary constant, like the migrations' lock. */
+const QUEUE_SETUP_LOCK_ID = 731_044_202;
 
 export interface JobRunner {
   workerId: string;
@@ -39,8 +44,25 @@ export async function startJobRunner({ database, mode, concurrency = 1 }: StartJ
     send: (name, data, options) => boss.send(name, data, options ?? {}),
   };
 
+  // Before any poll starts: on the embedded database every lease left over is a dead process's.
+  if (database.kind === 'pglite') {
+    const released = await releaseLeasesOfEndedProcesses(database.db);
+    if (released > 0) log.info('jobs.leases_released', { workerId, mailboxes: released });
+  }
+
+  // Workers starting together on a database that lacks a queue (first start, an upgrade adding
+  // one) deadlock in pg-boss's create_queue, one inserting the queue row while the other adds its
+  // partition's foreign key, and the loser crashes at start-up: one process at a time.
+  await database.withAdvisoryLock(QUEUE_SETUP_LOCK_ID, async () => {
+    for (const definition of jobDefinitions) {
+      const queue = { name: definition.name, ...definition.queue };
+      await boss.createQueue(definition.name, queue);
+      // createQueue leaves an existing queue as it was first created: apply today's policy and limits too.
+      await boss.updateQueue(definition.name, queue);
+    }
+  });
+
   for (const definition of jobDefinitions) {
-    await boss.createQueue(definition.name, { name: definition.name, ...definition.queue });
     const loops = (definition.concurrency ?? 1) * concurrency;
     for (let loop = 0; loop < loops; loop++) {
       await boss.work(
@@ -61,6 +83,7 @@ export async function startJobRunner({ database, mode, concurrency = 1 }: StartJ
   const timer = setInterval(beat, HEARTBEAT_INTERVAL_MS);
   timer.unref();
   const scheduler = startMailboxScheduler(context);
+  const outbound = startOutboundDispatcher(context);
   log.info('jobs.started', { workerId, mode, database: database.kind });
 
   return {
@@ -68,6 +91,7 @@ export async function startJobRunner({ database, mode, concurrency = 1 }: StartJ
     boss,
     async stop() {
       clearInterval(timer);
+      outbound.stop();
       await scheduler.stop();
       await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
       await markWorkerStopped(database.db, workerId).catch(() => {});

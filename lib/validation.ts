@@ -1,16 +1,29 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ValidationError } from './errors';
 
 /** Parses input with a zod schema, turning failures into per-field errors. */
-export function parseInput<Schema extends z.ZodType>(schema: Schema, input: unknown): z.output<Schema> {
+export function parseInput<Schema extends z.ZodType>(
+  schema: Schema,
+  input: unknown,
+  /** More per-field problems found outside the schema, reported together with its own. */
+  extraErrors: Record<string, string[]> = {},
+): z.output<Schema> {
   const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const fieldErrors: Record<string, string[]> = {};
-  for (const issue of result.error.issues) {
+  if (result.success && Object.keys(extraErrors).length === 0) return result.data;
+  const fieldErrors: Record<string, string[]> = { ...extraErrors };
+  for (const issue of result.error?.issues ?? []) {
     const field = issue.path.length > 0 ? issue.path.join('.') : 'form';
     (fieldErrors[field] ??= []).push(issue.message);
   }
   throw new ValidationError(fieldErrors);
+}
+
+/**
+ * The project a form is about, read before anything else so permission is checked before the
+ * rest of the input is validated (refused callers learn nothing about the form).
+ */
+export function projectIdOf(input: unknown): string {
+  return parseInput(z.object({ projectId: z.uuid() }), input).projectId;
 }
 
 /** Postgres SQLSTATE 23505, as raised by both postgres.js and PGlite. */

@@ -10,6 +10,8 @@ import { getDatabase } from '@/db/client';
 import { getEnv } from '@/lib/env';
 import { MailConnectionError } from '@/lib/mail/mail-error';
 import type { ConnectionTestResult } from '@/lib/mail/test-mail-connection';
+import { retryInboundMessage } from '@/lib/ingest/retry-inbound-message';
+import { addSenderRule, removeSenderRule } from '@/lib/ingest/sender-rules';
 import { reauthorizeMailbox } from '@/lib/mailboxes/reauthorize-mailbox';
 import { removeMailbox } from '@/lib/mailboxes/remove-mailbox';
 import { saveMailbox } from '@/lib/mailboxes/save-mailbox';
@@ -94,6 +96,27 @@ export const testStoredMailboxAction = formAction(async ({ actor, formData }) =>
   const test = await testMailbox({ database: await getDatabase(), actor, mailboxId });
   revalidatePath(returnTo);
   return { status: test.ok ? 'success' : 'error', message: `${test.ok ? 'Connection works.' : 'The connection test failed.'}\n${describeTest(test)}` };
+});
+
+export const retryInboundMessageAction = formAction(async ({ db, actor, formData }) => {
+  const input = formInput(formData);
+  await retryInboundMessage({ db, actor, input });
+  revalidatePath(String(input.returnTo ?? '/'));
+  return { status: 'success', message: 'Queued for another attempt.' };
+});
+
+export const addSenderRuleAction = formAction(async ({ db, actor, formData }) => {
+  const input = formInput(formData);
+  await addSenderRule({ db, actor, input });
+  revalidatePath(String(input.returnTo ?? '/'));
+  return { status: 'success', message: 'Added.' };
+});
+
+export const removeSenderRuleAction = formAction(async ({ db, actor, formData }) => {
+  const input = formInput(formData);
+  await removeSenderRule({ db, actor, input });
+  revalidatePath(String(input.returnTo ?? '/'));
+  return { status: 'success', message: 'Removed.' };
 });
 
 export const removeMailboxAction = formAction(async ({ db, actor, formData }) => {

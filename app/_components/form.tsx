@@ -2,6 +2,7 @@
 
 import { createContext, type FormEvent, type ReactNode, startTransition, useActionState, useContext, useEffect, useId, useRef } from 'react';
 import { type FormState, idleFormState } from '@/app/_server/form-state';
+import { buttonClass, inputClass } from './styles';
 
 const FormStateContext = createContext<FormState>(idleFormState);
 const PendingContext = createContext(false);
@@ -72,8 +73,6 @@ export function useFieldState(name: string) {
   return { errors: state.fieldErrors?.[name] ?? [], submitted: state.values?.[name] };
 }
 
-export const inputClass =
-  'block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-brand-600 focus:outline-none focus:ring-2 focus:ring-brand-100 disabled:bg-slate-100 disabled:text-slate-500 aria-[invalid=true]:border-red-500';
 
 export function FieldShell({
   id,
@@ -276,13 +275,3 @@ export function SubmitButton({
   );
 }
 
-export function buttonClass(variant: 'primary' | 'secondary' | 'danger' = 'primary'): string {
-  const base =
-    'inline-flex items-center justify-center rounded-md px-4 py-2 text-sm font-medium shadow-sm transition disabled:cursor-wait disabled:opacity-60';
-  const look = {
-    primary: 'bg-brand-600 text-white hover:bg-brand-700',
-    secondary: 'border border-slate-300 bg-white text-slate-800 hover:bg-slate-50',
-    danger: 'bg-red-600 text-white hover:bg-red-700',
-  }[variant];
-  return `${base} ${look}`;
-}

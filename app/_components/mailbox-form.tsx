@@ -1,7 +1,8 @@
 'use client';
 
 import { useId, useState } from 'react';
-import { ActionForm, CheckboxField, FieldShell, type FormServerAction, inputClass, SelectField, SubmitButton, TextField, useFieldState } from './form';
+import { ActionForm, CheckboxField, FieldShell, type FormServerAction, SelectField, SubmitButton, TextField, useFieldState } from './form';
+import { inputClass } from './styles';
 
 export interface IntegrationChoice {
   id: string;
@@ -23,6 +24,8 @@ export interface MailboxFormValues {
   afterProcessing: 'mark_read' | 'move' | 'delete' | 'keep';
   moveToFolder: string;
   username: string;
+  smtpHost: string;
+  smtpPort: string;
 }
 
 export interface MailServerHandlerValues {
@@ -217,6 +220,13 @@ export function MailboxForm({
       {protocol === 'imap' ? <TextField name="folder" label="Folder" defaultValue={initial?.folder ?? 'INBOX'} /> : <input type="hidden" name="folder" value="INBOX" />}
       <ControlledSelect name="afterProcessing" label="After processing" value={afterProcessing} options={AFTER_PROCESSING[protocol]} onChange={setAfterProcessing} hint="Intake changes the mailbox only after the request or comment is saved." />
       {afterProcessing === 'move' ? <TextField name="moveToFolder" label="Move to folder" defaultValue={initial?.moveToFolder ?? 'Processed'} /> : null}
+      <details className="rounded-md border border-slate-200 px-4 py-3" open={Boolean(initial?.smtpHost)}>
+        <summary className="cursor-pointer text-sm font-medium">Outgoing mail (SMTP)</summary>
+        <div className="mt-3 grid grid-cols-[1fr_8rem] gap-4">
+          <TextField name="smtpHost" label="SMTP host" defaultValue={initial?.smtpHost} hint="Replies to customers are sent through this mailbox. Empty: smtp.gmail.com:465 for Google, smtp.office365.com:587 for Microsoft, else the host above on port 465." />
+          <TextField name="smtpPort" label="SMTP port" type="number" defaultValue={initial?.smtpPort} hint="465: TLS; 587: STARTTLS." />
+        </div>
+      </details>
       {usesOAuth ? null : (
         <>
           <TextField name="username" label="Username" defaultValue={initial?.username} hint="Leave empty to use the email address." autoComplete="off" />

@@ -66,6 +66,13 @@ export function MailboxStatusPanel({ mailbox, returnTo, removedReturnTo, extra }
         </dd>
         <dt className="text-slate-500">Last successful check</dt>
         <dd>{when(mailbox.lastSuccessAt)}</dd>
+        <dt className="text-slate-500">Last fetch</dt>
+        <dd data-testid="last-fetch">{when(mailbox.lastPollAt)}</dd>
+        <dt className="text-slate-500">Messages waiting</dt>
+        <dd>
+          {mailbox.messagesWaiting}
+          {mailbox.oldestWaitingAt ? ` (the oldest for ${Math.max(1, Math.round((Date.now() - mailbox.oldestWaitingAt.getTime()) / 1000))} s)` : ''}
+        </dd>
         {extra}
       </dl>
       <div className="flex flex-wrap gap-3">

@@ -2,7 +2,7 @@ import NextAuth, { CredentialsSignin } from 'next-auth';
 import Credentials from 'next-auth/providers/credentials';
 import { getDb } from '@/db/client';
 import { getEnv } from '@/lib/env';
-import { authenticateUser } from '@/lib/users/authenticate-user';
+import { signInWithPassword } from '@/lib/users/sign-in-with-password';
 
 declare module 'next-auth' {
   interface User {
@@ -21,6 +21,13 @@ declare module '@auth/core/jwt' {
   }
 }
 
+export class SignInThrottled extends CredentialsSignin {
+  constructor(minutes: number) {
+    super();
+    this.code = `throttled:${minutes}`;
+  }
+}
+
 /** Sessions last a working day, sliding. */
 const SESSION_MAX_AGE_SECONDS = 12 * 60 * 60;
 
@@ -36,10 +43,13 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => {
     providers: [
       Credentials({
         credentials: { email: { label: 'Email' }, password: { label: 'Password', type: 'password' } },
-        async authorize(credentials) {
-          const user = await authenticateUser(await getDb(), credentials);
-          if (!user) throw new CredentialsSignin();
-          return { id: user.id, email: user.email, name: user.name, sessionVersion: user.sessionVersion };
+        async authorize(credentials, request) {
+          // Behind a reverse proxy, the proxy must set X-Forwarded-For for per-address throttling.
+          const address = request.headers.get('x-forwarded-for')?.split(',')[0]?.trim() || request.headers.get('x-real-ip') || 'direct';
+          const result = await signInWithPassword(await getDb(), credentials, address);
+          if (result.ok) return { id: result.user.id, email: result.user.email, name: result.user.name, sessionVersion: result.user.sessionVersion };
+          if (result.reason === 'throttled') throw new SignInThrottled(result.minutes);
+          throw new CredentialsSignin();
         },
       }),
     ],

@@ -27,5 +27,7 @@ export function mailboxFormValues(mailbox: NonNullable<MailboxView>): MailboxFor
     afterProcessing: mailbox.afterProcessing,
     moveToFolder: mailbox.moveToFolder ?? '',
     username: mailbox.username ?? '',
+    smtpHost: mailbox.smtpHost ?? '',
+    smtpPort: mailbox.smtpPort ? String(mailbox.smtpPort) : '',
   };
 }

@@ -1,6 +1,6 @@
 'use server';
 
-import { AuthError } from 'next-auth';
+import { AuthError, CredentialsSignin } from 'next-auth';
 import { formAction, formInput } from '@/app/_server/form-action';
 import { signIn } from '@/app/_server/auth';
 
@@ -11,7 +11,11 @@ export const signInAction = formAction(async ({ formData }) => {
     await signIn('credentials', { email: input.email, password: input.password, redirectTo: next });
   } catch (error) {
     if (error instanceof AuthError) {
-      return { status: 'error', message: 'The email or password is not right, or the account is deactivated.', values: { email: String(input.email ?? '') } };
+      const throttled = error instanceof CredentialsSignin && /^throttled:(\d+)$/.exec(error.code);
+      const message = throttled
+        ? `Too many failed sign-ins. Try again in ${throttled[1]} minute${throttled[1] === '1' ? '' : 's'}.`
+        : 'The email or password is not right, or the account is deactivated.';
+      return { status: 'error', message, values: { email: String(input.email ?? '') } };
     }
     throw error;
   }

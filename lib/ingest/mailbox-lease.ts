@@ -1,36 +1,113 @@
-import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import { randomBytes } from 'node:crypto';
+import { setImmediate } from 'node:timers/promises';
+import { and, eq, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import { mailboxes } from '@/db/schema';
-
-/** How long a poll may run before another worker may take the mailbox over (renewed while working). */
-export const POLL_LEASE_MS = 2 * 60_000;
+import { log } from '@/lib/log';
 
 /**
- * Claims a mailbox for one poll. Only one worker holds it at a time, whatever pg-boss does;
- * a worker that dies simply lets the lease run out.
+ * How long a poll's claim on a mailbox outlives its last renewal. This is how long the mailbox
+ * of a worker that died mid-poll waits before another worker takes it over, so it is short,
+ * and renewed often (every POLL_LEASE_RENEW_MS) so that no slow command or batch outlasts it.
  */
-export async function acquireMailboxLease(db: Queryable, mailboxId: string, owner: string): Promise<boolean> {
-  const [claimed] = await db
-    .update(mailboxes)
-    .set({ leaseOwner: owner, leaseExpiresAt: sql`now() + ${`${POLL_LEASE_MS} milliseconds`}::interval` })
-    .where(and(eq(mailboxes.id, mailboxId), or(isNull(mailboxes.leaseOwner), lt(mailboxes.leaseExpiresAt, sql`now()`), eq(mailboxes.leaseOwner, owner))))
-    .returning({ id: mailboxes.id });
-  return claimed !== undefined;
+export const POLL_LEASE_MS = 30_000;
+export const POLL_LEASE_RENEW_MS = 10_000;
+
+const leaseUntil = () => sql`now() + ${`${POLL_LEASE_MS} milliseconds`}::interval`;
+
+export class LeaseLostError extends Error {}
+
+/**
+ * One poll's claim on a mailbox: only one poll at a time holds it, whatever pg-boss and the IDLE
+ * listeners start. A worker that dies simply lets it run out.
+ */
+export class MailboxLease {
+  #lost: string | null = null;
+  #confirmedAt = Date.now();
+  readonly #timer: NodeJS.Timeout;
+
+  private constructor(
+    private readonly db: Queryable,
+    readonly mailboxId: string,
+    readonly owner: string,
+  ) {
+    this.#timer = setInterval(() => void this.#renew(), POLL_LEASE_RENEW_MS);
+    this.#timer.unref();
+  }
+
+  /**
+   * Null when another poll holds the mailbox. The owner names the poll, not just the worker: two
+   * polls of one worker (a queued job and an IDLE wake-up) must exclude each other too, or both
+   * would work the same messages and the first to finish would release the other's lease.
+   */
+  static async acquire(db: Queryable, mailboxId: string, workerId: string): Promise<MailboxLease | null> {
+    const owner = `${workerId}/${randomBytes(4).toString('hex')}`;
+    const [claimed] = await db
+      .update(mailboxes)
+      .set({ leaseOwner: owner, leaseExpiresAt: leaseUntil() })
+      .where(and(eq(mailboxes.id, mailboxId), or(isNull(mailboxes.leaseOwner), lt(mailboxes.leaseExpiresAt, sql`now()`))))
+      .returning({ id: mailboxes.id });
+    return claimed ? new MailboxLease(db, mailboxId, owner) : null;
+  }
+
+  /**
+   * Renewed on a timer rather than between batches, so a long FETCH or a large message cannot
+   * outlast it. A renewal that finds the lease taken, or that cannot reach the database before
+   * the lease would have run out, means another worker may be polling now: the poll must stop.
+   */
+  async #renew(): Promise<void> {
+    if (this.#lost) return;
+    const attemptedAt = Date.now();
+    try {
+      const [renewed] = await this.db
+        .update(mailboxes)
+        .set({ leaseExpiresAt: leaseUntil() })
+        .where(and(eq(mailboxes.id, this.mailboxId), eq(mailboxes.leaseOwner, this.owner)))
+        .returning({ id: mailboxes.id });
+      if (renewed) this.#confirmedAt = attemptedAt;
+      else this.#lose('another worker took the mailbox over');
+    } catch (error) {
+      if (Date.now() - this.#confirmedAt >= POLL_LEASE_MS) this.#lose(`the lease could not be renewed (${(error as Error).message})`);
+    }
+  }
+
+  #lose(reason: string): void {
+    this.#lost = reason;
+    clearInterval(this.#timer);
+    log.warn('mailbox.lease_lost', { mailboxId: this.mailboxId, owner: this.owner, reason });
+  }
+
+  /**
+   * Called before each message is stored or processed: throws once the lease is gone. It first
+   * yields to the event loop, because PGlite answers on this thread and a batch that only talks
+   * to the database would otherwise never let timers run: not the renewal above, and in embedded
+   * mode not the web server either.
+   */
+  async check(): Promise<void> {
+    await setImmediate();
+    if (!this.#lost && Date.now() - this.#confirmedAt >= POLL_LEASE_MS) this.#lose('no renewal went through before the lease ran out');
+    if (this.#lost) throw new LeaseLostError(`The poll stopped: ${this.#lost}.`);
+  }
+
+  async release(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.db
+      .update(mailboxes)
+      .set({ leaseOwner: null, leaseExpiresAt: null })
+      .where(and(eq(mailboxes.id, this.mailboxId), eq(mailboxes.leaseOwner, this.owner)));
+  }
 }
 
-/** Extends the lease during a long poll; false when it was lost (the poll must stop). */
-export async function renewMailboxLease(db: Queryable, mailboxId: string, owner: string): Promise<boolean> {
-  const [renewed] = await db
+/**
+ * Clears every poll and IDLE lease. Only for the embedded database at start-up: PGlite lets one
+ * process open the data folder, so any lease found then was left by a process that is gone
+ * (killed, or crashed), and its mailboxes need not wait for the leases to run out.
+ */
+export async function releaseLeasesOfEndedProcesses(db: Queryable): Promise<number> {
+  const released = await db
     .update(mailboxes)
-    .set({ leaseExpiresAt: sql`now() + ${`${POLL_LEASE_MS} milliseconds`}::interval` })
-    .where(and(eq(mailboxes.id, mailboxId), eq(mailboxes.leaseOwner, owner)))
+    .set({ leaseOwner: null, leaseExpiresAt: null, idleOwner: null, idleLeaseExpiresAt: null })
+    .where(or(isNotNull(mailboxes.leaseOwner), isNotNull(mailboxes.idleOwner)))
     .returning({ id: mailboxes.id });
-  return renewed !== undefined;
-}
-
-export async function releaseMailboxLease(db: Queryable, mailboxId: string, owner: string): Promise<void> {
-  await db
-    .update(mailboxes)
-    .set({ leaseOwner: null, leaseExpiresAt: null })
-    .where(and(eq(mailboxes.id, mailboxId), eq(mailboxes.leaseOwner, owner)));
+  return released.length;
 }

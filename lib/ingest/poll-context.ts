@@ -8,8 +8,8 @@ export interface PollContext {
   mailbox: MailboxRow;
   settings: MailServerSettings;
   maxMessageBytes: number;
-  /** Renews the poll's lease; throws when another worker took the mailbox over. */
-  keepLease(): Promise<void>;
+  /** Before each message: yields to the event loop, then throws if the poll's lease is gone (another worker may be polling). */
+  checkLease(): Promise<void>;
   /** Turns stored messages into requests/comments; returns the ids now settled (processed or ignored). */
   processStored(ids: string[]): Promise<string[]>;
 }

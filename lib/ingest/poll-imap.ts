@@ -75,7 +75,7 @@ export async function pollImap(context: PollContext): Promise<PollStats> {
       const uids = (found || []).filter((uid) => uid > lastUid).sort((a, b) => a - b);
       let fetched = 0;
       for (let start = 0; start < uids.length; start += UID_BATCH) {
-        await context.keepLease();
+        await context.checkLease();
         const batch = uids.slice(start, start + UID_BATCH);
         const envelopes: Envelope[] = (await imapCommand(client, client.fetchAll(batch.join(','), { uid: true, size: true, internalDate: true }, { uid: true }), 'Listing messages'))
           .map((message) => ({ uid: message.uid, size: message.size ?? 0, internalDate: message.internalDate ? new Date(message.internalDate) : null }))
@@ -92,6 +92,7 @@ export async function pollImap(context: PollContext): Promise<PollStats> {
             }
           }
           for (const envelope of group) {
+            await context.checkLease();
             const oversized = envelope.size > context.maxMessageBytes;
             const headerFetch = oversized ? await imapCommand(client, client.fetchOne(String(envelope.uid), { uid: true, headers: true }, { uid: true }), 'Fetching headers') : false;
             const headers = headerFetch ? headerFetch.headers : undefined;

@@ -1,4 +1,4 @@
-import { and, count, eq, inArray } from 'drizzle-orm';
+import { and, count, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { DatabaseHandle } from '@/db/client';
 import { inboundMessages, mailboxes } from '@/db/schema';
 import { log } from '@/lib/log';
@@ -8,7 +8,7 @@ import { getMailboxAccessToken } from '@/lib/mailboxes/mailbox-access-token';
 import { storedMailServerSettings } from '@/lib/mailboxes/mailbox-connection';
 import { setMailboxStatus } from '@/lib/mailboxes/mailbox-status';
 import { OAuthFailure } from '@/lib/oauth/oauth-failure';
-import { acquireMailboxLease, releaseMailboxLease, renewMailboxLease } from './mailbox-lease';
+import { LeaseLostError, MailboxLease } from './mailbox-lease';
 import type { PollContext, PollStats } from './poll-context';
 import { pollImap } from './poll-imap';
 import { pollPop3 } from './poll-pop3';
@@ -16,8 +16,6 @@ import { dueInboundMessages, processInboundMessage } from './process-inbound-mes
 
 /** Longest wait between attempts on a failing mailbox. */
 const MAX_BACKOFF_SECONDS = 3600;
-
-class LeaseLostError extends Error {}
 
 export interface PollOptions {
   database: DatabaseHandle;
@@ -29,26 +27,41 @@ export interface PollOptions {
 
 export type PollOutcome = { polled: false; reason: string } | { polled: true; stats: PollStats } | { polled: true; error: string };
 
-async function processAll(database: DatabaseHandle, ids: string[]): Promise<string[]> {
+async function processAll(database: DatabaseHandle, lease: MailboxLease, ids: string[]): Promise<string[]> {
   const settled: string[] = [];
   for (const id of ids) {
+    await lease.check();
     const outcome = await processInboundMessage(database.db, id);
     if (outcome && (outcome.status === 'processed' || outcome.status === 'ignored')) settled.push(id);
   }
   return settled;
 }
 
-async function fetchNewMail(options: PollOptions, mailbox: MailboxRow): Promise<PollStats> {
-  const { database, mailboxId, workerId } = options;
+/**
+ * Messages stored by an earlier poll but not filed (it crashed, or its lease ran out) and
+ * messages due for another attempt, in rounds until none is left: after a crash there may be
+ * more than one round's worth.
+ */
+async function processDue(database: DatabaseHandle, lease: MailboxLease, mailboxId: string): Promise<void> {
+  // Each message once per poll: one that stays due without being settled must not loop forever.
+  const tried = new Set<string>();
+  for (;;) {
+    const due = (await dueInboundMessages(database.db, mailboxId)).filter((id) => !tried.has(id));
+    if (due.length === 0) return;
+    for (const id of due) tried.add(id);
+    await processAll(database, lease, due);
+  }
+}
+
+async function fetchNewMail(options: PollOptions, mailbox: MailboxRow, lease: MailboxLease): Promise<PollStats> {
+  const { database, mailboxId } = options;
   const context = (settings: PollContext['settings']): PollContext => ({
     database,
     mailbox,
     settings,
     maxMessageBytes: options.maxMessageBytes,
-    keepLease: async () => {
-      if (!(await renewMailboxLease(database.db, mailboxId, workerId))) throw new LeaseLostError('Another worker took the mailbox over.');
-    },
-    processStored: (ids) => processAll(database, ids),
+    checkLease: () => lease.check(),
+    processStored: (ids) => processAll(database, lease, ids),
   });
   const fetch = (settings: PollContext['settings']) => (mailbox.protocol === 'imap' ? pollImap(context(settings)) : pollPop3(context(settings)));
   const settings = await storedMailServerSettings(database, mailbox);
@@ -78,19 +91,31 @@ async function recordFailure(options: PollOptions, mailbox: MailboxRow, error: u
 }
 
 /**
+ * The next regular poll, unless a poll was asked for while this one ran (an IDLE listener saw
+ * mail arrive, see pollSoon): then the mailbox stays due, as a later poll is the only one that
+ * sees that mail. Compared within a millisecond because a JS date has no microseconds.
+ */
+function nextPollAfterSuccess(atStart: Date, regularMs: number): SQL {
+  // Raw SQL parameters bypass the column's date mapping: pass timestamps as ISO text.
+  const at = (ms: number) => sql`${new Date(ms).toISOString()}::timestamptz`;
+  return sql`case when ${mailboxes.nextPollAt} between ${at(atStart.getTime() - 1)} and ${at(atStart.getTime() + 1)} then ${at(regularMs)} else ${mailboxes.nextPollAt} end`;
+}
+
+/**
  * One poll of one mailbox, by whichever worker holds its lease: first the stored messages
  * due for another processing attempt, then new mail. Records the mailbox's health.
  */
 export async function pollMailbox(options: PollOptions): Promise<PollOutcome> {
   const { database, mailboxId, workerId } = options;
   const { db } = database;
-  if (!(await acquireMailboxLease(db, mailboxId, workerId))) return { polled: false, reason: 'another worker is polling this mailbox' };
+  const lease = await MailboxLease.acquire(db, mailboxId, workerId);
+  if (!lease) return { polled: false, reason: 'another worker is polling this mailbox' };
   try {
     const [mailbox] = await db.select().from(mailboxes).where(eq(mailboxes.id, mailboxId));
     if (!mailbox || (mailbox.status !== 'active' && mailbox.status !== 'failing')) return { polled: false, reason: 'mailbox not active' };
     try {
-      await processAll(database, await dueInboundMessages(db, mailbox.id));
-      const stats = await fetchNewMail(options, mailbox);
+      await processDue(database, lease, mailbox.id);
+      const stats = await fetchNewMail(options, mailbox, lease);
       const [pending] = await db
         .select({ total: count() })
         .from(inboundMessages)
@@ -101,7 +126,7 @@ export async function pollMailbox(options: PollOptions): Promise<PollOutcome> {
         .update(mailboxes)
         .set({
           consecutiveFailures: 0,
-          nextPollAt: new Date(now.getTime() + options.pollIntervalSeconds * 1000),
+          nextPollAt: nextPollAfterSuccess(mailbox.nextPollAt, now.getTime() + options.pollIntervalSeconds * 1000),
           lastPollAt: now,
           lastCheckAt: now,
           lastSuccessAt: now,
@@ -114,6 +139,6 @@ export async function pollMailbox(options: PollOptions): Promise<PollOutcome> {
       return { polled: true, error: await recordFailure(options, mailbox, error) };
     }
   } finally {
-    await releaseMailboxLease(db, mailboxId, workerId);
+    await lease.release();
   }
 }

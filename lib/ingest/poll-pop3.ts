@@ -1,8 +1,30 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull } from 'drizzle-orm';
 import { inboundMessages } from '@/db/schema';
 import { Pop3Client } from '@/lib/mail/pop3/pop3-client';
 import type { PollContext, PollStats } from './poll-context';
 import { storeInboundMessage } from './store-inbound-message';
+
+/**
+ * Deletions take effect at QUIT and are recorded after it: a worker that died in between left
+ * settled messages marked as still to delete that are no longer on the server. Nothing is left
+ * to do for them; without this they would stay pending forever.
+ */
+async function recordDeletionsDoneBeforeACrash(context: PollContext, onServer: Set<string>): Promise<void> {
+  const { db } = context.database;
+  const waiting = await db
+    .select({ id: inboundMessages.id, uidl: inboundMessages.popUidl })
+    .from(inboundMessages)
+    .where(
+      and(
+        eq(inboundMessages.mailboxId, context.mailbox.id),
+        eq(inboundMessages.serverAction, 'pending'),
+        inArray(inboundMessages.status, ['processed', 'ignored']),
+        isNotNull(inboundMessages.popUidl),
+      ),
+    );
+  const gone = waiting.filter((row) => !onServer.has(row.uidl!)).map((row) => row.id);
+  if (gone.length > 0) await db.update(inboundMessages).set({ serverAction: 'done' }).where(inArray(inboundMessages.id, gone));
+}
 
 /**
  * Reads a POP3 mailbox by UIDL. Deletions (when the channel deletes processed mail) are sent
@@ -30,6 +52,8 @@ export async function pollPop3(context: PollContext): Promise<PollStats> {
       for (const row of rows) known.set(row.uidl!, row);
     }
 
+    if (deletes && uidls) await recordDeletionsDoneBeforeACrash(context, new Set(uidls.values()));
+
     const toDelete = new Map<number, string>();
     const markDeletable = (number: number, id: string, status: string) => {
       if (deletes && (status === 'processed' || status === 'ignored')) toDelete.set(number, id);
@@ -42,7 +66,7 @@ export async function pollPop3(context: PollContext): Promise<PollStats> {
         if (seen.serverAction === 'pending') markDeletable(number, seen.id, seen.status);
         continue;
       }
-      await context.keepLease();
+      await context.checkLease();
       const size = sizes.get(number) ?? 0;
       const oversized = size > context.maxMessageBytes;
       const raw = oversized ? null : await client.retr(number);

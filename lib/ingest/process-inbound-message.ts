@@ -1,9 +1,10 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, lte, sql } from 'drizzle-orm';
 import type { Database, Transaction } from '@/db/client';
 import { attachments, comments, inboundMessages, mailboxes, projects, requestEvents, requestParticipants, requests } from '@/db/schema';
 import { upsertCustomer } from '@/lib/customers/upsert-customer';
 import { EmailParseError, type ParsedEmail, parseEmail } from '@/lib/email/parse-email';
 import { extractReplyText } from '@/lib/email/extract-reply-text';
+import { queueOutboundMessage } from '@/lib/outbound/queue-outbound-message';
 import { insertRequest, requestKey } from '@/lib/requests/insert-request';
 import { applySenderPolicy, senderOverRateLimit } from './apply-sender-policy';
 import { findRequestForReply } from './find-request-for-reply';
@@ -83,13 +84,26 @@ async function createEmailRequest(tx: Transaction, mailbox: Mailbox, project: Pr
   return created;
 }
 
-/** Decides what an email becomes and commits it with the message's new status, in one transaction. */
-async function fileEmail(db: Database, message: typeof inboundMessages.$inferSelect, mailbox: Mailbox, project: Project, email: ParsedEmail): Promise<InboundOutcome> {
+/** RFC 3834: automatic answers go to the Return-Path (never a null one; those were ignored as bounces). */
+function confirmationAddress(email: ParsedEmail): string {
+  const returnPath = /<([^<>\s]+@[^<>\s]+)>/.exec(email.headers.returnPath ?? '')?.[1];
+  return (returnPath ?? email.from!.address).toLowerCase();
+}
+
+/**
+ * Decides what an email becomes and commits it with the message's new status, in one
+ * transaction. Null when the message was no longer pending: another poll filed it first.
+ */
+async function fileEmail(db: Database, message: typeof inboundMessages.$inferSelect, mailbox: Mailbox, project: Project, email: ParsedEmail): Promise<InboundOutcome | null> {
   const decision = await applySenderPolicy(db, { projectId: project.id, emailAccess: project.emailAccess }, email);
   if (decision.verdict === 'ignored') return { status: 'ignored', outcome: `Ignored: ${decision.reason}`, requestId: null };
   if (decision.verdict === 'rejected') return { status: 'rejected', outcome: `Rejected: ${decision.reason}`, requestId: null };
 
   return db.transaction(async (tx) => {
+    // The row lock makes filing exactly-once even when two polls work the same message (a
+    // lease that ran out mid-batch): the second waits here, then sees it settled and backs off.
+    const [current] = await tx.select({ status: inboundMessages.status }).from(inboundMessages).where(eq(inboundMessages.id, message.id)).for('update');
+    if (current?.status !== 'pending') return null;
     const reporterId = await upsertCustomer(tx, { email: email.from!.address, name: email.from!.name });
     const threadRequestId = mailbox.addComments ? await findRequestForReply(tx, project, email) : null;
     let outcome: InboundOutcome;
@@ -103,6 +117,14 @@ async function fileEmail(db: Database, message: typeof inboundMessages.$inferSel
       outcome = { status: 'rejected', outcome: 'Rejected: sender over the rate limit (20 requests per hour)', requestId: null };
     } else {
       const created = await createEmailRequest(tx, mailbox, project, reporterId, email);
+      if (project.sendConfirmations) {
+        await queueOutboundMessage(tx, {
+          request: { id: created.id, key: created.key, summary: email.subject || '(no subject)', projectId: project.id, mailboxId: mailbox.id },
+          commentId: null,
+          kind: 'confirmation',
+          recipients: [confirmationAddress(email)],
+        });
+      }
       outcome = { status: 'processed', outcome: `Request created ${created.key}`, requestId: created.id };
     }
     await tx
@@ -136,6 +158,7 @@ export async function processInboundMessage(db: Database, inboundId: string): Pr
   try {
     const email = await parseEmail(message.raw);
     const outcome = await fileEmail(db, message, mailbox, project, email);
+    if (!outcome) return null;
     // Ignored and rejected mail was not filed inside the transaction; record it now.
     if (outcome.status !== 'processed') return settle(outcome, { serverAction: outcome.status === 'ignored' ? 'pending' : 'none' });
     return outcome;
@@ -156,13 +179,14 @@ export async function processInboundMessage(db: Database, inboundId: string): Pr
 
 /** Stored messages of a mailbox that are due for (another) processing attempt, oldest first. */
 export async function dueInboundMessages(db: Database, mailboxId: string, limit = 500): Promise<string[]> {
+  // Due-ness is part of the query: filtered afterwards, 500 messages waiting for a later retry
+  // would hide every due message behind them.
   const rows = await db
-    .select({ id: inboundMessages.id, nextAttemptAt: inboundMessages.nextAttemptAt })
+    .select({ id: inboundMessages.id })
     .from(inboundMessages)
-    .where(and(eq(inboundMessages.mailboxId, mailboxId), eq(inboundMessages.status, 'pending')))
+    .where(and(eq(inboundMessages.mailboxId, mailboxId), eq(inboundMessages.status, 'pending'), lte(inboundMessages.nextAttemptAt, sql`now()`)))
     .orderBy(inboundMessages.fetchedAt)
     .limit(limit);
-  const now = Date.now();
-  return rows.filter((row) => row.nextAttemptAt.getTime() <= now).map((row) => row.id);
+  return rows.map((row) => row.id);
 }
 

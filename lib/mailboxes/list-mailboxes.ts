@@ -1,13 +1,22 @@
-import { and, asc, eq, getTableColumns, inArray } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
-import { mailboxes, oauthIntegrations, projectMembers, projects } from '@/db/schema';
+import { inboundMessages, mailboxes, oauthIntegrations, projectMembers, projects } from '@/db/schema';
 import { type Actor, requireProjectRole, requireSystemAdmin } from '@/lib/auth/actor';
 import { PermissionDeniedError } from '@/lib/errors';
 
 const { password: _password, accessToken: _accessToken, refreshToken: _refreshToken, ...visibleColumns } = getTableColumns(mailboxes);
 
 /** Everything about a mailbox an admin may see — never its password or tokens. */
-const mailboxView = { ...visibleColumns, integrationName: oauthIntegrations.name, projectKey: projects.key, projectName: projects.name };
+const mailboxView = {
+  ...visibleColumns,
+  integrationName: oauthIntegrations.name,
+  projectKey: projects.key,
+  projectName: projects.name,
+  /** When the oldest message still waiting to be filed was fetched: the channel's lag. */
+  oldestWaitingAt: sql<Date | null>`(select min(${inboundMessages.fetchedAt}) from ${inboundMessages} where ${inboundMessages.mailboxId} = ${mailboxes.id} and ${inboundMessages.status} = 'pending')`.mapWith(
+    (value: string | Date | null) => (value === null ? null : new Date(value)),
+  ),
+};
 
 function selectMailboxes(db: Queryable) {
   return db

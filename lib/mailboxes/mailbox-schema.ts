@@ -46,6 +46,9 @@ export const mailboxSettingsSchema = z
     username: z.string().trim().max(320).default(''),
     /** Empty on update keeps the stored password. */
     password: z.string().max(1024).default(''),
+    /** Where replies go out; empty uses the provider's SMTP server (or this host on port 465). */
+    smtpHost: z.union([z.literal(''), hostSchema]).default(''),
+    smtpPort: z.union([z.literal(''), z.coerce.number().int().min(1, 'Enter a port between 1 and 65535.').max(65535, 'Enter a port between 1 and 65535.')]).default(''),
   })
   .superRefine((settings, context) => {
     if (settings.protocol === 'pop3' && !['delete', 'keep'].includes(settings.afterProcessing)) {

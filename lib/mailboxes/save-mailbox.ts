@@ -45,6 +45,8 @@ export function mailboxColumns(settings: Omit<MailboxSettings, 'password'>, owne
     authMethod: usesOAuth ? ('oauth' as const) : ('password' as const),
     integrationId: usesOAuth ? settings.authentication : null,
     username: usesOAuth ? null : settings.username || settings.emailAddress,
+    smtpHost: settings.smtpHost || null,
+    smtpPort: settings.smtpPort === '' ? null : settings.smtpPort,
     updatedAt: new Date(),
   };
 }

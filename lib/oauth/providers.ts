@@ -14,6 +14,8 @@ export interface ProviderPreset {
   authorizationParameters: Record<string, string>;
   imap: { host: string; port: number } | null;
   pop3: { host: string; port: number } | null;
+  /** Where replies are sent from: port 465 is implicit TLS, 587 STARTTLS. */
+  smtp: { host: string; port: number } | null;
 }
 
 export const PROVIDER_PRESETS: Record<ProviderKind, ProviderPreset> = {
@@ -29,6 +31,7 @@ export const PROVIDER_PRESETS: Record<ProviderKind, ProviderPreset> = {
     authorizationParameters: { access_type: 'offline', prompt: 'consent' },
     imap: { host: 'imap.gmail.com', port: 993 },
     pop3: { host: 'pop.gmail.com', port: 995 },
+    smtp: { host: 'smtp.gmail.com', port: 465 },
   },
   microsoft: {
     label: 'Microsoft',
@@ -40,6 +43,7 @@ export const PROVIDER_PRESETS: Record<ProviderKind, ProviderPreset> = {
     defaultScopes: [
       'https://outlook.office.com/IMAP.AccessAsUser.All',
       'https://outlook.office.com/POP.AccessAsUser.All',
+      'https://outlook.office.com/SMTP.Send',
       'offline_access',
       'openid',
       'email',
@@ -47,6 +51,7 @@ export const PROVIDER_PRESETS: Record<ProviderKind, ProviderPreset> = {
     authorizationParameters: { prompt: 'consent' },
     imap: { host: 'outlook.office365.com', port: 993 },
     pop3: { host: 'outlook.office365.com', port: 995 },
+    smtp: { host: 'smtp.office365.com', port: 587 },
   },
   custom: {
     label: 'Custom',
@@ -54,6 +59,7 @@ export const PROVIDER_PRESETS: Record<ProviderKind, ProviderPreset> = {
     authorizationParameters: { prompt: 'consent' },
     imap: null,
     pop3: null,
+    smtp: null,
   },
 };
 

@@ -30,12 +30,12 @@ export async function saveIntegration({
   input: unknown;
 }) {
   requireSystemAdmin(actor);
-  const form = parseInput(integrationFormSchema, input);
   const id = integrationId === undefined ? undefined : parseInput(z.uuid(), integrationId);
   const existing =
     mode === 'update' && id ? (await db.select().from(oauthIntegrations).where(eq(oauthIntegrations.id, id)))[0] : undefined;
   if (mode === 'update' && !existing) throw new NotFoundError('The integration');
-  if (!existing && !form.clientSecret) throw ValidationError.field('clientSecret', 'Enter the client secret from the provider.');
+  const typedSecret = String((input as { clientSecret?: unknown } | null)?.clientSecret ?? '').trim();
+  const form = parseInput(integrationFormSchema, input, mode === 'create' && !typedSecret ? { clientSecret: ['Enter the client secret from the provider.'] } : {});
 
   const endpoints = await resolveEndpoints(form);
   const clientSecret = form.clientSecret ? getSecretBox().seal(form.clientSecret, SECRET_PURPOSE.integrationClientSecret) : existing!.clientSecret;

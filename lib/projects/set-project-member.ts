@@ -6,7 +6,7 @@ import { recordAudit } from '@/lib/audit/record-audit';
 import { type Actor, requireProjectRole } from '@/lib/auth/actor';
 import { ValidationError } from '@/lib/errors';
 import { emailSchema } from '@/lib/users/user-schemas';
-import { parseInput } from '@/lib/validation';
+import { parseInput, projectIdOf } from '@/lib/validation';
 
 export const setProjectMemberSchema = z.object({
   projectId: z.uuid(),
@@ -16,8 +16,8 @@ export const setProjectMemberSchema = z.object({
 
 /** Adds a user to a project or changes their role there. */
 export async function setProjectMember({ db, actor, input }: { db: Database; actor: Actor | null; input: unknown }) {
+  await requireProjectRole(db, actor, projectIdOf(input), 'admin');
   const { projectId, email, role } = parseInput(setProjectMemberSchema, input);
-  await requireProjectRole(db, actor, projectId, 'admin');
   const [user] = await db.select({ id: users.id, active: users.active }).from(users).where(eq(users.email, email));
   if (!user) {
     throw ValidationError.field('email', 'No user has this email address. A system admin can create the user first.');

@@ -1,4 +1,4 @@
-import { desc, eq, isNull, max } from 'drizzle-orm';
+import { and, desc, eq, isNull, lt, max, sql } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import { workers } from '@/db/schema';
 import { type Actor, requireSystemAdmin } from '@/lib/auth/actor';
@@ -34,6 +34,16 @@ export async function registerWorker(
 
 export async function recordHeartbeat(db: Queryable, workerId: string): Promise<void> {
   await db.update(workers).set({ lastHeartbeatAt: new Date() }).where(eq(workers.id, workerId));
+}
+
+/** A runner silent this long was killed without a clean stop; it no longer counts as a worker. */
+const RETIRE_AFTER_MINUTES = 10;
+
+export async function retireSilentWorkers(db: Queryable): Promise<void> {
+  await db
+    .update(workers)
+    .set({ stoppedAt: new Date() })
+    .where(and(isNull(workers.stoppedAt), lt(workers.lastHeartbeatAt, sql`now() - ${sql.raw(`interval '${RETIRE_AFTER_MINUTES} minutes'`)}`)));
 }
 
 export async function markWorkerStopped(db: Queryable, workerId: string): Promise<void> {

@@ -2,11 +2,12 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 
 import type { TestUser } from './accounts';
-import { httpsRequest } from './http';
+import { httpsRequest, readAll } from './http';
 import { loopback } from './net';
 import type { ClientOptions, TestClient } from './provider';
+import type { SentMessageFilter, SentMessageRecord } from './smtp-capture';
 
-/** What only the process that started the harness can do: it holds the provider's memory and Dovecot's pids. */
+/** What only the process that started the harness can do: it holds the provider's memory, Dovecot's pids and the SMTP log. */
 export interface HarnessControl {
   listUsers(): Promise<TestUser[]>;
   addUsers(users: readonly TestUser[]): Promise<void>;
@@ -16,6 +17,11 @@ export interface HarnessControl {
   stopProvider(): Promise<void>;
   startDovecot(): Promise<void>;
   stopDovecot(): Promise<void>;
+  /** JSON records (raw in base64), so the answer is the same in-process and over HTTP. */
+  sentMessages(filter?: SentMessageFilter): Promise<SentMessageRecord[]>;
+  clearSentMessages(): Promise<void>;
+  startSmtp(): Promise<void>;
+  stopSmtp(): Promise<void>;
 }
 
 const operations = [
@@ -27,6 +33,10 @@ const operations = [
   'stopProvider',
   'startDovecot',
   'stopDovecot',
+  'sentMessages',
+  'clearSentMessages',
+  'startSmtp',
+  'stopSmtp',
 ] as const satisfies ReadonlyArray<keyof HarnessControl>;
 
 type Operation = (typeof operations)[number];
@@ -36,12 +46,6 @@ const isOperation = (name: string): name is Operation => (operations as readonly
 export interface ControlEndpoint {
   url: string;
   token: string;
-}
-
-async function readBody(req: AsyncIterable<Buffer>): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**
@@ -67,7 +71,7 @@ export async function serveControl(
     }
     try {
       // JSON turns an omitted optional argument into null; the operations expect undefined.
-      const args = (JSON.parse(await readBody(req)) as unknown[]).map((arg) => arg ?? undefined);
+      const args = (JSON.parse((await readAll(req)).toString('utf8')) as unknown[]).map((arg) => arg ?? undefined);
       const result = await (control[name] as (...values: unknown[]) => Promise<unknown>)(...args);
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ result: result ?? null }));
     } catch (error) {
@@ -114,4 +118,8 @@ export class RemoteControl implements HarnessControl {
   stopProvider = () => this.call<void>('stopProvider');
   startDovecot = () => this.call<void>('startDovecot');
   stopDovecot = () => this.call<void>('stopDovecot');
+  sentMessages = (filter?: SentMessageFilter) => this.call<SentMessageRecord[]>('sentMessages', filter);
+  clearSentMessages = () => this.call<void>('clearSentMessages');
+  startSmtp = () => this.call<void>('startSmtp');
+  stopSmtp = () => this.call<void>('stopSmtp');
 }

@@ -14,6 +14,12 @@ export interface HttpRequest {
   body?: string;
 }
 
+export async function readAll(stream: AsyncIterable<Buffer>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
 /** HTTPS with the test CA as the only trust anchor: nothing here depends on NODE_EXTRA_CA_CERTS. */
 export function httpsRequest(url: string, ca: string, init: HttpRequest = {}): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {

@@ -1,5 +1,6 @@
-// The test harness: a real Dovecot (IMAP, POP3, TLS, password and OAuth logins) and a real
-// OAuth 2.0 / OpenID Connect provider, for Intake's integration, end-to-end and benchmark runs.
+// The test harness: a real Dovecot (IMAP, POP3, TLS, password and OAuth logins), SMTP submission
+// with the same logins, and a real OAuth 2.0 / OpenID Connect provider, for Intake's integration,
+// end-to-end and benchmark runs.
 import { readFile } from 'node:fs/promises';
 
 import type { TestUser } from './accounts';
@@ -7,6 +8,7 @@ import { authorizeHeadless, signInAt, tokenRequest, type TokenSet } from './auth
 import { type HarnessControl, RemoteControl } from './control';
 import { type DeliverOptions, MailStore, type StoredMessage } from './maildir';
 import type { ClientOptions, TestClient } from './provider';
+import { decodeSentMessage, type SentMessage, type SentMessageFilter } from './smtp-capture';
 import { type HarnessInfo, startStack } from './stack';
 
 export { browserTrustHome } from './browser';
@@ -16,6 +18,8 @@ export type { TokenSet } from './authorize';
 export type { DovecotPorts } from './dovecot-config';
 export type { DeliverOptions, MessageFlag, StoredMessage } from './maildir';
 export type { ClientOptions, ProviderEndpoints, TestClient, TokenEndpointAuthMethod } from './provider';
+export type { SmtpPorts } from './smtp';
+export type { SentMessage, SentMessageFilter, SmtpAuthMethod } from './smtp-capture';
 export type { HarnessInfo } from './stack';
 
 /** The environment variable through which a harness started elsewhere (e.g. Playwright's globalSetup) is found. */
@@ -42,6 +46,7 @@ export class Harness {
   readonly imap: HarnessInfo['imap'];
   readonly pop3: HarnessInfo['pop3'];
   readonly xoauth2Only: HarnessInfo['xoauth2Only'];
+  readonly smtp: HarnessInfo['smtp'];
   readonly provider: HarnessInfo['provider'];
   readonly logFiles: HarnessInfo['logFiles'];
   readonly #mail: MailStore;
@@ -52,7 +57,7 @@ export class Harness {
     private readonly ca: string,
   ) {
     ({ caFile: this.caFile, host: this.host, imap: this.imap, pop3: this.pop3 } = info);
-    ({ xoauth2Only: this.xoauth2Only, provider: this.provider, logFiles: this.logFiles } = info);
+    ({ xoauth2Only: this.xoauth2Only, smtp: this.smtp, provider: this.provider, logFiles: this.logFiles } = info);
     this.#mail = new MailStore(info.mail.root, info.mail.owner);
   }
 
@@ -125,6 +130,24 @@ export class Harness {
     return this.control.stopDovecot();
   }
 
+  /** What the SMTP submission server accepted (oldest first), whether or not a recipient is a test user. */
+  async sentMessages(filter?: SentMessageFilter): Promise<SentMessage[]> {
+    return (await this.control.sentMessages(filter)).map(decodeSentMessage);
+  }
+
+  clearSentMessages(): Promise<void> {
+    return this.control.clearSentMessages();
+  }
+
+  startSmtp(): Promise<void> {
+    return this.control.startSmtp();
+  }
+
+  /** An outage of SMTP submission (both ports): sessions are cut with a 421; startSmtp() reopens the same ports. */
+  stopSmtp(): Promise<void> {
+    return this.control.stopSmtp();
+  }
+
   /** Delivers a raw message straight into the Maildir, as a delivery agent would; returns its file name. */
   deliver(email: string, raw: Buffer, options?: DeliverOptions): Promise<string> {
     return this.#mail.deliver(email, raw, options);
@@ -170,7 +193,7 @@ export class RunningHarness extends Harness {
   }
 }
 
-/** Starts Dovecot (two instances), the identity provider and the test users on random loopback ports. */
+/** Starts Dovecot (two instances), SMTP submission, the identity provider and the test users on random loopback ports. */
 export async function startHarness(options: HarnessOptions = {}): Promise<RunningHarness> {
   const stack = await startStack(options.users ?? []);
   const ca = await readFile(stack.info.caFile, 'utf8');

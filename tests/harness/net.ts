@@ -30,6 +30,17 @@ export async function freePorts(host: string, count: number): Promise<number[]> 
   }
 }
 
+/** Resolves once the server listens; rejects if it cannot (a fixed port taken meanwhile). */
+export function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
 function greeting(host: string, port: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, host);

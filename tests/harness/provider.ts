@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import Provider, { type Configuration, type OIDCContext } from 'oidc-provider';
 
 import type { Accounts } from './accounts';
-import { loopback } from './net';
+import { listen, loopback } from './net';
 import { interactionHandler, interactionPrefix } from './provider-interactions';
 import { ProviderStore } from './provider-store';
 
@@ -115,7 +115,7 @@ export class TestProvider {
   static async create(tls: { cert: Buffer; key: Buffer }, accounts: Accounts): Promise<TestProvider> {
     const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
     const server = createServer(tls);
-    await listen(server, 0);
+    await listen(server, loopback, 0);
     return new TestProvider(server, accounts, privateKey);
   }
 
@@ -207,7 +207,7 @@ export class TestProvider {
   }
 
   async start(): Promise<void> {
-    if (!this.server.listening) await listen(this.server, this.#port);
+    if (!this.server.listening) await listen(this.server, loopback, this.#port);
   }
 
   /** An outage: open connections are cut and new ones refused; tokens and grants survive. */
@@ -217,14 +217,4 @@ export class TestProvider {
     this.server.closeAllConnections();
     await closed;
   }
-}
-
-function listen(server: Server, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, loopback, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }

@@ -11,6 +11,8 @@ import type { DovecotPorts } from './dovecot-config';
 import { MailStore } from './maildir';
 import { mailHost } from './net';
 import { defaultScope, mailScope, type ProviderEndpoints, TestProvider } from './provider';
+import { type SmtpPorts, SmtpSubmission } from './smtp';
+import { encodeSentMessage } from './smtp-capture';
 import { ensureDovecotInstalled, type MailOwner, mailOwner } from './system';
 
 /** Everything a test process needs to use a running harness; plain JSON, so it can cross processes. */
@@ -25,6 +27,8 @@ export interface HarnessInfo {
   /** The same mailboxes behind servers that offer XOAUTH2 but not OAUTHBEARER, as Microsoft does. */
   xoauth2Only: DovecotPorts;
   provider: ProviderEndpoints & { mailScope: string; defaultScope: string };
+  /** Submission for the test users on `host`; tokens need the same mail scope as for IMAP and POP3. */
+  smtp: SmtpPorts;
   /** Dovecot's logs, for diagnosing a failing test. */
   logFiles: { main: string; xoauth2Only: string };
   mail: { root: string; owner: MailOwner };
@@ -47,7 +51,7 @@ function guardExit(dir: string, dovecots: DovecotInstance[]): () => void {
   return () => process.off('exit', onExit);
 }
 
-/** Starts the identity provider, two Dovecot instances and the control server; stop() undoes it all. */
+/** Starts the identity provider, two Dovecot instances, SMTP submission and the control server; stop() undoes it all. */
 export async function startStack(extraUsers: readonly TestUser[]): Promise<Stack> {
   await ensureDovecotInstalled();
   const [caFile, owner, dir] = await Promise.all([ensureTestCa(), mailOwner(), mkdtemp(join(tmpdir(), 'intake-harness-'))]);
@@ -66,7 +70,8 @@ export async function startStack(extraUsers: readonly TestUser[]): Promise<Stack
     const certificate = await issueServerCert(dir);
     const tls = { cert: await readFile(certificate.certFile), key: await readFile(certificate.keyFile) };
     const mailRoot = join(dir, 'mail');
-    const accounts = new Accounts(join(dir, 'users.passwd'), new MailStore(mailRoot, owner));
+    const mail = new MailStore(mailRoot, owner);
+    const accounts = new Accounts(join(dir, 'users.passwd'), mail);
     await accounts.add([...defaultUsers, ...extraUsers]);
 
     const provider = await TestProvider.create(tls, accounts);
@@ -99,6 +104,10 @@ export async function startStack(extraUsers: readonly TestUser[]): Promise<Stack
     stoppers.push(stopDovecot);
     await startDovecot();
 
+    const smtp = await SmtpSubmission.create({ tls, accounts, mail, introspection: common.introspection });
+    stoppers.push(() => smtp.stop());
+    await smtp.start();
+
     const control: HarnessControl = {
       listUsers: async () => accounts.list(),
       addUsers: async (users) => {
@@ -111,6 +120,10 @@ export async function startStack(extraUsers: readonly TestUser[]): Promise<Stack
       stopProvider: () => provider.stop(),
       startDovecot,
       stopDovecot,
+      sentMessages: async (filter) => smtp.sent(filter).map(encodeSentMessage),
+      clearSentMessages: async () => smtp.clearSent(),
+      startSmtp: () => smtp.start(),
+      stopSmtp: () => smtp.stop(),
     };
     const controlServer = await serveControl(control, tls);
     stoppers.push(() => controlServer.close());
@@ -122,6 +135,7 @@ export async function startStack(extraUsers: readonly TestUser[]): Promise<Stack
       imap: main.ports.imap,
       pop3: main.ports.pop3,
       xoauth2Only: xoauth2Only.ports,
+      smtp: smtp.ports,
       provider: { ...provider.endpoints, mailScope, defaultScope },
       logFiles: { main: main.logFile, xoauth2Only: xoauth2Only.logFile },
       mail: { root: mailRoot, owner },

@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { attachments, comments, customers, inboundMessages, requestParticipants, requests, senderRules } from '@/db/schema';
 import { pollMailbox } from '@/lib/ingest/poll-mailbox';
 
@@ -10,6 +10,11 @@ import { setupIntegration } from '../support/integration-context';
 
 const context = setupIntegration();
 
+// Mailboxes of this file's own: other files' mail never lands in them.
+beforeAll(async () => {
+  await context.harness.addUsers(['ingest-support@acme.test', 'ingest-help@acme.test', 'ingest-sales@other.test', 'ingest-pop@example.test'].map((email) => ({ email, password: `${email}-secret` })));
+});
+
 const poll = (mailboxId: string) => pollMailbox({ database: context.database, mailboxId, workerId: 'test-worker', pollIntervalSeconds: 60, maxMessageBytes: 25 * 1024 * 1024 });
 
 async function outcomes(mailboxId: string) {
@@ -19,21 +24,22 @@ async function outcomes(mailboxId: string) {
 describe('IMAP ingestion with XOAUTH2', () => {
   it('turns new mail into requests and replies into comments, ignores automatic mail and marks processed mail read', async () => {
     const { project } = await seedProject(context.database.db, context.admin, 'SD');
-    const { mailbox } = await connectOAuthChannel(context.harness, context.database, context.admin, project.id, { email: 'support@acme.test', xoauth2Only: true });
+    const { mailbox } = await connectOAuthChannel(context.harness, context.database, context.admin, project.id, { email: 'ingest-support@acme.test', xoauth2Only: true });
     await context.database.db.insert(senderRules).values({ projectId: project.id, kind: 'block', pattern: 'spammer.test' });
 
-    await context.harness.deliver('support@acme.test', buildEmail({
+    await context.harness.deliver('ingest-support@acme.test', buildEmail({
       messageId: 'first@example.test',
-      cc: 'Pat Partner <pat@example.test>, support@acme.test',
+      to: 'ingest-support@acme.test',
+      cc: 'Pat Partner <pat@example.test>, ingest-support@acme.test',
       attachment: { filename: 'photo.png', contentType: 'image/png', content: Buffer.from('89504e470d0a1a0a', 'hex') },
     }));
     // Read by a person already: still processed.
-    await context.harness.deliver('support@acme.test', buildEmail({ from: 'Sam <sam@example.test>', subject: 'Already read', messageId: 'seen@example.test' }), { flags: ['\\Seen'] });
-    await context.harness.deliver('support@acme.test', buildEmail({ from: 'Out Of Office <customer@example.test>', subject: 'Away', headers: { 'Auto-Submitted': 'auto-replied' } }));
-    await context.harness.deliver('support@acme.test', buildEmail({ from: 'MAILER-DAEMON@example.test', subject: 'Undelivered Mail Returned to Sender' }));
-    await context.harness.deliver('support@acme.test', buildEmail({ from: 'news@example.test', subject: 'Newsletter', headers: { 'List-Id': '<news.example.test>', Precedence: 'bulk' } }));
-    await context.harness.deliver('support@acme.test', buildEmail({ from: 'support@acme.test', subject: 'Loop' }));
-    await context.harness.deliver('support@acme.test', buildEmail({ from: 'bad@spammer.test', subject: 'Buy now' }));
+    await context.harness.deliver('ingest-support@acme.test', buildEmail({ from: 'Sam <sam@example.test>', subject: 'Already read', messageId: 'seen@example.test' }), { flags: ['\\Seen'] });
+    await context.harness.deliver('ingest-support@acme.test', buildEmail({ from: 'Out Of Office <customer@example.test>', subject: 'Away', headers: { 'Auto-Submitted': 'auto-replied' } }));
+    await context.harness.deliver('ingest-support@acme.test', buildEmail({ from: 'MAILER-DAEMON@example.test', subject: 'Undelivered Mail Returned to Sender' }));
+    await context.harness.deliver('ingest-support@acme.test', buildEmail({ from: 'news@example.test', subject: 'Newsletter', headers: { 'List-Id': '<news.example.test>', Precedence: 'bulk' } }));
+    await context.harness.deliver('ingest-support@acme.test', buildEmail({ from: 'ingest-support@acme.test', subject: 'Loop' }));
+    await context.harness.deliver('ingest-support@acme.test', buildEmail({ from: 'bad@spammer.test', subject: 'Buy now' }));
 
     const first = await poll(mailbox.id);
     expect(first).toMatchObject({ polled: true, stats: { fetched: 7 } });
@@ -58,14 +64,14 @@ describe('IMAP ingestion with XOAUTH2', () => {
     expect(photo).toMatchObject({ filename: 'photo.png', contentType: 'image/png', size: 8 });
 
     // Processed and ignored mail is marked read on the server; refused mail is left alone.
-    const flags = (await context.harness.listMessages('support@acme.test')).map((message) => message.flags.includes('\\Seen'));
+    const flags = (await context.harness.listMessages('ingest-support@acme.test')).map((message) => message.flags.includes('\\Seen'));
     expect(flags).toEqual([true, true, true, true, true, true, false]);
 
     // Replies: by the key in the subject, and by In-Reply-To.
-    await context.harness.deliver('support@acme.test', buildEmail({ subject: 'Re: [SD-1] Printer on fire', body: 'It is out now.\r\n\r\nOn Mon, 30 Nov 2026 at 09:12, Casey Customer <customer@example.test> wrote:\r\n> the printer is on fire' }));
-    await context.harness.deliver('support@acme.test', buildEmail({ from: 'pat@example.test', subject: 'Re: Printer on fire', inReplyTo: 'first@example.test', body: 'Thanks!' }));
+    await context.harness.deliver('ingest-support@acme.test', buildEmail({ subject: 'Re: [SD-1] Printer on fire', body: 'It is out now.\r\n\r\nOn Mon, 30 Nov 2026 at 09:12, Casey Customer <customer@example.test> wrote:\r\n> the printer is on fire' }));
+    await context.harness.deliver('ingest-support@acme.test', buildEmail({ from: 'pat@example.test', subject: 'Re: Printer on fire', inReplyTo: 'first@example.test', body: 'Thanks!' }));
     // A stranger cannot join SD-1 by quoting its key: a new request instead.
-    await context.harness.deliver('support@acme.test', buildEmail({ from: 'eve@example.test', subject: 'Re: [SD-1] Printer on fire', body: 'Me too' }));
+    await context.harness.deliver('ingest-support@acme.test', buildEmail({ from: 'eve@example.test', subject: 'Re: [SD-1] Printer on fire', body: 'Me too' }));
     await poll(mailbox.id);
     expect((await outcomes(mailbox.id)).slice(-3)).toEqual(['Comment added to SD-1', 'Comment added to SD-1', 'Request created SD-3']);
     const thread = await context.database.db.select().from(comments).where(eq(comments.requestId, sd1!.id)).orderBy(comments.createdAt);
@@ -75,26 +81,26 @@ describe('IMAP ingestion with XOAUTH2', () => {
 
   it('marks a message that cannot be parsed Failed and still files the next one', async () => {
     const { project } = await seedProject(context.database.db, context.admin, 'BAD');
-    const { mailbox } = await connectOAuthChannel(context.harness, context.database, context.admin, project.id, { email: 'help@acme.test' });
+    const { mailbox } = await connectOAuthChannel(context.harness, context.database, context.admin, project.id, { email: 'ingest-help@acme.test' });
     const nested = ['From: x@example.test', 'Subject: nested', 'MIME-Version: 1.0'];
     let body = 'Content-Type: text/plain\r\n\r\ndeep';
     for (let level = 0; level < 1000; level++) body = `Content-Type: multipart/mixed; boundary="b${level}"\r\n\r\n--b${level}\r\n${body}\r\n--b${level}--`;
-    await context.harness.deliver('help@acme.test', Buffer.from(`${nested.join('\r\n')}\r\n${body}\r\n`));
-    await context.harness.deliver('help@acme.test', buildEmail({ to: 'help@acme.test', subject: 'Normal' }));
+    await context.harness.deliver('ingest-help@acme.test', Buffer.from(`${nested.join('\r\n')}\r\n${body}\r\n`));
+    await context.harness.deliver('ingest-help@acme.test', buildEmail({ to: 'ingest-help@acme.test', subject: 'Normal' }));
     await poll(mailbox.id);
     expect(await outcomes(mailbox.id)).toEqual([expect.stringMatching(/^Failed: /), 'Request created BAD-1']);
     // A Failed message is never removed from the server.
-    const flags = (await context.harness.listMessages('help@acme.test')).map((message) => message.flags.includes('\\Seen'));
+    const flags = (await context.harness.listMessages('ingest-help@acme.test')).map((message) => message.flags.includes('\\Seen'));
     expect(flags).toEqual([false, true]);
   });
 
   it('creates no duplicates after a UIDVALIDITY change', async () => {
     const { project } = await seedProject(context.database.db, context.admin, 'UV');
-    const { mailbox } = await connectOAuthChannel(context.harness, context.database, context.admin, project.id, { email: 'sales@other.test' });
-    for (let index = 0; index < 5; index++) await context.harness.deliver('sales@other.test', buildEmail({ to: 'sales@other.test', subject: `Order ${index}` }));
+    const { mailbox } = await connectOAuthChannel(context.harness, context.database, context.admin, project.id, { email: 'ingest-sales@other.test' });
+    for (let index = 0; index < 5; index++) await context.harness.deliver('ingest-sales@other.test', buildEmail({ to: 'ingest-sales@other.test', subject: `Order ${index}` }));
     await poll(mailbox.id);
-    await context.harness.resetUidValidity('sales@other.test');
-    await context.harness.deliver('sales@other.test', buildEmail({ to: 'sales@other.test', subject: 'After the reset' }));
+    await context.harness.resetUidValidity('ingest-sales@other.test');
+    await context.harness.deliver('ingest-sales@other.test', buildEmail({ to: 'ingest-sales@other.test', subject: 'After the reset' }));
     await poll(mailbox.id);
     const rows = await context.database.db.select().from(requests).where(eq(requests.projectId, project.id));
     expect(rows.map((row) => row.summary).sort()).toEqual(['After the reset', 'Order 0', 'Order 1', 'Order 2', 'Order 3', 'Order 4']);
@@ -104,11 +110,11 @@ describe('IMAP ingestion with XOAUTH2', () => {
 describe('POP3 ingestion with XOAUTH2', () => {
   it('files mail and deletes it from the server only after the request is committed', async () => {
     const { project } = await seedProject(context.database.db, context.admin, 'POP');
-    const { mailbox } = await connectOAuthChannel(context.harness, context.database, context.admin, project.id, { email: 'customer@example.test', protocol: 'pop3', afterProcessing: 'delete' });
-    for (let index = 0; index < 3; index++) await context.harness.deliver('customer@example.test', buildEmail({ from: 'buyer@shop.test', to: 'customer@example.test', subject: `Question ${index}` }));
+    const { mailbox } = await connectOAuthChannel(context.harness, context.database, context.admin, project.id, { email: 'ingest-pop@example.test', protocol: 'pop3', afterProcessing: 'delete' });
+    for (let index = 0; index < 3; index++) await context.harness.deliver('ingest-pop@example.test', buildEmail({ from: 'buyer@shop.test', to: 'ingest-pop@example.test', subject: `Question ${index}` }));
     await poll(mailbox.id);
     expect(await outcomes(mailbox.id)).toEqual(['Request created POP-1', 'Request created POP-2', 'Request created POP-3']);
-    expect(await context.harness.listMessages('customer@example.test')).toHaveLength(0);
+    expect(await context.harness.listMessages('ingest-pop@example.test')).toHaveLength(0);
     await poll(mailbox.id);
     expect(await context.database.db.select().from(requests).where(eq(requests.projectId, project.id))).toHaveLength(3);
   });

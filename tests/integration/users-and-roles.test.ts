@@ -8,6 +8,7 @@ import { hasAnyUser } from '@/lib/users/has-any-user';
 import { listUsers } from '@/lib/users/list-users';
 import { loadActor } from '@/lib/users/load-actor';
 import { setupFirstAdmin } from '@/lib/users/setup-first-admin';
+import { signInWithPassword } from '@/lib/users/sign-in-with-password';
 import { updateUser } from '@/lib/users/update-user';
 import { seedAdmin, seedUser, TEST_PASSWORD } from '../support/fixtures';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -88,6 +89,19 @@ describe('roles and sessions', () => {
       expect(await loadActor(fdb, session)).toBeNull();
       expect(await authenticateUser(fdb, { email: 'leaving@intake.test', password: TEST_PASSWORD })).toBeNull();
       expect(await authenticateUser(fdb, { email: 'admin@intake.test', password: 'wrong password 1' })).toBeNull();
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  it('throttles password guessing per account, even with the right password afterwards', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      await seedAdmin(fresh.handle.db);
+      const attempt = (password: string, address = '192.0.2.7') => signInWithPassword(fresh.handle.db, { email: 'admin@intake.test', password }, address);
+      for (let index = 0; index < 5; index++) expect(await attempt('wrong password 9')).toEqual({ ok: false, reason: 'invalid' });
+      expect(await attempt(TEST_PASSWORD)).toMatchObject({ ok: false, reason: 'throttled' });
+      expect(await attempt(TEST_PASSWORD, '198.51.100.1')).toMatchObject({ ok: false, reason: 'throttled' });
     } finally {
       await fresh.drop();
     }

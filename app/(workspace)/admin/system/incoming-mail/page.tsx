@@ -1,9 +1,11 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { Cell, DataTable } from '@/app/_components/data-table';
-import { buttonClass } from '@/app/_components/form';
+import { buttonClass } from '@/app/_components/styles';
 import { MailboxStatusBadge } from '@/app/_components/mailbox-status-panel';
 import { Card, EmptyState } from '@/app/_components/page-header';
+import { SenderRules } from '@/app/_components/sender-rules';
+import { listSenderRules } from '@/lib/ingest/sender-rules';
 import { requireSystemAdminPage } from '@/app/_server/session';
 import { getDb } from '@/db/client';
 import { listMailServers } from '@/lib/mailboxes/list-mailboxes';
@@ -12,9 +14,11 @@ export const metadata: Metadata = { title: 'Incoming mail' };
 
 export default async function IncomingMailPage({ searchParams }: { searchParams: Promise<{ removed?: string }> }) {
   const actor = await requireSystemAdminPage();
-  const servers = await listMailServers({ db: await getDb(), actor });
+  const db = await getDb();
+  const [servers, rules] = await Promise.all([listMailServers({ db, actor }), listSenderRules({ db, actor, projectId: null })]);
   const { removed } = await searchParams;
   return (
+    <>
     <Card title="Incoming mail servers" description="Global mailboxes read over IMAP or POP3 whose mail handler files mail into a project.">
       {removed ? <p role="status" className="rounded-md border border-green-200 bg-green-50 px-3 py-2 text-sm text-green-800">The mail server was removed. Its requests stay in their project.</p> : null}
       <div>
@@ -46,5 +50,9 @@ export default async function IncomingMailPage({ searchParams }: { searchParams:
         </DataTable>
       )}
     </Card>
+    <Card title="Allowlist and blocklist for every project" description="Project admins keep their own lists too; a blocked sender is refused everywhere.">
+      <SenderRules projectId={null} rules={rules} returnTo="/admin/system/incoming-mail" />
+    </Card>
+    </>
   );
 }

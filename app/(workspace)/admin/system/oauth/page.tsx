@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { Cell, DataTable } from '@/app/_components/data-table';
-import { buttonClass } from '@/app/_components/form';
+import { buttonClass } from '@/app/_components/styles';
 import { Card, EmptyState } from '@/app/_components/page-header';
 import { Warnings } from '@/app/_components/warnings';
 import { requireSystemAdminPage } from '@/app/_server/session';

@@ -4,6 +4,7 @@ import { revalidatePath } from 'next/cache';
 import { formAction, formInput } from '@/app/_server/form-action';
 import { removeProjectMember } from '@/lib/projects/remove-project-member';
 import { setProjectMember } from '@/lib/projects/set-project-member';
+import { updateEmailSettings } from '@/lib/projects/update-email-settings';
 import { updateProject } from '@/lib/projects/update-project';
 
 export const updateProjectAction = formAction(async ({ db, actor, formData }) => {
@@ -22,4 +23,10 @@ export const removeProjectMemberAction = formAction(async ({ db, actor, formData
   await removeProjectMember({ db, actor, input: formInput(formData) });
   revalidatePath('/projects', 'layout');
   return { status: 'success', message: 'Removed from the project.' };
+});
+
+export const updateEmailSettingsAction = formAction(async ({ db, actor, formData }) => {
+  await updateEmailSettings({ db, actor, input: formInput(formData, { booleans: ['sendConfirmations'] }) });
+  revalidatePath('/projects', 'layout');
+  return { status: 'success', message: 'Email settings saved.' };
 });

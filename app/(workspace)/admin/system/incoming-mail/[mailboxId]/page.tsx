@@ -56,6 +56,9 @@ export default async function MailServerPage({
             </>
           }
         />
+        <Link href={`${returnTo}/log`} className="inline-block text-sm text-brand-700 hover:underline">
+          Email log →
+        </Link>
       </Card>
       <Card title="Settings">
         <MailboxForm

@@ -1,5 +1,10 @@
 import type { Metadata } from 'next';
+import Link from 'next/link';
+import { ActionForm, CheckboxField, SelectField, SubmitButton } from '@/app/_components/form';
 import { MailboxForm } from '@/app/_components/mailbox-form';
+import { SenderRules } from '@/app/_components/sender-rules';
+import { listSenderRules } from '@/lib/ingest/sender-rules';
+import { updateEmailSettingsAction } from '../actions';
 import { AuthorizationOutcome, MailboxStatusPanel } from '@/app/_components/mailbox-status-panel';
 import { Card } from '@/app/_components/page-header';
 import { saveMailboxAction } from '@/app/(workspace)/mailbox-actions';
@@ -20,10 +25,11 @@ export default async function EmailRequestsPage({
   const { project, denied, db, actor } = await loadProjectForPage((await params).key, 'admin');
   if (denied) return null;
   const { authorization, removed } = await searchParams;
-  const [channel, integrations, outcome] = await Promise.all([
+  const [channel, integrations, outcome, rules] = await Promise.all([
     getProjectChannel({ db, actor, projectId: project.id }),
     integrationChoices(db, actor),
     authorization ? getAuthorizationOutcome({ db, actor, authorizationId: authorization }) : null,
+    listSenderRules({ db, actor, projectId: project.id }),
   ]);
   const returnTo = `/projects/${project.key}/settings/email`;
   return (
@@ -33,6 +39,9 @@ export default async function EmailRequestsPage({
       {channel ? (
         <Card title="Email channel" description={`Customers email ${channel.emailAddress}; Intake turns each new email into a request in ${project.key} and each reply into a comment.`}>
           <MailboxStatusPanel mailbox={channel} returnTo={returnTo} removedReturnTo={returnTo} />
+          <Link href={`${returnTo}/log`} className="inline-block text-sm text-brand-700 hover:underline">
+            Email log →
+          </Link>
         </Card>
       ) : null}
       <Card
@@ -51,6 +60,27 @@ export default async function EmailRequestsPage({
           initial={channel ? mailboxFormValues(channel) : null}
           integrations={integrations}
         />
+      </Card>
+      <Card title="Who can email this project">
+        <ActionForm action={updateEmailSettingsAction}>
+          <input type="hidden" name="projectId" value={project.id} />
+          <SelectField
+            name="emailAccess"
+            label="Requests by email"
+            defaultValue={project.emailAccess}
+            options={[
+              { value: 'open', label: 'Open: anyone can raise a request' },
+              { value: 'restricted', label: 'Restricted: only known customers' },
+            ]}
+          />
+          <CheckboxField name="sendConfirmations" label="Confirm new requests to the customer by email" defaultChecked={project.sendConfirmations} />
+          <SubmitButton variant="secondary" pendingLabel="Saving…">
+            Save
+          </SubmitButton>
+        </ActionForm>
+      </Card>
+      <Card title="Allowlist and blocklist" description="For this project; system admins also keep lists for every project.">
+        <SenderRules projectId={project.id} rules={rules} returnTo={returnTo} />
       </Card>
     </>
   );

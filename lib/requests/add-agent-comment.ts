@@ -1,0 +1,57 @@
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Database } from '@/db/client';
+import { comments, customers, requestEvents, requestParticipants, requests } from '@/db/schema';
+import type { Actor } from '@/lib/auth/actor';
+import { ValidationError } from '@/lib/errors';
+import { queueOutboundMessage } from '@/lib/outbound/queue-outbound-message';
+import { parseInput } from '@/lib/validation';
+import { loadRequestForAgent } from './request-access';
+
+export const agentCommentSchema = z.object({
+  requestId: z.uuid(),
+  body: z.string().trim().min(1, 'Write a comment first.').max(100_000, 'Use at most 100,000 characters.'),
+  /** `reply`: emailed to the customer; `internal`: agents only. */
+  kind: z.enum(['reply', 'internal'], { error: 'Choose Reply to customer or Internal note.' }),
+});
+
+/**
+ * An agent's comment. A reply to the customer is emailed to the reporter and participants
+ * through the project's mailbox; its delivery is queued in the same transaction, so a failed
+ * send never loses the comment. Replying puts the request in *Waiting for customer*.
+ */
+export async function addAgentComment({ db, actor, input }: { db: Database; actor: Actor | null; input: unknown }) {
+  const form = parseInput(agentCommentSchema, input);
+  const request = await loadRequestForAgent(db, actor, form.requestId);
+  return db.transaction(async (tx) => {
+    const [comment] = await tx
+      .insert(comments)
+      .values({ requestId: request.id, visibility: form.kind === 'reply' ? 'public' : 'internal', authorUserId: actor!.userId, body: form.body })
+      .returning({ id: comments.id });
+    const now = new Date();
+    let outboundId: string | null = null;
+    if (form.kind === 'reply') {
+      const reporter = request.reporterId ? await tx.select({ email: customers.email }).from(customers).where(eq(customers.id, request.reporterId)) : [];
+      const participants = await tx
+        .select({ email: customers.email })
+        .from(requestParticipants)
+        .innerJoin(customers, eq(customers.id, requestParticipants.customerId))
+        .where(eq(requestParticipants.requestId, request.id));
+      outboundId = await queueOutboundMessage(tx, { request, commentId: comment!.id, kind: 'reply', recipients: [...reporter, ...participants].map((row) => row.email) });
+      if (!outboundId) {
+        throw new ValidationError(
+          { body: ['Nobody can receive this reply: the request has no customer email address or the project has no email channel. Use an internal note instead.'] },
+          'The reply was not saved.',
+        );
+      }
+      if (request.status === 'open') {
+        await tx.insert(requestEvents).values({ requestId: request.id, actorUserId: actor!.userId, kind: 'status', fromValue: 'open', toValue: 'waiting' });
+      }
+    }
+    await tx
+      .update(requests)
+      .set({ lastActivityAt: now, updatedAt: now, ...(form.kind === 'reply' && request.status === 'open' ? { status: 'waiting' as const } : {}) })
+      .where(eq(requests.id, request.id));
+    return { commentId: comment!.id, outboundId };
+  });
+}

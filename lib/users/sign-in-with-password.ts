@@ -1,0 +1,22 @@
+import type { Database } from '@/db/client';
+import { type AuthenticatedUser, authenticateUser } from './authenticate-user';
+import { clearFailedSignIns, recordFailedSignIn, signInLockedFor } from './sign-in-throttle';
+
+export type SignInResult = { ok: true; user: AuthenticatedUser } | { ok: false; reason: 'invalid' } | { ok: false; reason: 'throttled'; minutes: number };
+
+/**
+ * Password sign-in, throttled per account and per client address: after repeated failures
+ * further attempts are refused for a while, even with the right password.
+ */
+export async function signInWithPassword(db: Database, credentials: { email?: unknown; password?: unknown }, address: string): Promise<SignInResult> {
+  const keys = { email: typeof credentials.email === 'string' ? credentials.email : '', address };
+  const minutes = await signInLockedFor(db, keys);
+  if (minutes > 0) return { ok: false, reason: 'throttled', minutes };
+  const user = await authenticateUser(db, credentials);
+  if (!user) {
+    await recordFailedSignIn(db, keys);
+    return { ok: false, reason: 'invalid' };
+  }
+  await clearFailedSignIns(db, keys);
+  return { ok: true, user };
+}

@@ -1,0 +1,100 @@
+import { expect, test } from '@playwright/test';
+import { buildEmail } from '../support/emails';
+import { addToProject, createProject, createUser, harness, newSignedInPage } from './helpers';
+
+const OUTSIDER = { name: 'Olga Outsider', email: 'olga@intake.test', password: 'olga password 66' };
+const GUESSED = { name: 'Gus Guessed', email: 'gus@intake.test', password: 'gus password 777' };
+
+test.describe.configure({ mode: 'serial' });
+
+test('pages carry a strict Content-Security-Policy and the session cookie is HttpOnly and SameSite=Lax', async ({ page }) => {
+  const response = await page.goto('/sign-in');
+  const headers = response!.headers();
+  const policy = headers['content-security-policy']!;
+  expect(policy).toContain("frame-ancestors 'none'");
+  expect(policy).toMatch(/script-src 'self' 'nonce-[^']+' 'strict-dynamic'/);
+  expect(policy).not.toContain('unsafe-eval');
+  expect(headers['x-content-type-options']).toBe('nosniff');
+
+  const admin = await newSignedInPage(page.context().browser()!, 'admin');
+  const cookies = await admin.context().cookies();
+  const session = cookies.find((cookie) => cookie.name.includes('authjs.session-token'))!;
+  expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
+});
+
+test('the OAuth callback answers with no-referrer and refuses a state it does not know', async ({ page }) => {
+  const response = await page.goto('/oauth/callback/00000000-0000-4000-8000-000000000000?code=abc&state=forged');
+  expect(response!.status()).toBe(400);
+  expect(response!.headers()['referrer-policy']).toBe('no-referrer');
+  await expect(page.getByRole('alert')).toContainText('unknown or was already used');
+});
+
+test('server actions posted from a foreign Origin are refused', async ({ browser }) => {
+  const admin = await newSignedInPage(browser, 'admin');
+  await admin.goto('/admin/projects');
+  await admin.getByLabel('Name').fill('Origin check');
+  await admin.getByLabel('Key').fill('ZZZZZZZZZZZZ');
+  const [request] = await Promise.all([
+    admin.waitForRequest((candidate) => candidate.method() === 'POST' && Boolean(candidate.headers()['next-action'])),
+    admin.getByRole('button', { name: 'Create project' }).click(),
+  ]);
+  const body = request.postDataBuffer()!.toString('latin1').replace('ZZZZZZZZZZZZ', 'EVIL');
+  const headers = request.headers();
+  const forged = await admin.request.post('/admin/projects', {
+    headers: { 'Next-Action': headers['next-action']!, 'Content-Type': headers['content-type']!, Origin: 'https://evil.example', Accept: 'text/x-component' },
+    data: Buffer.from(body, 'latin1'),
+  });
+  expect(forged.ok()).toBe(false);
+  await admin.goto('/admin/projects');
+  await expect(admin.getByRole('cell', { name: 'EVIL', exact: true })).toHaveCount(0);
+});
+
+test('sign-in is throttled after repeated failures, even with the right password', async ({ browser, page }) => {
+  const admin = await newSignedInPage(browser, 'admin');
+  await createUser(admin, GUESSED);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await page.goto('/sign-in');
+    await page.getByLabel('Email').fill(GUESSED.email);
+    await page.getByLabel('Password').fill(`wrong guess ${attempt}0000`);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert').filter({ hasText: 'not right' })).toBeVisible();
+  }
+  await page.goto('/sign-in');
+  await page.getByLabel('Email').fill(GUESSED.email);
+  await page.getByLabel('Password').fill(GUESSED.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Too many failed sign-ins' })).toBeVisible();
+});
+
+test('attachments and original emails are downloadable only by people of the project', async ({ browser, playwright, baseURL }) => {
+  const stack = await harness();
+  const admin = await newSignedInPage(browser, 'admin');
+  await createProject(admin, 'OTH', 'Other team');
+  await createUser(admin, OUTSIDER);
+  await addToProject(admin, 'OTH', OUTSIDER.email, 'agent');
+  await stack.deliver(
+    'support@acme.test',
+    buildEmail({ to: 'support@acme.test', subject: 'Contract attached', attachment: { filename: 'contract.html', contentType: 'text/html', content: Buffer.from('<script>alert(1)</script>') } }),
+  );
+  await admin.goto('/projects/SD?status=all');
+  await expect(admin.getByRole('link', { name: 'Contract attached' })).toBeVisible({ timeout: 40_000 });
+  await admin.getByRole('link', { name: 'Contract attached' }).click();
+  const attachmentUrl = await admin.getByRole('link', { name: /contract\.html/ }).getAttribute('href');
+  const rawUrl = await admin.getByRole('link', { name: 'Download .eml' }).getAttribute('href');
+
+  const own = await admin.request.get(attachmentUrl!);
+  expect(own.status()).toBe(200);
+  expect(own.headers()['content-disposition']).toMatch(/^attachment; filename="contract\.html"/);
+  expect(own.headers()['content-type']).toBe('text/html');
+  expect(own.headers()['x-content-type-options']).toBe('nosniff');
+  expect((await admin.request.get(rawUrl!)).status()).toBe(200);
+
+  const anonymous = await playwright.request.newContext({ baseURL });
+  expect((await anonymous.get(attachmentUrl!)).status()).toBe(404);
+  expect((await anonymous.get(rawUrl!)).status()).toBe(404);
+  const outsider = await newSignedInPage(browser, OUTSIDER);
+  expect((await outsider.request.get(attachmentUrl!)).status()).toBe(404);
+  expect((await outsider.request.get(rawUrl!)).status()).toBe(404);
+  await outsider.goto('/requests/SD-1');
+  await expect(outsider.getByRole('heading', { name: 'Not found' })).toBeVisible();
+});
