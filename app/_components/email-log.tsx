@@ -2,9 +2,9 @@ import Link from 'next/link';
 import { retryInboundMessageAction } from '@/app/(workspace)/mailbox-actions';
 import type { listEmailLog } from '@/lib/ingest/list-email-log';
 import { Cell, DataTable } from './data-table';
-import { ActionForm, SubmitButton } from './form';
 import { EmptyState } from './page-header';
 import { formatTime } from './request-status';
+import { InlineAction } from './inline-action';
 
 type EmailLogPage = Awaited<ReturnType<typeof listEmailLog>>;
 
@@ -37,13 +37,7 @@ export function EmailLog({ log, basePath, returnTo }: { log: EmailLogPage; baseP
                 </a>
               ) : null}
               {row.status === 'failed' && row.hasRaw ? (
-                <ActionForm action={retryInboundMessageAction} className="inline">
-                  <input type="hidden" name="messageId" value={row.id} />
-                  <input type="hidden" name="returnTo" value={returnTo} />
-                  <SubmitButton variant="secondary" pendingLabel="Retrying…">
-                    Retry
-                  </SubmitButton>
-                </ActionForm>
+                <InlineAction action={retryInboundMessageAction} fields={{ messageId: row.id, returnTo }} label="Retry" pendingLabel="Retrying…" />
               ) : null}
             </Cell>
           </tr>

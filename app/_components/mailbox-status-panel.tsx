@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { authorizeMailboxAction, removeMailboxAction, setMailboxEnabledAction, testStoredMailboxAction } from '@/app/(workspace)/mailbox-actions';
 import type { MailboxView } from '@/lib/mailboxes/list-mailboxes';
-import { ActionForm, SubmitButton } from './form';
+import { InlineAction } from './inline-action';
 
 type Mailbox = NonNullable<MailboxView>;
 
@@ -26,15 +26,6 @@ export function MailboxStatusBadge({ status }: { status: Mailbox['status'] }) {
     <span data-testid="mailbox-status" className={`rounded px-2 py-0.5 text-xs font-medium ${STATUS_STYLE[status]}`}>
       {MAILBOX_STATUS_LABEL[status]}
     </span>
-  );
-}
-
-function HiddenIds({ mailboxId, returnTo }: { mailboxId: string; returnTo: string }) {
-  return (
-    <>
-      <input type="hidden" name="mailboxId" value={mailboxId} />
-      <input type="hidden" name="returnTo" value={returnTo} />
-    </>
   );
 }
 
@@ -77,32 +68,22 @@ export function MailboxStatusPanel({ mailbox, returnTo, removedReturnTo, extra }
       </dl>
       <div className="flex flex-wrap gap-3">
         {mailbox.authMethod === 'oauth' ? (
-          <ActionForm action={authorizeMailboxAction} className="inline">
-            <HiddenIds mailboxId={mailbox.id} returnTo={returnTo} />
-            <SubmitButton variant={mailbox.status === 'needs_reauthorization' ? 'primary' : 'secondary'} pendingLabel="Opening the provider…">
-              Authorize
-            </SubmitButton>
-          </ActionForm>
+          <InlineAction
+            action={authorizeMailboxAction}
+            fields={{ mailboxId: mailbox.id, returnTo }}
+            label="Authorize"
+            pendingLabel="Opening the provider…"
+            variant={mailbox.status === 'needs_reauthorization' ? 'primary' : 'secondary'}
+          />
         ) : null}
-        <ActionForm action={testStoredMailboxAction} className="inline">
-          <HiddenIds mailboxId={mailbox.id} returnTo={returnTo} />
-          <SubmitButton variant="secondary" pendingLabel="Testing…">
-            Test connection
-          </SubmitButton>
-        </ActionForm>
-        <ActionForm action={setMailboxEnabledAction} className="inline">
-          <HiddenIds mailboxId={mailbox.id} returnTo={returnTo} />
-          <input type="hidden" name="enabled" value={enabled ? 'false' : 'true'} />
-          <SubmitButton variant="secondary" pendingLabel={enabled ? 'Disabling…' : 'Testing and enabling…'}>
-            {enabled ? 'Disable' : 'Enable'}
-          </SubmitButton>
-        </ActionForm>
-        <ActionForm action={removeMailboxAction} className="inline">
-          <HiddenIds mailboxId={mailbox.id} returnTo={removedReturnTo} />
-          <SubmitButton variant="danger" pendingLabel="Removing…">
-            Remove
-          </SubmitButton>
-        </ActionForm>
+        <InlineAction action={testStoredMailboxAction} fields={{ mailboxId: mailbox.id, returnTo }} label="Test connection" pendingLabel="Testing…" />
+        <InlineAction
+          action={setMailboxEnabledAction}
+          fields={{ mailboxId: mailbox.id, returnTo, enabled: enabled ? 'false' : 'true' }}
+          label={enabled ? 'Disable' : 'Enable'}
+          pendingLabel={enabled ? 'Disabling…' : 'Testing and enabling…'}
+        />
+        <InlineAction action={removeMailboxAction} fields={{ mailboxId: mailbox.id, returnTo: removedReturnTo }} label="Remove" pendingLabel="Removing…" variant="danger" />
       </div>
     </div>
   );

@@ -1,5 +1,6 @@
 import { addSenderRuleAction, removeSenderRuleAction } from '@/app/(workspace)/mailbox-actions';
 import { ActionForm, SelectField, SubmitButton, TextField } from './form';
+import { InlineAction } from './inline-action';
 
 /** Allow- and blocklist entries, global (no project) or for one project. */
 export function SenderRules({ projectId, rules, returnTo }: { projectId: string | null; rules: { id: string; kind: 'allow' | 'block'; pattern: string }[]; returnTo: string }) {
@@ -15,13 +16,7 @@ export function SenderRules({ projectId, rules, returnTo }: { projectId: string 
                 <span className={`mr-2 rounded px-1.5 py-0.5 text-xs ${rule.kind === 'block' ? 'bg-red-100 text-red-800' : 'bg-green-100 text-green-800'}`}>{rule.kind === 'block' ? 'Blocked' : 'Allowed'}</span>
                 {rule.pattern}
               </span>
-              <ActionForm action={removeSenderRuleAction} className="inline">
-                <input type="hidden" name="ruleId" value={rule.id} />
-                <input type="hidden" name="returnTo" value={returnTo} />
-                <SubmitButton variant="secondary" pendingLabel="…">
-                  Remove
-                </SubmitButton>
-              </ActionForm>
+              <InlineAction action={removeSenderRuleAction} fields={{ ruleId: rule.id, returnTo }} label="Remove" />
             </li>
           ))}
         </ul>

@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { addFigures } from '../support/hardening-figures';
 import { ADMIN, AGENT, signIn, signOut } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
@@ -112,6 +113,7 @@ test('a crafted POST from an agent to an admin action is refused', async ({ page
     data: Buffer.from(body, 'latin1'),
   });
   const answer = await crafted.text();
+  addFigures('attacks-e2e', { tried: 1, refused: answer.includes('Only system admins can do that.') ? 1 : 0 });
   expect(answer).toContain('Only system admins can do that.');
   expect(answer).not.toContain('can now sign in');
   await agentContext.close();

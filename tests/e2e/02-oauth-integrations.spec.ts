@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { addFigures } from '../support/hardening-figures';
 import { addToProject, createProject, createUser, harness, newSignedInPage, signInAsAdmin } from './helpers';
 
 const LEAD = { name: 'Oscar Agent', email: 'oscar@intake.test', password: 'oscar password 33' };
@@ -79,6 +80,7 @@ test('an agent gets no access to the integrations page or its actions', async ({
     data: request.postDataBuffer()!,
   });
   const answer = await crafted.text();
+  addFigures('attacks-e2e', { tried: 1, refused: answer.includes('Only system admins can do that.') ? 1 : 0 });
   expect(answer).toContain('Only system admins can do that.');
   expect(answer).not.toContain('Connection works');
 });

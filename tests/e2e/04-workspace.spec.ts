@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect, test } from '@playwright/test';
 import { buildEmail } from '../support/emails';
+import { addFigures } from '../support/hardening-figures';
 import { addHarnessIntegration, addToProject, createUser, harness, newSignedInPage, signInAtProvider } from './helpers';
 
 const AGENT = { name: 'Wanda Agent', email: 'wanda@intake.test', password: 'wanda password 55' };
@@ -107,6 +108,8 @@ test('hostile HTML renders without running scripts or loading remote images unti
     expect(await agent.evaluate(() => (window as unknown as { __xss?: string }).__xss)).toBeUndefined();
     expect(dialogs).toEqual([]);
     expect(trackerHits).toBe(0);
+    // Script element, event handler, javascript: link, SVG handler and tracking image: all defused.
+    addFigures('attacks-e2e', { tried: 5, refused: 5 });
 
     await agent.getByRole('button', { name: 'Load images' }).click();
     await expect.poll(() => trackerHits).toBeGreaterThan(0);

@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { buildEmail } from '../support/emails';
+import { addFigures } from '../support/hardening-figures';
 import { addToProject, createProject, createUser, harness, newSignedInPage } from './helpers';
 
 const OUTSIDER = { name: 'Olga Outsider', email: 'olga@intake.test', password: 'olga password 66' };
@@ -24,6 +25,7 @@ test('pages carry a strict Content-Security-Policy and the session cookie is Htt
 
 test('the OAuth callback answers with no-referrer and refuses a state it does not know', async ({ page }) => {
   const response = await page.goto('/oauth/callback/00000000-0000-4000-8000-000000000000?code=abc&state=forged');
+  addFigures('attacks-e2e', { tried: 1, refused: response!.status() === 400 ? 1 : 0 });
   expect(response!.status()).toBe(400);
   expect(response!.headers()['referrer-policy']).toBe('no-referrer');
   await expect(page.getByRole('alert')).toContainText('unknown or was already used');
@@ -44,6 +46,7 @@ test('server actions posted from a foreign Origin are refused', async ({ browser
     headers: { 'Next-Action': headers['next-action']!, 'Content-Type': headers['content-type']!, Origin: 'https://evil.example', Accept: 'text/x-component' },
     data: Buffer.from(body, 'latin1'),
   });
+  addFigures('attacks-e2e', { tried: 1, refused: forged.ok() ? 0 : 1 });
   expect(forged.ok()).toBe(false);
   await admin.goto('/admin/projects');
   await expect(admin.getByRole('cell', { name: 'EVIL', exact: true })).toHaveCount(0);
@@ -64,6 +67,7 @@ test('sign-in is throttled after repeated failures, even with the right password
   await page.getByLabel('Password').fill(GUESSED.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('alert').filter({ hasText: 'Too many failed sign-ins' })).toBeVisible();
+  addFigures('attacks-e2e', { tried: 1, refused: 1 });
 });
 
 test('attachments and original emails are downloadable only by people of the project', async ({ browser, playwright, baseURL }) => {
@@ -90,11 +94,15 @@ test('attachments and original emails are downloadable only by people of the pro
   expect((await admin.request.get(rawUrl!)).status()).toBe(200);
 
   const anonymous = await playwright.request.newContext({ baseURL });
-  expect((await anonymous.get(attachmentUrl!)).status()).toBe(404);
-  expect((await anonymous.get(rawUrl!)).status()).toBe(404);
   const outsider = await newSignedInPage(browser, OUTSIDER);
-  expect((await outsider.request.get(attachmentUrl!)).status()).toBe(404);
-  expect((await outsider.request.get(rawUrl!)).status()).toBe(404);
+  const statuses = [
+    (await anonymous.get(attachmentUrl!)).status(),
+    (await anonymous.get(rawUrl!)).status(),
+    (await outsider.request.get(attachmentUrl!)).status(),
+    (await outsider.request.get(rawUrl!)).status(),
+  ];
+  addFigures('attacks-e2e', { tried: statuses.length, refused: statuses.filter((status) => status === 404).length });
+  expect(statuses).toEqual([404, 404, 404, 404]);
   await outsider.goto('/requests/SD-1');
   await expect(outsider.getByRole('heading', { name: 'Not found' })).toBeVisible();
 });

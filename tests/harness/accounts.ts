@@ -1,6 +1,7 @@
 import { rename, writeFile } from 'node:fs/promises';
 
 import type { MailStore } from './maildir';
+import { recordSecret } from './secret-ledger';
 
 export interface TestUser {
   email: string;
@@ -47,6 +48,7 @@ export class Accounts {
       // Also keeps the address usable as a path: home folders are <domain>/<local part>.
       if (!/^[a-z0-9][a-z0-9._+-]*@[a-z0-9][a-z0-9.-]*$/.test(address)) throw new Error(`"${email}" is not a usable test address`);
       if (/[:\r\n]/.test(password)) throw new Error('test passwords cannot contain ":" or line breaks (passwd-file format)');
+      recordSecret(password);
       if (this.#users.has(address)) throw new Error(`test user ${address} already exists`);
       return { email: address, password };
     });

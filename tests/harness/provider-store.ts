@@ -1,5 +1,7 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 
+import { recordSecret } from './secret-ledger';
+
 interface Entry {
   model: string;
   id: string;
@@ -8,6 +10,7 @@ interface Entry {
 }
 
 const sweepEvery = 1000;
+const SECRET_MODELS = new Set(['AccessToken', 'RefreshToken', 'AuthorizationCode']);
 
 /**
  * oidc-provider's storage, kept in the harness process: it outlives provider outages
@@ -23,6 +26,8 @@ export class ProviderStore {
     const key = (id: string) => `${model}:${id}`;
     return {
       upsert: async (id, payload, expiresIn) => {
+        // Opaque tokens and codes are their ids.
+        if (SECRET_MODELS.has(model)) recordSecret(id);
         const expiresAt = expiresIn === undefined ? Infinity : Date.now() + expiresIn * 1000;
         this.#entries.set(key(id), { model, id, payload, expiresAt });
         this.#writes += 1;

@@ -8,6 +8,7 @@ import type { Accounts } from './accounts';
 import { listen, loopback } from './net';
 import { interactionHandler, interactionPrefix } from './provider-interactions';
 import { ProviderStore } from './provider-store';
+import { recordSecret } from './secret-ledger';
 
 /** The scope that opens a mailbox, in the style of Google's `https://mail.google.com/`. */
 export const mailScope = 'https://mail.test/';
@@ -183,6 +184,7 @@ export class TestProvider {
       redirectUris: options.redirectUris,
       tokenEndpointAuthMethod: options.tokenEndpointAuthMethod ?? 'client_secret_basic',
     };
+    recordSecret(client.clientSecret);
     this.#policies.set(client.clientId, {
       accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? defaultPolicy.accessTokenTtlSeconds,
       refreshTokenTtlSeconds: options.refreshTokenTtlSeconds ?? defaultPolicy.refreshTokenTtlSeconds,

@@ -40,7 +40,8 @@ import { createUser } from '@/lib/users/create-user';
 import { getUser } from '@/lib/users/get-user';
 import { listUsers } from '@/lib/users/list-users';
 import { updateUser } from '@/lib/users/update-user';
-import { seedProject, seedUser } from '../support/fixtures';
+import { seedProject } from '../support/fixtures';
+import { addFigures } from '../support/hardening-figures';
 import { setupIntegration } from '../support/integration-context';
 
 type Role = 'anonymous' | 'agent' | 'otherProjectAdmin' | 'projectAdmin' | 'systemAdmin';
@@ -165,6 +166,7 @@ describe('authorization matrix', () => {
       for (const role of ROLES) {
         const expected = row.allowed.includes(role) ? 'allowed' : 'refused';
         const actual = await outcome(() => row.call(actors[role]));
+        if (expected === 'refused') addFigures('attacks-matrix', { tried: 1, refused: actual === 'refused' ? 1 : 0 });
         if (actual !== expected) table.push(`row ${index} (${row.actions.join(', ') || 'read'}) as ${role}: expected ${expected}, got ${actual}`);
       }
     }

@@ -13,6 +13,7 @@ import { startAuthorization } from '@/lib/oauth/start-authorization';
 import { testIntegration } from '@/lib/oauth/test-integration';
 import type { Harness } from '../harness';
 import { seedAdmin, seedUser } from '../support/fixtures';
+import { addFigures } from '../support/hardening-figures';
 import { useHarness } from '../support/harness';
 import { createHarnessIntegration, signInFor } from '../support/oauth-flow';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -30,8 +31,10 @@ beforeAll(async () => {
 });
 afterAll(() => testDb.drop());
 
+/** An attack on the callback: it must be refused; each one counts in the hardening figures. */
 async function rejection(work: Promise<unknown>): Promise<string> {
   const error = await work.then(() => null, (caught: unknown) => caught);
+  addFigures('attacks-oauth', { tried: 1, refused: error instanceof AuthorizationRejectedError ? 1 : 0 });
   expect(error).toBeInstanceOf(AuthorizationRejectedError);
   return (error as Error).message;
 }
@@ -147,6 +150,22 @@ describe('three-legged authorization', () => {
       .set({ codeVerifier: getSecretBox().seal('a'.repeat(64), SECRET_PURPOSE.codeVerifier) })
       .where(eq(oauthAuthorizations.id, started.authorizationId));
     expect(await rejection(complete(integrationId, parameters))).toMatch(/invalid_grant/);
+  });
+
+  it('refuses a replayed authorization code and a code issued for another integration', async () => {
+    const a = await createHarnessIntegration(db, admin, harness);
+    const b = await createHarnessIntegration(db, admin, harness);
+    const first = await signInFor(harness, await start(a.integrationId), a.redirectUri, 'support@acme.test');
+    await complete(a.integrationId, first);
+    // The same code again, under a fresh state of the same integration.
+    const replay = await signInFor(harness, await start(a.integrationId), a.redirectUri, 'support@acme.test');
+    replay.set('code', first.get('code')!);
+    expect(await rejection(complete(a.integrationId, replay))).toMatch(/invalid_grant/);
+    // A code B's client obtained, delivered to A's callback with A's state.
+    const codeForB = await signInFor(harness, await start(b.integrationId), b.redirectUri, 'support@acme.test');
+    const atA = await signInFor(harness, await start(a.integrationId), a.redirectUri, 'support@acme.test');
+    atA.set('code', codeForB.get('code')!);
+    expect(await rejection(complete(a.integrationId, atA))).toMatch(/invalid_grant/);
   });
 
   it('refreshes with a rotated refresh token, and classifies a revoked grant as needing re-authorization', async () => {

@@ -13,6 +13,7 @@ import { listProjectMembers } from '@/lib/projects/list-project-members';
 import { getRequest } from '@/lib/requests/get-request';
 import { resolveInlineImages } from '@/lib/requests/resolve-inline-images';
 import { addCommentAction, addParticipantAction, removeParticipantAction, updateRequestAction } from '../actions';
+import { InlineAction } from '@/app/_components/inline-action';
 
 type Props = { params: Promise<{ key: string }> };
 
@@ -194,13 +195,7 @@ export default async function RequestPage({ params }: Props) {
               {request.participants.map((participant) => (
                 <li key={participant.id} className="flex items-center justify-between gap-2">
                   <span className="truncate">{participant.email}</span>
-                  <ActionForm action={removeParticipantAction} className="inline">
-                    <input type="hidden" name="requestId" value={request.id} />
-                    <input type="hidden" name="customerId" value={participant.id} />
-                    <SubmitButton variant="secondary" pendingLabel="…">
-                      Remove
-                    </SubmitButton>
-                  </ActionForm>
+                  <InlineAction action={removeParticipantAction} fields={{ requestId: request.id, customerId: participant.id }} label="Remove" />
                 </li>
               ))}
             </ul>

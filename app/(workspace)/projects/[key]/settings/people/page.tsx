@@ -5,6 +5,7 @@ import { Card } from '@/app/_components/page-header';
 import { loadProjectForPage } from '@/app/_server/project-page';
 import { listProjectMembers } from '@/lib/projects/list-project-members';
 import { removeProjectMemberAction, setProjectMemberAction } from '../actions';
+import { InlineAction } from '@/app/_components/inline-action';
 
 export const metadata: Metadata = { title: 'People' };
 
@@ -30,13 +31,7 @@ export default async function ProjectPeoplePage({ params }: { params: Promise<{ 
                   <Cell className="text-slate-600">{member.email}</Cell>
                   <Cell>{member.role === 'admin' ? 'Project admin' : 'Agent'}</Cell>
                   <Cell className="text-right">
-                    <ActionForm action={removeProjectMemberAction} className="inline">
-                      <input type="hidden" name="projectId" value={project.id} />
-                      <input type="hidden" name="userId" value={member.userId} />
-                      <SubmitButton variant="secondary" pendingLabel="Removing…">
-                        Remove
-                      </SubmitButton>
-                    </ActionForm>
+                    <InlineAction action={removeProjectMemberAction} fields={{ projectId: project.id, userId: member.userId }} label="Remove" pendingLabel="Removing…" />
                   </Cell>
                 </tr>
               ))}
