@@ -6,10 +6,16 @@ import { sanitizedHtmlToText } from './html-to-text';
 import { normalizeMessageId, parseMessageIdList } from './message-id';
 import { EmailParseError, type ParseLimits, type ParsedAttachment, type ParsedEmail } from './parsed-email';
 import { sanitizeEmailHtml } from './sanitize-email-html';
-import { toSingleLine } from './unsafe-characters';
+import { stripControlCharacters, toSingleLine, truncate } from './unsafe-characters';
 
 /** A type the download route can send as it is; anything else is served as bytes. */
 const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/;
+
+/**
+ * RFC 5322's longest line. A subject is one line a person reads, yet headers may fold it to
+ * a megabyte, and it travels on: into the Email log, log lines, the confirmation's subject.
+ */
+const MAX_SUBJECT_LENGTH = 998;
 
 const megabytes = (bytes: number) => `${Number((bytes / (1024 * 1024)).toFixed(2))} MB`;
 
@@ -38,25 +44,46 @@ function toAttachment(attachment: Attachment, position: number): ParsedAttachmen
   };
 }
 
-function toParsedEmail(email: Email): ParsedEmail {
+/**
+ * Sanitized HTML that shows nothing (a part of scripts and styles only) would take the place
+ * of the text part on the request page, leaving the agent a blank message.
+ */
+function visibleHtml(html: string | undefined): string | null {
+  if (html === undefined) return null;
+  const sanitized = sanitizeEmailHtml(stripControlCharacters(html));
+  return sanitizedHtmlToText(sanitized) || /<img\b/.test(sanitized) ? sanitized : null;
+}
+
+/**
+ * The body as sent when the parser found no part in it at all: a multipart whose delimiters
+ * match no declared boundary. An empty request would lose the customer's words.
+ */
+function unparsedBody(raw: Buffer, email: Email): string {
+  if (email.text !== undefined || email.html !== undefined || email.attachments.length > 0) return '';
+  const text = raw.toString('utf8');
+  const headerEnd = /\r?\n\r?\n/.exec(text);
+  return headerEnd ? text.slice(headerEnd.index + headerEnd[0].length) : '';
+}
+
+function toParsedEmail(email: Email, raw: Buffer): ParsedEmail {
   const all = (key: string) => email.headers.filter((header) => header.key === key).map((header) => header.value);
   const first = (key: string) => all(key)[0]?.trim().toLowerCase() || null;
   const dateHeader = all('date')[0];
   const date = dateHeader === undefined ? null : new Date(dateHeader);
-  // NUL is never text, and PostgreSQL refuses it in text columns.
-  const html = email.html === undefined ? null : sanitizeEmailHtml(email.html.replaceAll('\u0000', ''));
-  const text = email.text ?? (html === null ? '' : sanitizedHtmlToText(html));
+  const html = visibleHtml(email.html);
+  // A blank text part next to an HTML part is a mailer's placeholder, not the message.
+  const text = email.text?.trim() ? email.text : html === null ? unparsedBody(raw, email) : sanitizedHtmlToText(html);
   return {
     messageId: normalizeMessageId(all('message-id')[0] ?? ''),
     inReplyTo: parseMessageIdList(all('in-reply-to').join(' ')),
     references: parseMessageIdList(all('references').join(' ')),
-    subject: toSingleLine(email.subject ?? ''),
+    subject: truncate(toSingleLine(email.subject ?? ''), MAX_SUBJECT_LENGTH),
     from: readSender(all('from')),
     replyTo: readMailboxes(all('reply-to')),
     to: readMailboxes(all('to')),
     cc: readMailboxes(all('cc')),
     date: date && !Number.isNaN(date.getTime()) ? date : null,
-    text: text.replaceAll('\u0000', '').replace(/\r\n?/g, '\n').trimEnd(),
+    text: stripControlCharacters(text).replace(/\r\n?/g, '\n').trimEnd(),
     html,
     attachments: email.attachments.map((attachment, index) => toAttachment(attachment, index + 1)),
     headers: {
@@ -87,5 +114,5 @@ export async function decodeEmail(raw: Buffer, limits: ParseLimits): Promise<Par
   }).catch((error: unknown) => {
     throw refusal(error, limits);
   });
-  return toParsedEmail(email);
+  return toParsedEmail(email, raw);
 }

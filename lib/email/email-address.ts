@@ -1,7 +1,7 @@
 import { addressParser } from 'postal-mime';
 import { normalizeEmailAddress } from '@/lib/oauth/mailbox-domains';
 import type { EmailAddress } from './parsed-email';
-import { hasControlCharacters, stripBidiControls, toSingleLine } from './unsafe-characters';
+import { hasControlCharacters, stripBidiControls, toSingleLine, truncate } from './unsafe-characters';
 
 const ENCODED_WORD = /=\?[^?\s]*\?[bq]\?[^?\s]*\?=/gi;
 const NAME_SEPARATORS = /[\s<>()"'[\],;:]+/;
@@ -10,7 +10,7 @@ const MAX_RECIPIENTS = 500;
 
 const domainOf = (address: string) => address.slice(address.indexOf('@') + 1);
 
-const cleanName = (name: string) => stripBidiControls(toSingleLine(name)).slice(0, 200);
+const cleanName = (name: string) => truncate(stripBidiControls(toSingleLine(name)), 200);
 
 /**
  * A display name such as `support@bank.test` over `<x@attacker.test>` is the oldest way

@@ -3,17 +3,22 @@ const MAX_MARKER_LENGTH = 1_000;
 /** Mail clients wrap a long "On … wrote:" line; its parts are joined back over this many lines. */
 const MAX_ATTRIBUTION_LINES = 3;
 
-/** "On … wrote:" as Gmail, Apple Mail, Outlook and Thunderbird write it, in the common languages. */
-const ATTRIBUTIONS = [
-  /^On\b.{0,400}\bwrote\s?:$/i,
-  /^Am\b.{0,400}\bschrieb\b.{0,400}:$/i,
-  /^Le\b.{0,400}\ba écrit\s?:$/i,
-  /^El\b.{0,400}\bescribió\s?:$/i,
-  /^Op\b.{0,400}\bschreef\b.{0,400}:$/i,
-  /^Il\b.{0,400}\bha scritto\s?:$/i,
-  /^Em\b.{0,400}\bescreveu\s?:$/i,
-];
+/**
+ * "On … wrote:" as Gmail, Apple Mail, Outlook and Thunderbird write it, in the common
+ * languages: the opening word, at most 400 characters, the verb, at most 400 more, the colon.
+ * Verbs ending in `:$` close the line; the others may stand anywhere before its final colon.
+ */
+const ATTRIBUTION_VERBS: Record<string, RegExp> = {
+  on: /\bwrote\s?:$/gi,
+  am: /\bschrieb\b/gi,
+  le: /\ba écrit\s?:$/gi,
+  el: /\bescribió\s?:$/gi,
+  op: /\bschreef\b/gi,
+  il: /\bha scritto\s?:$/gi,
+  em: /\bescreveu\s?:$/gi,
+};
 const ATTRIBUTION_START = /^(On|Am|Le|El|Op|Il|Em)\s/i;
+const MAX_ATTRIBUTION_GAP = 400;
 
 /** Outlook's "-----Original Message-----" and the rule it draws above a quoted header block. */
 const SEPARATOR =
@@ -25,14 +30,30 @@ const HEADER_SENT = /^\*?(Sent|Date|Gesendet|Datum|Envoyé|Enviado|Fecha|Verzond
 const SIGNATURE =
   /^(--|Sent from my\b.*|Sent from (Outlook|Mail|Yahoo Mail) for\b.*|Get Outlook for\b.*|Von meinem\b.*\bgesendet\b.*|Gesendet von meinem\b.*|Envoyé de mon\b.*|Enviado desde mi\b.*|Verzonden vanaf mijn\b.*|Inviato da\b.*)$/i;
 
+/**
+ * Whether `line` opens with `opening` and names its verb within the gaps. Found by position:
+ * one expression `.{0,400}verb.{0,400}:$` backtracks 400 × 400 steps on a line full of the
+ * verb, and replies are read on the calling thread.
+ */
+function isAttributionLine(line: string, opening: string): boolean {
+  if (!line.endsWith(':')) return false;
+  for (const verb of line.matchAll(ATTRIBUTION_VERBS[opening.toLowerCase()]!)) {
+    const before = verb.index - opening.length;
+    const after = line.length - 1 - (verb.index + verb[0].length);
+    if (before <= MAX_ATTRIBUTION_GAP && after <= MAX_ATTRIBUTION_GAP) return true;
+  }
+  return false;
+}
+
 /** Attribution lines carry the date of the quoted message, so a digit; "On second thought, I wrote:" has none. */
 function isAttribution(lines: readonly string[], index: number): boolean {
-  if (!ATTRIBUTION_START.test(lines[index]!)) return false;
+  const opening = ATTRIBUTION_START.exec(lines[index]!)?.[1];
+  if (!opening) return false;
   let joined = '';
   for (const line of lines.slice(index, index + MAX_ATTRIBUTION_LINES)) {
     joined = `${joined} ${line}`.trim();
     if (joined.length > MAX_MARKER_LENGTH) return false;
-    if (/\d/.test(joined) && ATTRIBUTIONS.some((pattern) => pattern.test(joined))) return true;
+    if (/\d/.test(joined) && isAttributionLine(joined, opening)) return true;
   }
   return false;
 }

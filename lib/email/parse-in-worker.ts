@@ -15,6 +15,11 @@ const IDLE_WORKERS_KEPT = 2;
 const IDLE_TIMEOUT_MS = 60_000;
 /** A 28 MB message has cost other parsers 2.5 GB; a worker that needs more than this is stopped. */
 const MAX_HEAP_MB = 512;
+/**
+ * A worker that parsed a message this large is stopped rather than kept: its heap grew to
+ * hold the message, and V8 keeps that memory for as long as the worker waits idle.
+ */
+const MAX_REUSED_AFTER_BYTES = 1024 * 1024;
 /** A burst of large messages waits its turn rather than starting a worker, and a heap, each. */
 const MAX_BUSY_WORKERS = Math.max(2, availableParallelism());
 
@@ -104,7 +109,7 @@ function runInWorker(raw: Buffer, limits: ParseLimits): Promise<ParsedEmail> {
       outcome();
     };
     const onMessage = (response: ParseResponse) =>
-      settle(true, () => {
+      settle(raw.length <= MAX_REUSED_AFTER_BYTES, () => {
         if ('email' in response) resolve(revive(response.email));
         else if ('refused' in response) reject(new EmailParseError(response.refused));
         else reject(new Error(`The email parser failed: ${response.failed}`));

@@ -26,6 +26,7 @@ export interface ParsedEmail {
   messageId: string | null;
   inReplyTo: string[];
   references: string[];
+  /** One line of at most 998 characters. */
   subject: string;
   /** Exactly one plausible sender, else null: the header may be forged (Mailsploit). */
   from: EmailAddress | null;

@@ -1,4 +1,4 @@
-import { and, count, eq, gt, isNull, or } from 'drizzle-orm';
+import { and, count, eq, gt, inArray, isNull, or } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import { customers, mailboxes, requestParticipants, requests, senderRules } from '@/db/schema';
 import { classifyAutomatedMail } from '@/lib/email/classify-automated-mail';
@@ -16,6 +16,38 @@ function matches(pattern: string, address: string): boolean {
   return pattern.includes('@') ? pattern === address : address.endsWith(`@${pattern}`);
 }
 
+/** What the policy reads from the database, loaded once for a batch of messages. */
+export interface SenderPolicyData {
+  ownAddresses: Set<string>;
+  rules: { kind: 'allow' | 'block'; pattern: string }[];
+}
+
+export async function loadSenderPolicyData(db: Queryable, projectId: string): Promise<SenderPolicyData> {
+  const own = await db.select({ address: mailboxes.emailAddress }).from(mailboxes);
+  const rules = await db
+    .select({ kind: senderRules.kind, pattern: senderRules.pattern })
+    .from(senderRules)
+    .where(or(isNull(senderRules.projectId), eq(senderRules.projectId, projectId)));
+  return { ownAddresses: new Set(own.map((row) => row.address)), rules };
+}
+
+/**
+ * The decision as far as it needs no further lookup: `known-customer?` when only a known
+ * customer of a restricted project may get through, which `applySenderPolicy` then asks.
+ */
+export function decideSenderPolicy(data: SenderPolicyData, emailAccess: 'open' | 'restricted', email: ParsedEmail): PolicyDecision | { verdict: 'known-customer?' } {
+  if (!email.from) return { verdict: 'rejected', reason: 'no single valid sender in From' };
+  const sender = email.from.address;
+  if (data.ownAddresses.has(sender)) return { verdict: 'ignored', reason: 'mail from one of Intake’s own addresses (loop)' };
+  if (data.rules.some((rule) => rule.kind === 'block' && matches(rule.pattern, sender))) return { verdict: 'rejected', reason: 'blocklisted sender' };
+  const allowlisted = data.rules.some((rule) => rule.kind === 'allow' && matches(rule.pattern, sender));
+  if (allowlisted) return { verdict: 'accept', allowlisted };
+
+  const automated = classifyAutomatedMail(email);
+  if (automated) return { verdict: 'ignored', reason: `${automated.kind} (${automated.reason})` };
+  return emailAccess === 'restricted' ? { verdict: 'known-customer?' } : { verdict: 'accept', allowlisted };
+}
+
 /**
  * Whether an email may reach a project at all. Blocklists win; an allowlisted sender skips
  * the automatic-mail filters and the restricted-project check; Intake's own addresses never
@@ -26,26 +58,12 @@ export async function applySenderPolicy(
   context: { projectId: string; emailAccess: 'open' | 'restricted' },
   email: ParsedEmail,
 ): Promise<PolicyDecision> {
-  if (!email.from) return { verdict: 'rejected', reason: 'no single valid sender in From' };
-  const sender = email.from.address;
-  const [own] = await db.select({ id: mailboxes.id }).from(mailboxes).where(eq(mailboxes.emailAddress, sender)).limit(1);
-  if (own) return { verdict: 'ignored', reason: 'mail from one of Intake’s own addresses (loop)' };
-
-  const rules = await db
-    .select({ kind: senderRules.kind, pattern: senderRules.pattern })
-    .from(senderRules)
-    .where(or(isNull(senderRules.projectId), eq(senderRules.projectId, context.projectId)));
-  if (rules.some((rule) => rule.kind === 'block' && matches(rule.pattern, sender))) return { verdict: 'rejected', reason: 'blocklisted sender' };
-  const allowlisted = rules.some((rule) => rule.kind === 'allow' && matches(rule.pattern, sender));
-  if (allowlisted) return { verdict: 'accept', allowlisted };
-
-  const automated = classifyAutomatedMail(email);
-  if (automated) return { verdict: 'ignored', reason: `${automated.kind} (${automated.reason})` };
-
-  if (context.emailAccess === 'restricted' && !(await isKnownCustomer(db, context.projectId, sender))) {
+  const decision = decideSenderPolicy(await loadSenderPolicyData(db, context.projectId), context.emailAccess, email);
+  if (decision.verdict !== 'known-customer?') return decision;
+  if (!(await isKnownCustomer(db, context.projectId, email.from!.address))) {
     return { verdict: 'rejected', reason: 'unknown sender: this project accepts mail only from known customers' };
   }
-  return { verdict: 'accept', allowlisted };
+  return { verdict: 'accept', allowlisted: false };
 }
 
 /** A known customer of a project reported one of its requests or takes part in one. */
@@ -74,4 +92,16 @@ export async function senderOverRateLimit(db: Queryable, mailboxId: string, repo
     .from(requests)
     .where(and(eq(requests.mailboxId, mailboxId), eq(requests.reporterId, reporterId), gt(requests.createdAt, new Date(Date.now() - 3_600_000))));
   return Number(row?.total ?? 0) >= SENDER_RATE_LIMIT_PER_HOUR;
+}
+
+/** Requests each of these senders opened through this mailbox in the last hour, by address; one query for a batch. */
+export async function senderRequestCounts(db: Queryable, mailboxId: string, addresses: string[]): Promise<Map<string, number>> {
+  if (addresses.length === 0) return new Map();
+  const rows = await db
+    .select({ email: customers.email, total: count() })
+    .from(requests)
+    .innerJoin(customers, eq(customers.id, requests.reporterId))
+    .where(and(eq(requests.mailboxId, mailboxId), inArray(customers.email, addresses), gt(requests.createdAt, new Date(Date.now() - 3_600_000))))
+    .groupBy(customers.email);
+  return new Map(rows.map((row) => [row.email, Number(row.total)]));
 }
