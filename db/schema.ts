@@ -367,6 +367,8 @@ export const inboundMessages = pgTable(
     index('inbound_messages_log_idx').on(table.mailboxId, table.fetchedAt.desc()),
     index('inbound_messages_pending_idx').on(table.mailboxId, table.status, table.nextAttemptAt),
     index('inbound_messages_message_id_idx').on(table.projectId, table.messageId),
+    // The request page looks up the email a request came from; without it, a scan of every stored message.
+    index('inbound_messages_request_idx').on(table.requestId),
   ],
 );
 
@@ -462,7 +464,12 @@ export const outboundMessages = pgTable(
     sentAt: timestamp('sent_at', { withTimezone: true }),
     createdAt: createdAt(),
   },
-  (table) => [uniqueIndex('outbound_messages_message_id_key').on(table.messageId), index('outbound_messages_queue_idx').on(table.status, table.nextAttemptAt)],
+  (table) => [
+    uniqueIndex('outbound_messages_message_id_key').on(table.messageId),
+    index('outbound_messages_queue_idx').on(table.status, table.nextAttemptAt),
+    // The request page lists what was sent for a request.
+    index('outbound_messages_request_idx').on(table.requestId),
+  ],
 );
 
 /** Failed sign-ins per account and per client address, for throttling password guessing. */

@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, or } from 'drizzle-orm';
+import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import { inboundMessages, projects, requests } from '@/db/schema';
 import type { Actor } from '@/lib/auth/actor';
@@ -22,7 +22,8 @@ export async function listEmailLog({ db, actor, mailboxId, before }: { db: Query
       outcome: inboundMessages.outcome,
       lastError: inboundMessages.lastError,
       attempts: inboundMessages.attempts,
-      hasRaw: inboundMessages.raw,
+      // Whether the source was kept, not the source itself: a page may list fifty 25 MB messages.
+      hasRaw: sql<boolean>`${inboundMessages.raw} is not null`,
       requestNumber: requests.number,
       projectKey: projects.key,
     })
@@ -39,7 +40,7 @@ export async function listEmailLog({ db, actor, mailboxId, before }: { db: Query
     .limit(EMAIL_LOG_PAGE_SIZE + 1);
   const page = rows.slice(0, EMAIL_LOG_PAGE_SIZE).map(({ hasRaw, requestNumber, projectKey, ...row }) => ({
     ...row,
-    hasRaw: hasRaw !== null,
+    hasRaw,
     requestKey: requestNumber !== null && projectKey ? requestKey(projectKey, requestNumber) : null,
   }));
   return { mailbox, rows: page, nextBefore: rows.length > EMAIL_LOG_PAGE_SIZE ? page.at(-1)!.id : null };

@@ -10,14 +10,27 @@ export interface PollContext {
   maxMessageBytes: number;
   /** Before each message: yields to the event loop, then throws if the poll's lease is gone (another worker may be polling). */
   checkLease(): Promise<void>;
-  /** Turns stored messages into requests/comments; returns the ids now settled (processed or ignored). */
-  processStored(ids: string[]): Promise<string[]>;
+  /**
+   * Turns stored messages into requests/comments; returns the ids now settled (processed or
+   * ignored). `sources` are the bytes just stored, by id, so they need not be read back.
+   */
+  processStored(ids: string[], sources?: Map<string, Buffer>): Promise<string[]>;
 }
 
 export interface PollStats {
   fetched: number;
   /** New messages still on the server after this poll (e.g. when the lease ran out). */
   waiting: number;
+}
+
+/** Bytes of message source held in memory at once, while fetching and while filing. */
+export const SOURCE_BATCH_BYTES = 16 * 1024 * 1024;
+
+const megabytes = (bytes: number) => Math.round(bytes / 1024 / 1024);
+
+/** Why a message over the size limit was stored without its source. */
+export function oversizedReason(size: number, maxMessageBytes: number): string {
+  return `larger than ${megabytes(maxMessageBytes)} MB (${megabytes(size)} MB); not downloaded`;
 }
 
 /** Splits items into runs whose summed weight stays under a budget (at least one item each). */

@@ -3,12 +3,11 @@ import type { ImapFlow, MailboxObject } from 'imapflow';
 import { inboundMessages, mailboxCursors } from '@/db/schema';
 import { imapCommand, openImap } from '@/lib/mail/imap/open-imap';
 import { classifyMailError } from '@/lib/mail/mail-error';
-import { chunkByWeight, type PollContext, type PollStats } from './poll-context';
-import { storeInboundMessage } from './store-inbound-message';
+import { chunkByWeight, oversizedReason, type PollContext, type PollStats, SOURCE_BATCH_BYTES } from './poll-context';
+import { type FetchedMessage, storeInboundMessages } from './store-inbound-message';
 
-/** UIDs looked at per round trip, and bytes of message source held in memory at once. */
+/** UIDs looked at per round trip. */
 const UID_BATCH = 500;
-const SOURCE_BATCH_BYTES = 16 * 1024 * 1024;
 
 /** Applies the channel's After processing choice to messages whose request or comment is committed. */
 async function applyServerActions(context: PollContext, client: ImapFlow, uidValidity: bigint): Promise<void> {
@@ -42,10 +41,82 @@ interface Envelope {
   internalDate: Date | null;
 }
 
+/** A group's messages as stored: the new rows' ids, with the bytes just fetched so they need not be read back. */
+interface StoredGroup {
+  /** Messages found on the server, stored or not (a copy stored before). */
+  fetched: number;
+  ids: string[];
+  sources: Map<string, Buffer>;
+}
+
+/**
+ * The new messages' envelopes by UID, a round trip per UID_BATCH, in groups whose sources
+ * stay under SOURCE_BATCH_BYTES together (a larger message makes a group of its own).
+ */
+async function* envelopeGroups(context: PollContext, client: ImapFlow, uids: number[]): AsyncGenerator<Envelope[]> {
+  for (let start = 0; start < uids.length; start += UID_BATCH) {
+    const batch = uids.slice(start, start + UID_BATCH);
+    const envelopes: Envelope[] = (await imapCommand(client, client.fetchAll(batch.join(','), { uid: true, size: true, internalDate: true }, { uid: true }), 'Listing messages'))
+      .map((message) => ({ uid: message.uid, size: message.size ?? 0, internalDate: message.internalDate ? new Date(message.internalDate) : null }))
+      .sort((a, b) => a.uid - b.uid);
+    yield* chunkByWeight(envelopes, (envelope) => (envelope.size > context.maxMessageBytes ? 0 : envelope.size), SOURCE_BATCH_BYTES);
+  }
+}
+
+/** Fetches a group's sources (only headers of a message too large to download) and stores them, before anything changes on the server. */
+async function fetchAndStore(context: PollContext, client: ImapFlow, uidValidity: bigint, group: Envelope[]): Promise<StoredGroup> {
+  const { mailbox } = context;
+  const wanted = group.filter((envelope) => envelope.size <= context.maxMessageBytes);
+  const sources = new Map<number, Buffer>();
+  if (wanted.length > 0) {
+    // Collected first, stored after: no other IMAP command may run inside a FETCH.
+    for (const message of await imapCommand(client, client.fetchAll(wanted.map((envelope) => envelope.uid).join(','), { uid: true, source: true }, { uid: true }), 'Fetching messages')) {
+      if (message.source) sources.set(message.uid, message.source);
+    }
+  }
+  const toStore: FetchedMessage[] = [];
+  for (const envelope of group) {
+    const oversized = envelope.size > context.maxMessageBytes;
+    const headerFetch = oversized ? await imapCommand(client, client.fetchOne(String(envelope.uid), { uid: true, headers: true }, { uid: true }), 'Fetching headers') : false;
+    const headers = headerFetch ? headerFetch.headers : undefined;
+    const raw = oversized ? null : sources.get(envelope.uid);
+    // A message deleted meanwhile has no source; it is simply gone.
+    if (!oversized && !raw) continue;
+    toStore.push({
+      mailbox,
+      imap: { folder: mailbox.folder, uidValidity, uid: envelope.uid },
+      raw: raw ?? null,
+      headers: headers ?? undefined,
+      size: envelope.size,
+      receivedAt: envelope.internalDate,
+      rejectedBecause: oversized ? oversizedReason(envelope.size, context.maxMessageBytes) : undefined,
+    });
+  }
+  await context.checkLease();
+  const stored: StoredGroup = { fetched: toStore.length, ids: [], sources: new Map() };
+  for (const [index, result] of (await storeInboundMessages(context.database.db, toStore)).entries()) {
+    const { raw } = toStore[index]!;
+    if (!result.id || !raw) continue;
+    stored.ids.push(result.id);
+    stored.sources.set(result.id, raw);
+  }
+  return stored;
+}
+
+/** Both settle before either's failure is thrown: nothing of a poll may still run once it has ended. */
+async function bothSettled<A, B>(first: Promise<A>, second: Promise<B>): Promise<[A, B]> {
+  const [a, b] = await Promise.allSettled([first, second]);
+  if (a.status === 'rejected') throw a.reason;
+  if (b.status === 'rejected') throw b.reason;
+  return [a.value, b.value];
+}
+
 /**
  * Reads new mail by UID: everything above the highest UID stored for this UIDVALIDITY, never
  * by sequence number and never by the \Seen flag. A changed UIDVALIDITY starts over from UID 1
- * and relies on de-duplication. Messages are stored before any flag, move or delete.
+ * and relies on de-duplication. Messages are stored before any flag, move or delete, and
+ * flagged, moved or deleted only once filed. While one group is filed (the database's work)
+ * the next is fetched and stored, so the mail server and the database work at the same time.
  */
 export async function pollImap(context: PollContext): Promise<PollStats> {
   const { db } = context.database;
@@ -73,47 +144,20 @@ export async function pollImap(context: PollContext): Promise<PollStats> {
       const found = opened.exists > 0 ? await imapCommand(client, client.search({ uid: `${lastUid + 1}:*` }, { uid: true }), 'Searching for new mail') : [];
       // `n:*` always matches the last message, even when its UID is below n.
       const uids = (found || []).filter((uid) => uid > lastUid).sort((a, b) => a - b);
+      const groups = envelopeGroups(context, client, uids);
       let fetched = 0;
-      for (let start = 0; start < uids.length; start += UID_BATCH) {
+      const nextGroup = async (): Promise<StoredGroup | null> => {
         await context.checkLease();
-        const batch = uids.slice(start, start + UID_BATCH);
-        const envelopes: Envelope[] = (await imapCommand(client, client.fetchAll(batch.join(','), { uid: true, size: true, internalDate: true }, { uid: true }), 'Listing messages'))
-          .map((message) => ({ uid: message.uid, size: message.size ?? 0, internalDate: message.internalDate ? new Date(message.internalDate) : null }))
-          .sort((a, b) => a.uid - b.uid);
-        const position = (uid: number) => ({ folder: mailbox.folder, uidValidity, uid });
-        const storedIds: string[] = [];
-        for (const group of chunkByWeight(envelopes, (envelope) => (envelope.size > context.maxMessageBytes ? 0 : envelope.size), SOURCE_BATCH_BYTES)) {
-          const wanted = group.filter((envelope) => envelope.size <= context.maxMessageBytes);
-          const sources = new Map<number, Buffer>();
-          if (wanted.length > 0) {
-            // Collected first, stored after: no other IMAP command may run inside a FETCH.
-            for (const message of await imapCommand(client, client.fetchAll(wanted.map((envelope) => envelope.uid).join(','), { uid: true, source: true }, { uid: true }), 'Fetching messages')) {
-              if (message.source) sources.set(message.uid, message.source);
-            }
-          }
-          for (const envelope of group) {
-            await context.checkLease();
-            const oversized = envelope.size > context.maxMessageBytes;
-            const headerFetch = oversized ? await imapCommand(client, client.fetchOne(String(envelope.uid), { uid: true, headers: true }, { uid: true }), 'Fetching headers') : false;
-            const headers = headerFetch ? headerFetch.headers : undefined;
-            const raw = oversized ? null : sources.get(envelope.uid);
-            // A message deleted meanwhile has no source; it is simply gone.
-            if (!oversized && !raw) continue;
-            const stored = await storeInboundMessage(db, {
-              mailbox,
-              imap: position(envelope.uid),
-              raw: raw ?? null,
-              headers: headers ?? undefined,
-              size: envelope.size,
-              receivedAt: envelope.internalDate,
-              rejectedBecause: oversized ? `larger than ${Math.round(context.maxMessageBytes / 1024 / 1024)} MB (${Math.round(envelope.size / 1024 / 1024)} MB); not downloaded` : undefined,
-            });
-            fetched++;
-            if (stored.id && !oversized) storedIds.push(stored.id);
-          }
-        }
-        await context.processStored(storedIds);
+        const { value: group, done } = await groups.next();
+        if (done) return null;
+        const stored = await fetchAndStore(context, client, uidValidity, group);
+        fetched += stored.fetched;
+        return stored;
+      };
+      for (let current = await nextGroup(); current; ) {
+        const [, next] = await bothSettled(context.processStored(current.ids, current.sources), nextGroup());
         await applyServerActions(context, client, uidValidity);
+        current = next;
       }
       return { fetched, waiting: 0 };
     } finally {

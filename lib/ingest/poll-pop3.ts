@@ -1,8 +1,10 @@
 import { and, eq, inArray, isNotNull } from 'drizzle-orm';
 import { inboundMessages } from '@/db/schema';
+import { classifyMailError } from '@/lib/mail/mail-error';
 import { Pop3Client } from '@/lib/mail/pop3/pop3-client';
-import type { PollContext, PollStats } from './poll-context';
-import { storeInboundMessage } from './store-inbound-message';
+import { chunkByWeight, oversizedReason, type PollContext, type PollStats, SOURCE_BATCH_BYTES } from './poll-context';
+import { type FetchedMessage, storeInboundMessages } from './store-inbound-message';
+
 
 /**
  * Deletions take effect at QUIT and are recorded after it: a worker that died in between left
@@ -35,7 +37,12 @@ export async function pollPop3(context: PollContext): Promise<PollStats> {
   const { db } = context.database;
   const { mailbox } = context;
   const deletes = mailbox.afterProcessing === 'delete';
-  const client = await Pop3Client.connect(context.settings);
+  const { settings } = context;
+  // Classified as for IMAP: a refused OAuth login must read as `auth`, or the poll neither
+  // refreshes the token once nor asks for re-authorization, and retries a dead grant for hours.
+  const client = await Pop3Client.connect(settings).catch((error: unknown) => {
+    throw classifyMailError(error, { host: settings.host, port: settings.port, usesOAuth: settings.credential.kind === 'oauth' });
+  });
   let quitCleanly = false;
   try {
     const sizes = await client.list();
@@ -58,35 +65,43 @@ export async function pollPop3(context: PollContext): Promise<PollStats> {
     const markDeletable = (number: number, id: string, status: string) => {
       if (deletes && (status === 'processed' || status === 'ignored')) toDelete.set(number, id);
     };
-    let fetched = 0;
+    const unknown: number[] = [];
     for (const number of numbers) {
       const uidl = uidls?.get(number) ?? null;
       const seen = uidl ? known.get(uidl) : undefined;
-      if (seen) {
-        if (seen.serverAction === 'pending') markDeletable(number, seen.id, seen.status);
-        continue;
-      }
+      if (!seen) unknown.push(number);
+      else if (seen.serverAction === 'pending') markDeletable(number, seen.id, seen.status);
+    }
+    let fetched = 0;
+    for (const group of chunkByWeight(unknown, (number) => Math.min(sizes.get(number) ?? 0, context.maxMessageBytes), SOURCE_BATCH_BYTES)) {
       await context.checkLease();
-      const size = sizes.get(number) ?? 0;
-      const oversized = size > context.maxMessageBytes;
-      const raw = oversized ? null : await client.retr(number);
-      const stored = await storeInboundMessage(db, {
-        mailbox,
-        popUidl: uidl,
-        raw,
-        size,
-        receivedAt: null,
-        rejectedBecause: oversized ? `larger than ${Math.round(context.maxMessageBytes / 1024 / 1024)} MB (${Math.round(size / 1024 / 1024)} MB); not downloaded` : undefined,
-      });
-      fetched++;
-      // Without UIDL, a message already filed is recognised by its content.
-      if (stored.duplicateOf) {
-        if (stored.duplicateOf.serverAction === 'pending') markDeletable(number, stored.duplicateOf.id, stored.duplicateOf.status);
-        continue;
+      const messages: FetchedMessage[] = [];
+      for (const number of group) {
+        const size = sizes.get(number) ?? 0;
+        const oversized = size > context.maxMessageBytes;
+        messages.push({
+          mailbox,
+          popUidl: uidls?.get(number) ?? null,
+          raw: oversized ? null : await client.retr(number),
+          size,
+          receivedAt: null,
+          rejectedBecause: oversized ? oversizedReason(size, context.maxMessageBytes) : undefined,
+        });
       }
-      if (!stored.id || oversized) continue;
-      const [settled] = await context.processStored([stored.id]);
-      if (settled) markDeletable(number, settled, 'processed');
+      const stored = await storeInboundMessages(db, messages);
+      fetched += messages.length;
+      const numberOf = new Map<string, number>();
+      const sources = new Map<string, Buffer>();
+      for (const [index, result] of stored.entries()) {
+        const number = group[index]!;
+        const { raw } = messages[index]!;
+        // Without UIDL, a message already filed is recognised by its content.
+        if (result.duplicateOf?.serverAction === 'pending') markDeletable(number, result.duplicateOf.id, result.duplicateOf.status);
+        if (!result.id || !raw) continue;
+        numberOf.set(result.id, number);
+        sources.set(result.id, raw);
+      }
+      for (const id of await context.processStored([...numberOf.keys()], sources)) markDeletable(numberOf.get(id)!, id, 'processed');
     }
 
     for (const number of toDelete.keys()) await client.dele(number);

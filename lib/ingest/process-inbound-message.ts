@@ -1,13 +1,17 @@
 import { and, eq, lte, sql } from 'drizzle-orm';
 import type { Database, Transaction } from '@/db/client';
-import { attachments, comments, inboundMessages, mailboxes, projects, requestEvents, requestParticipants, requests } from '@/db/schema';
+import { comments, inboundMessages, mailboxes, projects, requestEvents, requestParticipants, requests } from '@/db/schema';
 import { upsertCustomer } from '@/lib/customers/upsert-customer';
 import { EmailParseError, type ParsedEmail, parseEmail } from '@/lib/email/parse-email';
 import { extractReplyText } from '@/lib/email/extract-reply-text';
-import { queueOutboundMessage } from '@/lib/outbound/queue-outbound-message';
+import { log } from '@/lib/log';
 import { insertRequest, requestKey } from '@/lib/requests/insert-request';
 import { applySenderPolicy, senderOverRateLimit } from './apply-sender-policy';
+import { databaseConnectionLost, describeFailure } from '@/lib/runtime/describe-failure';
+import { emailParticipants } from './email-participants';
 import { findRequestForReply } from './find-request-for-reply';
+import { queueConfirmation } from './queue-confirmation';
+import { storeAttachments } from './store-attachments';
 
 /** Processing attempts before a message is marked Failed; it is never deleted from the server. */
 export const MAX_PROCESSING_ATTEMPTS = 5;
@@ -16,21 +20,6 @@ export type InboundOutcome = { status: 'processed' | 'ignored' | 'rejected' | 'f
 
 type Mailbox = typeof mailboxes.$inferSelect;
 type Project = typeof projects.$inferSelect;
-
-async function storeAttachments(tx: Transaction, requestId: string, commentId: string | null, email: ParsedEmail): Promise<void> {
-  for (const attachment of email.attachments) {
-    await tx.insert(attachments).values({
-      requestId,
-      commentId,
-      filename: attachment.filename,
-      contentType: attachment.contentType,
-      size: attachment.size,
-      contentId: attachment.contentId,
-      inline: attachment.inline,
-      content: attachment.content,
-    });
-  }
-}
 
 /** The customer may join a thread only if they are already on it (Reply-To/In-Reply-To are theirs to forge). */
 async function isOnRequest(tx: Transaction, requestId: string, customerId: string): Promise<boolean> {
@@ -62,15 +51,14 @@ async function addEmailComment(tx: Transaction, requestId: string, customerId: s
     await tx.insert(requestEvents).values({ requestId, kind: request.status === 'resolved' ? 'reopened_by_email' : 'status', fromValue: request.status, toValue: 'open' });
   }
   await tx.update(requests).set({ status: 'open', lastActivityAt: new Date(), updatedAt: new Date() }).where(eq(requests.id, requestId));
-  await storeAttachments(tx, requestId, comment!.id, email);
+  await storeAttachments(tx, [{ requestId, commentId: comment!.id, email }]);
   return comment!.id;
 }
 
 async function createEmailRequest(tx: Transaction, mailbox: Mailbox, project: Project, reporterId: string, email: ParsedEmail) {
   const ownAddresses = new Set((await tx.select({ address: mailboxes.emailAddress }).from(mailboxes)).map((row) => row.address));
-  const others = [...email.to, ...email.cc].filter((address) => !ownAddresses.has(address.address) && address.address !== email.from!.address);
   const participantIds: string[] = [];
-  for (const address of others.slice(0, 50)) participantIds.push(await upsertCustomer(tx, { email: address.address, name: address.name }));
+  for (const address of emailParticipants(email, ownAddresses)) participantIds.push(await upsertCustomer(tx, { email: address.address, name: address.name }));
   const created = await insertRequest(tx, {
     projectId: project.id,
     summary: email.subject,
@@ -80,21 +68,15 @@ async function createEmailRequest(tx: Transaction, mailbox: Mailbox, project: Pr
     mailboxId: mailbox.id,
     participantIds,
   });
-  await storeAttachments(tx, created.id, null, email);
+  await storeAttachments(tx, [{ requestId: created.id, commentId: null, email }]);
   return created;
-}
-
-/** RFC 3834: automatic answers go to the Return-Path (never a null one; those were ignored as bounces). */
-function confirmationAddress(email: ParsedEmail): string {
-  const returnPath = /<([^<>\s]+@[^<>\s]+)>/.exec(email.headers.returnPath ?? '')?.[1];
-  return (returnPath ?? email.from!.address).toLowerCase();
 }
 
 /**
  * Decides what an email becomes and commits it with the message's new status, in one
  * transaction. Null when the message was no longer pending: another poll filed it first.
  */
-async function fileEmail(db: Database, message: typeof inboundMessages.$inferSelect, mailbox: Mailbox, project: Project, email: ParsedEmail): Promise<InboundOutcome | null> {
+async function fileEmail(db: Database, message: { id: string }, mailbox: Mailbox, project: Project, email: ParsedEmail): Promise<InboundOutcome | null> {
   const decision = await applySenderPolicy(db, { projectId: project.id, emailAccess: project.emailAccess }, email);
   if (decision.verdict === 'ignored') return { status: 'ignored', outcome: `Ignored: ${decision.reason}`, requestId: null };
   if (decision.verdict === 'rejected') return { status: 'rejected', outcome: `Rejected: ${decision.reason}`, requestId: null };
@@ -117,14 +99,7 @@ async function fileEmail(db: Database, message: typeof inboundMessages.$inferSel
       outcome = { status: 'rejected', outcome: 'Rejected: sender over the rate limit (20 requests per hour)', requestId: null };
     } else {
       const created = await createEmailRequest(tx, mailbox, project, reporterId, email);
-      if (project.sendConfirmations) {
-        await queueOutboundMessage(tx, {
-          request: { id: created.id, key: created.key, summary: email.subject || '(no subject)', projectId: project.id, mailboxId: mailbox.id },
-          commentId: null,
-          kind: 'confirmation',
-          recipients: [confirmationAddress(email)],
-        });
-      }
+      if (project.sendConfirmations) await queueConfirmation(tx, { ...created, projectId: project.id, mailboxId: mailbox.id }, email);
       outcome = { status: 'processed', outcome: `Request created ${created.key}`, requestId: created.id };
     }
     await tx
@@ -135,14 +110,30 @@ async function fileEmail(db: Database, message: typeof inboundMessages.$inferSel
   });
 }
 
+async function storedSource(db: Database, inboundId: string): Promise<Buffer> {
+  const [row] = await db.select({ raw: inboundMessages.raw }).from(inboundMessages).where(eq(inboundMessages.id, inboundId));
+  if (!row?.raw) throw new Error('The stored message has no source.');
+  return row.raw;
+}
+
 /**
  * Turns one stored message into a request or a comment (or a logged Ignored/Rejected entry).
  * A failure is retried with backoff, and after MAX_PROCESSING_ATTEMPTS the message is Failed;
- * it never blocks the messages after it.
+ * it never blocks the messages after it. `parsed` is the message already parsed by the caller.
  */
-export async function processInboundMessage(db: Database, inboundId: string): Promise<InboundOutcome | null> {
-  const [message] = await db.select().from(inboundMessages).where(eq(inboundMessages.id, inboundId));
-  if (!message || message.status !== 'pending' || !message.raw || !message.mailboxId) return null;
+export async function processInboundMessage(db: Database, inboundId: string, parsed?: ParsedEmail): Promise<InboundOutcome | null> {
+  const [message] = await db
+    .select({
+      id: inboundMessages.id,
+      status: inboundMessages.status,
+      attempts: inboundMessages.attempts,
+      mailboxId: inboundMessages.mailboxId,
+      projectId: inboundMessages.projectId,
+      downloaded: sql<boolean>`${inboundMessages.raw} is not null`,
+    })
+    .from(inboundMessages)
+    .where(eq(inboundMessages.id, inboundId));
+  if (!message || message.status !== 'pending' || !message.downloaded || !message.mailboxId) return null;
   const [mailbox] = await db.select().from(mailboxes).where(eq(mailboxes.id, message.mailboxId));
   const [project] = await db.select().from(projects).where(eq(projects.id, message.projectId));
   if (!mailbox || !project) return null;
@@ -156,14 +147,21 @@ export async function processInboundMessage(db: Database, inboundId: string): Pr
   };
 
   try {
-    const email = await parseEmail(message.raw);
+    const email = parsed ?? (await parseEmail(await storedSource(db, message.id)));
     const outcome = await fileEmail(db, message, mailbox, project, email);
     if (!outcome) return null;
     // Ignored and rejected mail was not filed inside the transaction; record it now.
     if (outcome.status !== 'processed') return settle(outcome, { serverAction: outcome.status === 'ignored' ? 'pending' : 'none' });
     return outcome;
   } catch (error) {
-    const reason = error instanceof EmailParseError ? error.reason : (error as Error).message;
+    // A lost database connection says nothing about the message: it stays due for the next poll
+    // without using up an attempt (a few such drops and it would be Failed, never filed).
+    const lost = databaseConnectionLost(error);
+    if (lost) {
+      log.warn('ingest.database_connection_lost', { inboundId, code: lost });
+      return null;
+    }
+    const reason = error instanceof EmailParseError ? error.reason : describeFailure(error);
     const attempts = message.attempts + 1;
     // A message that cannot be parsed will not parse on a retry either.
     if (error instanceof EmailParseError || attempts >= MAX_PROCESSING_ATTEMPTS) {

@@ -1,6 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import { projects, requestParticipants, requests } from '@/db/schema';
+import { truncate } from '@/lib/email/unsafe-characters';
 
 export interface NewRequest {
   projectId: string;
@@ -13,6 +14,11 @@ export interface NewRequest {
   participantIds?: string[];
 }
 
+/** A subject as a request's summary: one trimmed line of at most 255 characters, never empty. */
+export function requestSummary(subject: string): string {
+  return truncate(subject.trim(), 255).trim() || '(no subject)';
+}
+
 export function requestKey(projectKey: string, number: number): string {
   return `${projectKey}-${number}`;
 }
@@ -21,14 +27,14 @@ export function requestKey(projectKey: string, number: number): string {
  * Inserts a request numbered from the project's counter. Run inside the caller's transaction:
  * the counter moves only if the request is committed, so keys have no gaps.
  */
-export async function insertRequest(tx: Queryable, request: NewRequest): Promise<{ id: string; number: number; key: string }> {
+export async function insertRequest(tx: Queryable, request: NewRequest): Promise<{ id: string; number: number; key: string; summary: string }> {
   const [project] = await tx
     .update(projects)
     .set({ requestCounter: sql`${projects.requestCounter} + 1` })
     .where(eq(projects.id, request.projectId))
     .returning({ number: projects.requestCounter, key: projects.key });
   if (!project) throw new Error('The project of a new request does not exist.');
-  const summary = request.summary.trim().slice(0, 255) || '(no subject)';
+  const summary = requestSummary(request.summary);
   const [row] = await tx
     .insert(requests)
     .values({
@@ -46,5 +52,5 @@ export async function insertRequest(tx: Queryable, request: NewRequest): Promise
   if (participants.length > 0) {
     await tx.insert(requestParticipants).values(participants.map((customerId) => ({ requestId: row!.id, customerId }))).onConflictDoNothing();
   }
-  return { id: row!.id, number: project.number, key: requestKey(project.key, project.number) };
+  return { id: row!.id, number: project.number, key: requestKey(project.key, project.number), summary };
 }

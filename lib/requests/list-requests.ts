@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import type { Queryable } from '@/db/client';
@@ -75,7 +75,9 @@ export async function listRequests({ db, actor, projectId, query }: { db: Querya
     .leftJoin(customers, eq(customers.id, requests.reporterId))
     .leftJoin(assignee, eq(assignee.id, requests.assigneeId))
     .where(and(...conditions))
-    .orderBy(desc(sortColumn), desc(requests.id))
+    // NULLS LAST as in the queue indexes (drizzle writes them so): plain DESC means NULLS FIRST,
+    // which no index provides, and a large queue would be read and sorted whole for every page.
+    .orderBy(sql`${sortColumn} desc nulls last`, sql`${requests.id} desc nulls last`)
     .limit(QUEUE_PAGE_SIZE + 1);
   const page = rows.slice(0, QUEUE_PAGE_SIZE);
   const last = page.at(-1);

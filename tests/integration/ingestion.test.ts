@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { attachments, comments, customers, inboundMessages, requestParticipants, requests, senderRules } from '@/db/schema';
+import { attachments, comments, customers, inboundMessages, outboundMessages, requestParticipants, requests, senderRules } from '@/db/schema';
 import { pollMailbox } from '@/lib/ingest/poll-mailbox';
 
 import { connectOAuthChannel } from '../support/channels';
@@ -12,7 +12,7 @@ const context = setupIntegration();
 
 // Mailboxes of this file's own: other files' mail never lands in them.
 beforeAll(async () => {
-  await context.harness.addUsers(['ingest-support@acme.test', 'ingest-help@acme.test', 'ingest-sales@other.test', 'ingest-pop@example.test'].map((email) => ({ email, password: `${email}-secret` })));
+  await context.harness.addUsers(['ingest-support@acme.test', 'ingest-help@acme.test', 'ingest-sales@other.test', 'ingest-pop@example.test', 'ingest-words@acme.test'].map((email) => ({ email, password: `${email}-secret` })));
 });
 
 const poll = (mailboxId: string) => pollMailbox({ database: context.database, mailboxId, workerId: 'test-worker', pollIntervalSeconds: 60, maxMessageBytes: 25 * 1024 * 1024 });
@@ -104,6 +104,34 @@ describe('IMAP ingestion with XOAUTH2', () => {
     await poll(mailbox.id);
     const rows = await context.database.db.select().from(requests).where(eq(requests.projectId, project.id));
     expect(rows.map((row) => row.summary).sort()).toEqual(['After the reset', 'Order 0', 'Order 1', 'Order 2', 'Order 3', 'Order 4']);
+  });
+
+  it('logs senders and subjects decoded, and confirms each request under its stored summary', async () => {
+    const { db } = context.database;
+    const { project } = await seedProject(db, context.admin, 'EW');
+    const { mailbox } = await connectOAuthChannel(context.harness, context.database, context.admin, project.id, { email: 'ingest-words@acme.test' });
+    const subject = `Überweisung ${'fehlgeschlagen '.repeat(30)}`.trim();
+    const encodedSubject = `=?UTF-8?B?${Buffer.from(subject).toString('base64')}?=`;
+    const from = `=?UTF-8?Q?J=C3=BCrgen_M=C3=BCller?= <juergen@example.test>`;
+    // The first is plain new mail, filed with others in one transaction; the second names a
+    // message Intake never saw, so it is filed on its own. Both must come out the same.
+    await context.harness.deliver('ingest-words@acme.test', buildEmail({ from, to: 'ingest-words@acme.test', subject: encodedSubject }));
+    await context.harness.deliver('ingest-words@acme.test', buildEmail({ from, to: 'ingest-words@acme.test', subject: encodedSubject, inReplyTo: 'never-seen@example.test' }));
+    await poll(mailbox.id);
+
+    const logged = await db.select({ fromAddress: inboundMessages.fromAddress, subject: inboundMessages.subject }).from(inboundMessages).where(eq(inboundMessages.mailboxId, mailbox.id));
+    expect(logged).toEqual([
+      { fromAddress: 'Jürgen Müller <juergen@example.test>', subject: subject.slice(0, 300) },
+      { fromAddress: 'Jürgen Müller <juergen@example.test>', subject: subject.slice(0, 300) },
+    ]);
+    const filed = await db.select({ summary: requests.summary, number: requests.number }).from(requests).where(eq(requests.projectId, project.id)).orderBy(requests.number);
+    const summary = subject.slice(0, 255).trim();
+    expect(filed).toEqual([
+      { summary, number: 1 },
+      { summary, number: 2 },
+    ]);
+    const sent = await db.select({ subject: outboundMessages.subject, kind: outboundMessages.kind }).from(outboundMessages).where(eq(outboundMessages.mailboxId, mailbox.id));
+    expect(sent.map((message) => message.subject).sort()).toEqual([`[EW-1] ${summary}`, `[EW-2] ${summary}`]);
   });
 });
 

@@ -373,7 +373,7 @@ describe('Pop3Client against a fake server', () => {
     });
     const failure = await failureOf(fake.client());
     expect(failure.authenticationFailed).toBe(false);
-    expect(classifyMailError(failure, context)).toMatchObject({ kind: 'protocol', serverMessage: '[IN-USE] Mailbox is locked by another POP3 session.' });
+    expect(classifyMailError(failure, context)).toMatchObject({ kind: 'unavailable', serverMessage: '[IN-USE] Mailbox is locked by another POP3 session.' });
   });
 
   it('refuses values that would smuggle in a command', async () => {

@@ -2,6 +2,11 @@ import { ImapFlow } from 'imapflow';
 import { classifyMailError, withTimeout } from '../mail-error';
 import { MAIL_TIMEOUTS, type MailServerSettings } from '../mail-settings';
 
+type ErrorContext = Parameters<typeof classifyMailError>[1];
+
+/** What each open client's failures are described with: its server and folder. */
+const errorContexts = new WeakMap<ImapFlow, ErrorContext>();
+
 /**
  * A connected, authenticated IMAP client. One instance per connection life: after it closes,
  * open a new one. Certificate verification is always on (Node's defaults, plus NODE_EXTRA_CA_CERTS).
@@ -30,6 +35,7 @@ export async function openImap(settings: MailServerSettings, options: { idle?: b
   const context = { host: settings.host, port: settings.port, folder: settings.folder, usesOAuth: settings.credential.kind === 'oauth' };
   try {
     await withTimeout(client.connect(), MAIL_TIMEOUTS.connectMs + MAIL_TIMEOUTS.greetingMs + MAIL_TIMEOUTS.commandMs, () => client.close(), 'Connecting');
+    errorContexts.set(client, context);
     return client;
   } catch (error) {
     client.close();
@@ -37,7 +43,15 @@ export async function openImap(settings: MailServerSettings, options: { idle?: b
   }
 }
 
-/** Runs one IMAP command with a deadline; a command that hangs closes the connection. */
+/**
+ * Runs one IMAP command with a deadline; a command that hangs closes the connection. A failure
+ * that cost the connection comes out as a MailConnectionError: a connection lost mid-poll (the
+ * server stopped) would otherwise reach the mailbox status as imapflow's bare "Connection not
+ * available". The server's refusals on a live connection are left to the caller.
+ */
 export function imapCommand<T>(client: ImapFlow, work: Promise<T>, what: string, ms: number = MAIL_TIMEOUTS.commandMs): Promise<T> {
-  return withTimeout(work, ms, () => client.close(), what);
+  return withTimeout(work, ms, () => client.close(), what).catch((error: unknown) => {
+    const context = errorContexts.get(client);
+    throw context && !client.usable ? classifyMailError(error, context) : error;
+  });
 }

@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import type { ReactNode } from 'react';
 import { AutoRefresh } from '@/app/_components/auto-refresh';
 import { Cell, DataTable } from '@/app/_components/data-table';
 import { buttonClass, inputClass } from '@/app/_components/styles';
@@ -16,12 +17,20 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
   return { title: (await params).key };
 }
 
-function FilterSelect({ name, label, value, options }: { name: string; label: string; value: string; options: { value: string; label: string }[] }) {
+function FilterField({ name, label, className = '', children }: { name: string; label: string; className?: string; children: ReactNode }) {
   return (
-    <div className="space-y-1">
+    <div className={`space-y-1 ${className}`}>
       <label htmlFor={`filter-${name}`} className="block text-xs font-medium text-slate-600">
         {label}
       </label>
+      {children}
+    </div>
+  );
+}
+
+function FilterSelect({ name, label, value, options }: { name: string; label: string; value: string; options: { value: string; label: string }[] }) {
+  return (
+    <FilterField name={name} label={label}>
       <select id={`filter-${name}`} name={name} defaultValue={value} className={inputClass}>
         {options.map((option) => (
           <option key={option.value} value={option.value}>
@@ -29,7 +38,7 @@ function FilterSelect({ name, label, value, options }: { name: string; label: st
           </option>
         ))}
       </select>
-    </div>
+    </FilterField>
   );
 }
 
@@ -69,12 +78,9 @@ export default async function ProjectQueuePage({ params, searchParams }: Props) 
         }
       />
       <form method="get" action={base} className="mb-4 grid grid-cols-2 items-end gap-3 md:grid-cols-6" role="search" aria-label="Filter the queue">
-        <div className="col-span-2 space-y-1">
-          <label htmlFor="filter-q" className="block text-xs font-medium text-slate-600">
-            Search
-          </label>
+        <FilterField name="q" label="Search" className="col-span-2">
           <input id="filter-q" name="q" type="search" defaultValue={filters.q} placeholder="Words in summary or description, or SD-12" className={inputClass} />
-        </div>
+        </FilterField>
         <FilterSelect
           name="status"
           label="Status"
@@ -93,12 +99,9 @@ export default async function ProjectQueuePage({ params, searchParams }: Props) 
           value={filters.assignee}
           options={[{ value: '', label: 'Anyone' }, { value: 'me', label: 'Me' }, { value: 'unassigned', label: 'Unassigned' }, ...members.map((member) => ({ value: member.userId, label: member.name }))]}
         />
-        <div className="space-y-1">
-          <label htmlFor="filter-reporter" className="block text-xs font-medium text-slate-600">
-            Reporter
-          </label>
+        <FilterField name="reporter" label="Reporter">
           <input id="filter-reporter" name="reporter" type="email" defaultValue={filters.reporter} placeholder="customer@example.com" className={inputClass} />
-        </div>
+        </FilterField>
         <FilterSelect
           name="sort"
           label="Sort by"

@@ -1,0 +1,2 @@
+CREATE INDEX "inbound_messages_request_idx" ON "inbound_messages" USING btree ("request_id");--> statement-breakpoint
+CREATE INDEX "outbound_messages_request_idx" ON "outbound_messages" USING btree ("request_id");

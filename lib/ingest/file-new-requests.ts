@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Database, Transaction } from '@/db/client';
+import { customers, inboundMessages, mailboxes, projects, requestParticipants, requests } from '@/db/schema';
+import type { ParsedEmail } from '@/lib/email/parse-email';
+import { requestKey, requestSummary } from '@/lib/requests/insert-request';
+import { emailParticipants } from './email-participants';
+import { queueConfirmation } from './queue-confirmation';
+import { storeAttachments } from './store-attachments';
+
+export interface NewRequestMail {
+  inboundId: string;
+  email: ParsedEmail;
+}
+
+type Mailbox = typeof mailboxes.$inferSelect;
+type Project = typeof projects.$inferSelect;
+
+/** Everyone the batch names, created or found in one statement; sorted so that concurrent batches lock customers in one order. */
+async function upsertCustomers(tx: Transaction, people: { address: string; name: string }[]): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  // A name is learnt once: the first non-empty one, as filing one message after the other would.
+  for (const { address, name } of people) if (!names.get(address)) names.set(address, name.slice(0, 200));
+  const rows = [...names].sort(([a], [b]) => (a < b ? -1 : 1)).map(([email, name]) => ({ email, name }));
+  const upserted = await tx
+    .insert(customers)
+    .values(rows)
+    .onConflictDoUpdate({ target: customers.email, set: { name: sql`case when ${customers.name} = '' then excluded.name else ${customers.name} end` } })
+    .returning({ id: customers.id, email: customers.email });
+  return new Map(upserted.map((row) => [row.email, row.id]));
+}
+
+/**
+ * Files a run of new-request emails of one channel in one transaction, in the order given:
+ * the same rows and keys as filing them one by one (see fileEmail), in a handful of
+ * multi-row statements and one commit. Messages another poll filed meanwhile are skipped,
+ * as their row lock shows. Returns the ids of the messages filed.
+ */
+export async function fileNewRequests(db: Database, mailbox: Mailbox, project: Project, mail: NewRequestMail[]): Promise<string[]> {
+  return db.transaction(async (tx) => {
+    const locked = await tx
+      .select({ id: inboundMessages.id })
+      .from(inboundMessages)
+      .where(and(inArray(inboundMessages.id, mail.map((item) => item.inboundId)), eq(inboundMessages.status, 'pending')))
+      .orderBy(inboundMessages.id)
+      .for('update');
+    const pending = new Set(locked.map((row) => row.id));
+    const filing = mail.filter((item) => pending.has(item.inboundId));
+    if (filing.length === 0) return [];
+
+    const own = new Set((await tx.select({ address: mailboxes.emailAddress }).from(mailboxes)).map((row) => row.address));
+    const participantsOf = (email: ParsedEmail) => emailParticipants(email, own);
+    const customerIds = await upsertCustomers(tx, filing.flatMap(({ email }) => [email.from!, ...participantsOf(email)]));
+
+    const [counter] = await tx
+      .update(projects)
+      .set({ requestCounter: sql`${projects.requestCounter} + ${filing.length}` })
+      .where(eq(projects.id, project.id))
+      .returning({ last: projects.requestCounter, key: projects.key });
+    if (!counter) throw new Error('The project of a new request does not exist.');
+    const created = filing.map((item, index) => {
+      const number = counter.last - filing.length + 1 + index;
+      return { ...item, id: randomUUID(), number, key: requestKey(counter.key, number), summary: requestSummary(item.email.subject), reporterId: customerIds.get(item.email.from!.address)! };
+    });
+    await tx.insert(requests).values(
+      created.map(({ id, number, summary, email, reporterId }) => ({
+        id,
+        projectId: project.id,
+        number,
+        summary,
+        description: email.text,
+        descriptionHtml: email.html,
+        reporterId,
+        mailboxId: mailbox.id,
+      })),
+    );
+    const participants = created.flatMap(({ id, email, reporterId }) =>
+      [...new Set(participantsOf(email).map((address) => customerIds.get(address.address)!))].filter((customerId) => customerId !== reporterId).map((customerId) => ({ requestId: id, customerId })),
+    );
+    if (participants.length > 0) await tx.insert(requestParticipants).values(participants).onConflictDoNothing();
+    await storeAttachments(
+      tx,
+      created.map(({ id, email }) => ({ requestId: id, commentId: null, email })),
+    );
+    if (project.sendConfirmations) {
+      for (const { id, key, summary, email } of created) await queueConfirmation(tx, { id, key, summary, projectId: project.id, mailboxId: mailbox.id }, email);
+    }
+    const outcomes = sql.join(
+      created.map(({ inboundId, id, key }) => sql`(${inboundId}::uuid, ${`Request created ${key}`}, ${id}::uuid)`),
+      sql`, `,
+    );
+    await tx.execute(sql`update ${inboundMessages} set status = 'processed', outcome = filed.outcome, request_id = filed.request_id, processed_at = now(), last_error = null
+      from (values ${outcomes}) as filed(id, outcome, request_id) where ${inboundMessages.id} = filed.id`);
+    return created.map((item) => item.inboundId);
+  });
+}
