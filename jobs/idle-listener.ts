@@ -4,11 +4,20 @@ import type { DatabaseHandle } from '@/db/client';
 import { mailboxes } from '@/db/schema';
 import { log } from '@/lib/log';
 import { imapCommand, openImap } from '@/lib/mail/imap/open-imap';
+import { MailConnectionError } from '@/lib/mail/mail-error';
 import { storedMailServerSettings } from '@/lib/mailboxes/mailbox-connection';
 
-/** How often the IDLE connection is checked with a NOOP (and IDLE re-issued): a dead socket is noticed within this plus the command timeout. */
-export const IDLE_CHECK_MS = 60_000;
-const NOOP_TIMEOUT_MS = 20_000;
+/**
+ * How often the IDLE connection is checked with a NOOP (and IDLE re-issued), and how long the
+ * NOOP may take: a socket that died silently (no FIN, as behind a NAT that forgot it) is
+ * noticed within their sum.
+ */
+export interface IdleTiming {
+  checkIntervalMs: number;
+  noopTimeoutMs: number;
+}
+
+const DEFAULT_IDLE_TIMING: IdleTiming = { checkIntervalMs: 60_000, noopTimeoutMs: 20_000 };
 
 function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -33,6 +42,7 @@ export class IdleListener {
     private readonly database: DatabaseHandle,
     readonly mailboxId: string,
     private readonly onNewMail: () => void,
+    private readonly timing: IdleTiming = DEFAULT_IDLE_TIMING,
   ) {
     this.#done = this.#run();
   }
@@ -58,12 +68,15 @@ export class IdleListener {
         failures = 0;
         while (!this.#stop.signal.aborted && client.usable) {
           const idling = client.idle().catch(() => {});
-          await Promise.race([idling, pause(IDLE_CHECK_MS, this.#stop.signal)]);
+          await Promise.race([idling, pause(this.timing.checkIntervalMs, this.#stop.signal)]);
           if (this.#stop.signal.aborted) break;
-          await imapCommand(client, client.noop(), 'Checking the IDLE connection', NOOP_TIMEOUT_MS);
+          await imapCommand(client, client.noop(), 'Checking the IDLE connection', this.timing.noopTimeoutMs);
         }
       } catch (error) {
         failures++;
+        // A refused login is the poll's to judge: it refreshes the token and, if the grant is gone,
+        // asks for re-authorization. Backing off alone would leave that to the next regular poll.
+        if (failures === 1 && error instanceof MailConnectionError && error.kind === 'auth') this.onNewMail();
         log.debug('idle.reconnect', { mailboxId: this.mailboxId, failures, problem: (error as Error).message });
       } finally {
         this.#client?.close();

@@ -7,6 +7,8 @@ export interface JobContext {
   /** Enqueues follow-up jobs. */
   send(name: string, data: object, options?: PgBoss.SendOptions): Promise<string | null>;
   workerId: string;
+  /** Aborted when the runner stops: long jobs end early, leaving their work for another worker. */
+  stopping: AbortSignal;
 }
 
 /** A job's name, payload shape and queue policy, kept beside the handler that runs it. */

@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { getEnv } from '@/lib/env';
-import { pollMailbox } from '@/lib/ingest/poll-mailbox';
-import { defineJob } from './job-definition';
+import { type PollOutcome, pollMailbox } from '@/lib/ingest/poll-mailbox';
+import { defineJob, type JobContext } from './job-definition';
+
+/** One poll by this runner, whether a queued job or an IDLE wake-up asked for it. */
+export function pollMailboxNow({ database, workerId, stopping }: JobContext, mailboxId: string): Promise<PollOutcome> {
+  const env = getEnv();
+  return pollMailbox({ database, mailboxId, workerId, stopping, pollIntervalSeconds: env.INTAKE_POLL_INTERVAL_SECONDS, maxMessageBytes: env.INTAKE_MAX_MESSAGE_BYTES });
+}
 
 /**
  * Polls one mailbox. The queue is `short` with the mailbox id as singleton key: at most one poll
@@ -18,8 +24,7 @@ export const mailboxPollJob = defineJob({
   queue: { policy: 'short', retryLimit: 0, expireInSeconds: 15 * 60, retentionMinutes: 60 },
   concurrency: 4,
   pollingIntervalSeconds: 0.5,
-  async handle({ database, workerId }, { mailboxId }) {
-    const env = getEnv();
-    await pollMailbox({ database, mailboxId, workerId, pollIntervalSeconds: env.INTAKE_POLL_INTERVAL_SECONDS, maxMessageBytes: env.INTAKE_MAX_MESSAGE_BYTES });
+  async handle(context, { mailboxId }) {
+    await pollMailboxNow(context, mailboxId);
   },
 });

@@ -1,12 +1,10 @@
-import type { DatabaseHandle } from '@/db/client';
 import { getEnv } from '@/lib/env';
 import { dueMailboxes } from '@/lib/ingest/due-mailboxes';
 import { claimIdleMailboxes, pollSoon, releaseIdleMailboxes } from '@/lib/ingest/idle-lease';
-import { pollMailbox } from '@/lib/ingest/poll-mailbox';
 import { log } from '@/lib/log';
 import { IdleListener } from './idle-listener';
 import type { JobContext } from './job-definition';
-import { mailboxPollJob } from './mailbox-poll';
+import { mailboxPollJob, pollMailboxNow } from './mailbox-poll';
 
 const DISPATCH_INTERVAL_MS = 2_000;
 const IDLE_SUPERVISE_INTERVAL_MS = 15_000;
@@ -23,7 +21,7 @@ export function startMailboxScheduler(context: JobContext): MailboxScheduler {
   const { database, workerId } = context;
   const env = getEnv();
   const listeners = new Map<string, IdleListener>();
-  const running = new Map<string, { again: boolean }>();
+  const running = new Map<string, { again: boolean; done: Promise<void> }>();
   let stopped = false;
 
   // Coalesces bursts of IDLE notifications into one poll at a time per mailbox.
@@ -33,12 +31,12 @@ export function startMailboxScheduler(context: JobContext): MailboxScheduler {
       state.again = true;
       return;
     }
-    const current = { again: false };
+    const current = { again: false, done: Promise.resolve() };
     running.set(mailboxId, current);
-    void (async () => {
+    current.done = (async () => {
       do {
         current.again = false;
-        const outcome = await pollMailbox({ database, mailboxId, workerId, pollIntervalSeconds: env.INTAKE_POLL_INTERVAL_SECONDS, maxMessageBytes: env.INTAKE_MAX_MESSAGE_BYTES }).catch((error: unknown) => {
+        const outcome = await pollMailboxNow(context, mailboxId).catch((error: unknown) => {
           log.error('mailbox.poll_crashed', { mailboxId, error });
           return null;
         });
@@ -82,6 +80,9 @@ export function startMailboxScheduler(context: JobContext): MailboxScheduler {
       clearInterval(superviseTimer);
       await Promise.all([...listeners.values()].map((listener) => listener.stop()));
       listeners.clear();
+      // Polls an IDLE wake-up started stop at their next message (context.stopping) and give
+      // their mailboxes up; a process that exited under them would leave the leases to run out.
+      await Promise.all([...running.values()].map((poll) => poll.done));
       await releaseIdleMailboxes(database.db, workerId).catch(() => {});
     },
   };

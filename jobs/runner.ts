@@ -38,9 +38,11 @@ export async function startJobRunner({ database, mode, concurrency = 1 }: StartJ
   boss.on('error', (error) => log.error('jobs.error', { workerId, error }));
   await boss.start();
 
+  const stopping = new AbortController();
   const context: JobContext = {
     database,
     workerId,
+    stopping: stopping.signal,
     send: (name, data, options) => boss.send(name, data, options ?? {}),
   };
 
@@ -90,6 +92,7 @@ export async function startJobRunner({ database, mode, concurrency = 1 }: StartJ
     workerId,
     boss,
     async stop() {
+      stopping.abort();
       clearInterval(timer);
       outbound.stop();
       await scheduler.stop();

@@ -6,6 +6,7 @@ import { defaultUsers } from './harness/accounts';
 import { ensureCertutilInstalled, ensureChromiumInstalled, ensureDovecotInstalled } from './harness/system';
 import { scanLogsForSecrets } from './hardening/scan-logs';
 import { writeHardeningSummary } from './hardening/summary';
+import { failureDigest } from './support/failure-digest';
 
 /**
  * `npm test`: the whole suite — type check, unit tests, integration tests against the real
@@ -18,6 +19,8 @@ interface StepResult {
   name: string;
   ok: boolean;
   seconds: number;
+  /** The failing tests and their first error line, so a log read only from its tail still names them. */
+  failures: string[];
 }
 
 const tmp = path.join(process.cwd(), 'tests', '.tmp');
@@ -36,7 +39,18 @@ function runStep(name: string, command: string, args: string[], env: NodeJS.Proc
         log.write(chunk);
       });
     }
-    const finish = (ok: boolean) => log.end(() => resolve({ name, ok, seconds: (performance.now() - started) / 1000 }));
+    const output: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => output.push(chunk));
+    const finish = (ok: boolean) =>
+      log.end(() =>
+        resolve({
+          name,
+          ok,
+          seconds: (performance.now() - started) / 1000,
+          failures: ok ? [] : failureDigest(Buffer.concat(output).toString('utf8')),
+        }),
+      );
     child.on('exit', (code) => finish(code === 0));
     child.on('error', () => finish(false));
   });
@@ -95,11 +109,12 @@ async function main(): Promise<void> {
   writeHardeningSummary();
   const leaks = scanLogsForSecrets(logDir, knownSecrets());
   console.log(`Secrets in logs       ${leaks.length === 0 ? 'none found' : leaks.join(', ')}`);
-  results.push({ name: 'No secret in any log', ok: leaks.length === 0, seconds: 0 });
+  results.push({ name: 'No secret in any log', ok: leaks.length === 0, seconds: 0, failures: leaks });
 
   console.log('\n━━ Summary ━━');
   for (const result of results) {
     console.log(`${result.ok ? 'PASS' : 'FAIL'}  ${result.name.padEnd(42)} ${result.seconds.toFixed(0).padStart(5)} s`);
+    for (const failure of result.failures) console.log(`        ${failure}`);
   }
   const failed = results.filter((result) => !result.ok);
   if (failed.length > 0) {

@@ -2,6 +2,7 @@ import NextAuth, { CredentialsSignin } from 'next-auth';
 import Credentials from 'next-auth/providers/credentials';
 import { getDb } from '@/db/client';
 import { getEnv } from '@/lib/env';
+import { log } from '@/lib/log';
 import { signInWithPassword } from '@/lib/users/sign-in-with-password';
 
 declare module 'next-auth' {
@@ -40,6 +41,19 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => {
     useSecureCookies: env.APP_URL.startsWith('https://'),
     session: { strategy: 'jwt', maxAge: SESSION_MAX_AGE_SECONDS },
     pages: { signIn: '/sign-in', error: '/sign-in' },
+    // A refused password is logged once, as one line, by signInWithPassword; Auth.js would add a stack trace.
+    logger: {
+      error(error) {
+        if (error instanceof CredentialsSignin || (error as { type?: string }).type === 'CredentialsSignin') return;
+        log.error('auth error', { error });
+      },
+      warn(code) {
+        log.warn('auth warning', { code });
+      },
+      debug(message) {
+        log.debug('auth debug', { message });
+      },
+    },
     providers: [
       Credentials({
         credentials: { email: { label: 'Email' }, password: { label: 'Password', type: 'password' } },

@@ -15,7 +15,8 @@ export const POLL_LEASE_RENEW_MS = 10_000;
 
 const leaseUntil = () => sql`now() + ${`${POLL_LEASE_MS} milliseconds`}::interval`;
 
-export class LeaseLostError extends Error {}
+/** Thrown by `check()` when the poll must stop: its lease is gone, or its worker is stopping. */
+export class PollStoppedError extends Error {}
 
 /**
  * One poll's claim on a mailbox: only one poll at a time holds it, whatever pg-boss and the IDLE
@@ -30,6 +31,7 @@ export class MailboxLease {
     private readonly db: Queryable,
     readonly mailboxId: string,
     readonly owner: string,
+    private readonly stopping: AbortSignal | undefined,
   ) {
     this.#timer = setInterval(() => void this.#renew(), POLL_LEASE_RENEW_MS);
     this.#timer.unref();
@@ -39,15 +41,17 @@ export class MailboxLease {
    * Null when another poll holds the mailbox. The owner names the poll, not just the worker: two
    * polls of one worker (a queued job and an IDLE wake-up) must exclude each other too, or both
    * would work the same messages and the first to finish would release the other's lease.
+   * `stopping` is the worker's shutdown: the poll then stops at its next check and releases the
+   * lease, rather than leave it for the next worker to wait out.
    */
-  static async acquire(db: Queryable, mailboxId: string, workerId: string): Promise<MailboxLease | null> {
+  static async acquire(db: Queryable, mailboxId: string, workerId: string, stopping?: AbortSignal): Promise<MailboxLease | null> {
     const owner = `${workerId}/${randomBytes(4).toString('hex')}`;
     const [claimed] = await db
       .update(mailboxes)
       .set({ leaseOwner: owner, leaseExpiresAt: leaseUntil() })
       .where(and(eq(mailboxes.id, mailboxId), or(isNull(mailboxes.leaseOwner), lt(mailboxes.leaseExpiresAt, sql`now()`))))
       .returning({ id: mailboxes.id });
-    return claimed ? new MailboxLease(db, mailboxId, owner) : null;
+    return claimed ? new MailboxLease(db, mailboxId, owner, stopping) : null;
   }
 
   /**
@@ -78,7 +82,8 @@ export class MailboxLease {
   }
 
   /**
-   * Called before each message is stored or processed: throws once the lease is gone. It first
+   * Called before each message is stored or processed: throws once the lease is gone or the
+   * worker is stopping. It first
    * yields to the event loop, because PGlite answers on this thread and a batch that only talks
    * to the database would otherwise never let timers run: not the renewal above, and in embedded
    * mode not the web server either.
@@ -86,7 +91,8 @@ export class MailboxLease {
   async check(): Promise<void> {
     await setImmediate();
     if (!this.#lost && Date.now() - this.#confirmedAt >= POLL_LEASE_MS) this.#lose('no renewal went through before the lease ran out');
-    if (this.#lost) throw new LeaseLostError(`The poll stopped: ${this.#lost}.`);
+    if (this.#lost) throw new PollStoppedError(`The poll stopped: ${this.#lost}.`);
+    if (this.stopping?.aborted) throw new PollStoppedError('The poll stopped: its worker is stopping.');
   }
 
   async release(): Promise<void> {

@@ -8,11 +8,13 @@ import { getMailboxAccessToken } from '@/lib/mailboxes/mailbox-access-token';
 import { storedMailServerSettings } from '@/lib/mailboxes/mailbox-connection';
 import { setMailboxStatus } from '@/lib/mailboxes/mailbox-status';
 import { OAuthFailure } from '@/lib/oauth/oauth-failure';
-import { LeaseLostError, MailboxLease } from './mailbox-lease';
+import { describeFailure } from '@/lib/runtime/describe-failure';
+import { MailboxLease, PollStoppedError } from './mailbox-lease';
 import type { PollContext, PollStats } from './poll-context';
 import { pollImap } from './poll-imap';
 import { pollPop3 } from './poll-pop3';
-import { dueInboundMessages, processInboundMessage } from './process-inbound-message';
+import { processInboundMessages } from './process-inbound-batch';
+import { dueInboundMessages } from './process-inbound-message';
 
 /** Longest wait between attempts on a failing mailbox. */
 const MAX_BACKOFF_SECONDS = 3600;
@@ -23,18 +25,14 @@ export interface PollOptions {
   workerId: string;
   pollIntervalSeconds: number;
   maxMessageBytes: number;
+  /** The worker's shutdown: the poll stops before its next message and gives the mailbox up. */
+  stopping?: AbortSignal;
 }
 
 export type PollOutcome = { polled: false; reason: string } | { polled: true; stats: PollStats } | { polled: true; error: string };
 
-async function processAll(database: DatabaseHandle, lease: MailboxLease, ids: string[]): Promise<string[]> {
-  const settled: string[] = [];
-  for (const id of ids) {
-    await lease.check();
-    const outcome = await processInboundMessage(database.db, id);
-    if (outcome && (outcome.status === 'processed' || outcome.status === 'ignored')) settled.push(id);
-  }
-  return settled;
+function processAll(database: DatabaseHandle, lease: MailboxLease, mailboxId: string, ids: string[], sources?: Map<string, Buffer>): Promise<string[]> {
+  return processInboundMessages(database.db, mailboxId, ids, { beforeEach: () => lease.check(), sources });
 }
 
 /**
@@ -49,7 +47,7 @@ async function processDue(database: DatabaseHandle, lease: MailboxLease, mailbox
     const due = (await dueInboundMessages(database.db, mailboxId)).filter((id) => !tried.has(id));
     if (due.length === 0) return;
     for (const id of due) tried.add(id);
-    await processAll(database, lease, due);
+    await processAll(database, lease, mailboxId, due);
   }
 }
 
@@ -61,7 +59,7 @@ async function fetchNewMail(options: PollOptions, mailbox: MailboxRow, lease: Ma
     settings,
     maxMessageBytes: options.maxMessageBytes,
     checkLease: () => lease.check(),
-    processStored: (ids) => processAll(database, lease, ids),
+    processStored: (ids, sources) => processAll(database, lease, mailboxId, ids, sources),
   });
   const fetch = (settings: PollContext['settings']) => (mailbox.protocol === 'imap' ? pollImap(context(settings)) : pollPop3(context(settings)));
   const settings = await storedMailServerSettings(database, mailbox);
@@ -80,7 +78,7 @@ async function recordFailure(options: PollOptions, mailbox: MailboxRow, error: u
   const needsPerson =
     (error instanceof OAuthFailure && error.kind === 'needs_reauthorization') ||
     (error instanceof MailConnectionError && error.kind === 'auth' && mailbox.authMethod === 'oauth');
-  const message = error instanceof Error ? error.message : String(error);
+  const message = describeFailure(error);
   const failures = mailbox.consecutiveFailures + 1;
   const delay = Math.min(options.pollIntervalSeconds * 2 ** Math.min(failures, 10), MAX_BACKOFF_SECONDS);
   // A refused grant pauses the mailbox (no retry storm) until someone re-authorizes it.
@@ -108,7 +106,8 @@ function nextPollAfterSuccess(atStart: Date, regularMs: number): SQL {
 export async function pollMailbox(options: PollOptions): Promise<PollOutcome> {
   const { database, mailboxId, workerId } = options;
   const { db } = database;
-  const lease = await MailboxLease.acquire(db, mailboxId, workerId);
+  if (options.stopping?.aborted) return { polled: false, reason: 'its worker is stopping' };
+  const lease = await MailboxLease.acquire(db, mailboxId, workerId, options.stopping);
   if (!lease) return { polled: false, reason: 'another worker is polling this mailbox' };
   try {
     const [mailbox] = await db.select().from(mailboxes).where(eq(mailboxes.id, mailboxId));
@@ -135,7 +134,7 @@ export async function pollMailbox(options: PollOptions): Promise<PollOutcome> {
         .where(eq(mailboxes.id, mailbox.id));
       return { polled: true, stats };
     } catch (error) {
-      if (error instanceof LeaseLostError) return { polled: false, reason: error.message };
+      if (error instanceof PollStoppedError) return { polled: false, reason: error.message };
       return { polled: true, error: await recordFailure(options, mailbox, error) };
     }
   } finally {

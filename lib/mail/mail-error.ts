@@ -2,7 +2,7 @@
  * A mail-server failure in words an admin can act on. `kind` drives the mailbox status:
  * `auth` with OAuth means re-authorize; the others are retried.
  */
-export type MailErrorKind = 'unreachable' | 'tls' | 'auth' | 'folder' | 'protocol' | 'timeout';
+export type MailErrorKind = 'unreachable' | 'tls' | 'auth' | 'folder' | 'protocol' | 'timeout' | 'unavailable';
 
 export class MailConnectionError extends Error {
   constructor(
@@ -25,8 +25,21 @@ interface ErrorLike {
   cause?: unknown;
 }
 
-const NETWORK = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ECONNRESET|EPIPE|NoConnection|EConnectionClosed|ClosedAfterConnectTLS|ClosedAfterConnectText)$/;
+const NETWORK = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ClosedAfterConnectTLS|ClosedAfterConnectText)$/;
+/**
+ * A connection that was up and went away (the server stopped or dropped it): host and port are
+ * fine. Checked before TLS: a reset during the handshake reads "…before secure TLS connection
+ * was established", which is no certificate problem.
+ */
+const DROPPED = /^(NoConnection|EConnectionClosed|ECONNRESET|EPIPE)$/;
 const TIMEOUT = /TIMEOUT|ETIMEDOUT|Timeout/i;
+/**
+ * The server could not decide the login now (its password or token check was down, the mailbox
+ * locked by another session): IMAP's UNAVAILABLE and IN-USE, POP3's SYS/TEMP and IN-USE
+ * (RFC 5530, RFC 3206). Not a refusal: a retry may well succeed, and re-authorizing would not help.
+ */
+const TEMPORARY = /^(UNAVAILABLE|IN-USE|SYS\/TEMP)$/i;
+const TEMPORARY_IN_TEXT = /\[(UNAVAILABLE|IN-USE|SYS\/TEMP)\]/i;
 const CERTIFICATE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|EPROTO/;
 
 function firstErrorLike(error: unknown): ErrorLike {
@@ -47,6 +60,10 @@ export function classifyMailError(
   const serverText = detail.responseText?.trim() || undefined;
   const where = `${context.host}:${context.port}`;
 
+  if (TEMPORARY.test(detail.serverResponseCode ?? '') || TEMPORARY_IN_TEXT.test(serverText ?? '')) {
+    const said = serverText ? ` (“${serverText}”)` : '';
+    return new MailConnectionError('unavailable', `The mail server at ${where} cannot log in to the mailbox just now${said}. Intake will retry.`, serverText);
+  }
   if (detail.authenticationFailed || code === 'AUTHENTICATIONFAILED' || /AUTHENTICATIONFAILED|authentication failed|invalid credentials|\[AUTH\]/i.test(serverText ?? '')) {
     const reason = serverText ? ` The server said: “${serverText}”.` : '';
     return new MailConnectionError(
@@ -59,6 +76,9 @@ export function classifyMailError(
   }
   if (detail.serverResponseCode === 'NONEXISTENT' || /doesn't exist|does not exist|no such mailbox|mailbox not found/i.test(serverText ?? detail.message ?? '')) {
     return new MailConnectionError('folder', `The folder “${context.folder ?? 'INBOX'}” does not exist on the mail server.`, serverText);
+  }
+  if (DROPPED.test(code)) {
+    return new MailConnectionError('unreachable', `The connection to the mail server at ${where} was lost (${code}).`);
   }
   if (CERTIFICATE.test(code) || /certificate|self[- ]signed|tls|ssl/i.test(detail.message ?? '')) {
     return new MailConnectionError('tls', `The TLS connection to ${where} failed: ${detail.message ?? code}. Intake verifies certificates and never connects without a trusted one.`);

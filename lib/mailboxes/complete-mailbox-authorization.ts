@@ -95,6 +95,10 @@ export async function completeMailboxAuthorization({
       statusSince: now,
       lastCheckAt: now,
       ...(test.ok ? { lastSuccessAt: now } : {}),
+      // A re-authorized mailbox was backing off (up to an hour) after its grant was refused:
+      // poll it at once, or the mail that arrived meanwhile waits out that backoff.
+      consecutiveFailures: 0,
+      nextPollAt: now,
     } as const;
 
     const mailboxId = await db.transaction(async (tx) => {

@@ -5,6 +5,7 @@ import { comments, inboundMessages, mailboxes, oauthIntegrations, outboundMessag
 import { SECRET_PURPOSE } from '@/lib/crypto/sealed-columns';
 import { getSecretBox } from '@/lib/crypto/secret-box';
 import { log } from '@/lib/log';
+import { describeFailure } from '@/lib/runtime/describe-failure';
 import { MAIL_TIMEOUTS } from '@/lib/mail/mail-settings';
 import { getMailboxAccessToken } from '@/lib/mailboxes/mailbox-access-token';
 import { PROVIDER_PRESETS } from '@/lib/oauth/providers';
@@ -122,7 +123,7 @@ export async function sendOutboundMessage(database: DatabaseHandle, outboundId: 
   } catch (error) {
     const attempts = claimed.attempts + 1;
     const failed = attempts >= MAX_SEND_ATTEMPTS;
-    const message = (error as Error).message;
+    const message = describeFailure(error);
     await db
       .update(outboundMessages)
       .set({ attempts, lastError: message, status: failed ? 'failed' : 'queued', nextAttemptAt: new Date(Date.now() + Math.min(30_000 * 2 ** attempts, 3_600_000)) })

@@ -1,4 +1,5 @@
 import type { Database } from '@/db/client';
+import { log } from '@/lib/log';
 import { type AuthenticatedUser, authenticateUser } from './authenticate-user';
 import { clearFailedSignIns, recordFailedSignIn, signInLockedFor } from './sign-in-throttle';
 
@@ -6,15 +7,20 @@ export type SignInResult = { ok: true; user: AuthenticatedUser } | { ok: false; 
 
 /**
  * Password sign-in, throttled per account and per client address: after repeated failures
- * further attempts are refused for a while, even with the right password.
+ * further attempts are refused for a while, even with the right password. Each refusal is one
+ * log line naming the account and address, so an operator can watch for password guessing.
  */
 export async function signInWithPassword(db: Database, credentials: { email?: unknown; password?: unknown }, address: string): Promise<SignInResult> {
   const keys = { email: typeof credentials.email === 'string' ? credentials.email : '', address };
   const minutes = await signInLockedFor(db, keys);
-  if (minutes > 0) return { ok: false, reason: 'throttled', minutes };
+  if (minutes > 0) {
+    log.warn('sign-in refused', { ...keys, reason: 'throttled' });
+    return { ok: false, reason: 'throttled', minutes };
+  }
   const user = await authenticateUser(db, credentials);
   if (!user) {
     await recordFailedSignIn(db, keys);
+    log.warn('sign-in refused', { ...keys, reason: 'wrong email or password' });
     return { ok: false, reason: 'invalid' };
   }
   await clearFailedSignIns(db, keys);

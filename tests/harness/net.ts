@@ -8,12 +8,18 @@ export const loopback = '127.0.0.1';
  */
 export const mailHost = '127.0.0.2';
 
-/** Distinct free loopback ports, held open together so the kernel cannot hand out one twice. */
+/** Every port `freePorts` gave out in this process: a port closed again may be handed out twice. */
+const givenOut = new Set<string>();
+
+/**
+ * Distinct free loopback ports, held open together so the kernel cannot hand out one twice, and
+ * none given out before in this process (two Dovecot instances pick theirs before either binds).
+ */
 export async function freePorts(host: string, count: number): Promise<number[]> {
   const servers: Server[] = [];
   try {
     const ports: number[] = [];
-    for (let i = 0; i < count; i += 1) {
+    while (ports.length < count) {
       const server = createServer();
       servers.push(server);
       await new Promise<void>((resolve, reject) => {
@@ -22,6 +28,8 @@ export async function freePorts(host: string, count: number): Promise<number[]> 
       });
       const address = server.address();
       if (address === null || typeof address === 'string') throw new Error('no TCP address');
+      if (givenOut.has(`${host}:${address.port}`)) continue;
+      givenOut.add(`${host}:${address.port}`);
       ports.push(address.port);
     }
     return ports;

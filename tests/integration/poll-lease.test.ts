@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { inboundMessages, mailboxes, requests } from '@/db/schema';
 import { pollSoon } from '@/lib/ingest/idle-lease';
-import { LeaseLostError, MailboxLease, POLL_LEASE_RENEW_MS } from '@/lib/ingest/mailbox-lease';
+import { MailboxLease, POLL_LEASE_RENEW_MS, PollStoppedError } from '@/lib/ingest/mailbox-lease';
 import { pollMailbox } from '@/lib/ingest/poll-mailbox';
 import { processInboundMessage } from '@/lib/ingest/process-inbound-message';
 import { storeInboundMessage } from '@/lib/ingest/store-inbound-message';
@@ -17,8 +17,8 @@ import { setupIntegration } from '../support/integration-context';
 
 const context = setupIntegration();
 
-const poll = (mailboxId: string, workerId = 'worker-a') =>
-  pollMailbox({ database: context.database, mailboxId, workerId, pollIntervalSeconds: 60, maxMessageBytes: 25 * 1024 * 1024 });
+const poll = (mailboxId: string, workerId = 'worker-a', stopping?: AbortSignal) =>
+  pollMailbox({ database: context.database, mailboxId, workerId, stopping, pollIntervalSeconds: 60, maxMessageBytes: 25 * 1024 * 1024 });
 
 /** A channel whose server mailbox is empty, with `count` messages stored and not yet filed, as a poll that died after storing leaves them. */
 async function mailboxWithStoredMessages(key: string, count: number) {
@@ -62,7 +62,7 @@ describe('the poll lease', () => {
         () => lease.check().then(() => null, (error: unknown) => error),
         POLL_LEASE_RENEW_MS + 5_000,
       );
-      expect(stopped).toBeInstanceOf(LeaseLostError);
+      expect(stopped).toBeInstanceOf(PollStoppedError);
       await lease.release();
       // Releasing a lost lease leaves the new owner's alone.
       const [row] = await context.database.db.select({ owner: mailboxes.leaseOwner }).from(mailboxes).where(eq(mailboxes.id, mailbox.id));
@@ -71,6 +71,25 @@ describe('the poll lease', () => {
     } finally {
       await lease.release();
     }
+  });
+
+  it('is given up at once when its worker stops mid-poll, so the next worker need not wait it out', async () => {
+    // Filed in runs of 100, one transaction each: the stop comes between two runs.
+    const { mailbox, project } = await mailboxWithStoredMessages('STOP', 800);
+    const stopping = new AbortController();
+    const running = poll(mailbox.id, 'worker-a', stopping.signal);
+    const filed = and(eq(inboundMessages.mailboxId, mailbox.id), eq(inboundMessages.status, 'processed'));
+    await waitUntil('the poll files messages', async () => (await context.database.db.select({ id: inboundMessages.id }).from(inboundMessages).where(filed)).length > 0, 10_000);
+    stopping.abort();
+    expect(await running).toEqual({ polled: false, reason: 'The poll stopped: its worker is stopping.' });
+    const [row] = await context.database.db.select({ owner: mailboxes.leaseOwner, next: mailboxes.nextPollAt }).from(mailboxes).where(eq(mailboxes.id, mailbox.id));
+    expect(row?.owner).toBeNull();
+    expect(row!.next.getTime()).toBeLessThanOrEqual(Date.now());
+    expect(await requestCount(project.id)).toBeLessThan(800);
+
+    expect(await poll(mailbox.id, 'worker-b')).toMatchObject({ polled: true });
+    expect(await requestCount(project.id)).toBe(800);
+    expect(await poll(mailbox.id, 'worker-b', stopping.signal)).toEqual({ polled: false, reason: 'its worker is stopping' });
   });
 
   it('keeps the mailbox due when mail was announced while it polled', async () => {

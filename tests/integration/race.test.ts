@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mailboxes, workers } from '@/db/schema';
 import type { Harness } from '../harness';
-import { expectEachMessageFiledOnce, seedBulkMailbox, waitUntil, waitUntilAllHandled } from '../support/bulk-ingestion';
+import { allHandled, expectEachMessageFiledOnce, seedBulkMailbox, waitUntil, waitUntilAllHandled } from '../support/bulk-ingestion';
 import { buildEmail } from '../support/emails';
 import { useHarness } from '../support/harness';
 import { WorkerDatabase, type WorkerProcess } from '../support/worker-processes';
@@ -60,24 +60,29 @@ describe('two worker processes on one mailbox', () => {
       // Mail arriving while a poll files what it stored: the IDLE wake-ups start polls that find
       // stored messages still pending, the very messages the running poll is filing.
       await waitUntil('a poll has stored messages it is still filing', async () => ((await database.progress(running[0]!))?.pending ?? 0) >= 100, 60_000);
-      for (let wave = 0; wave < LATER_WAVES; wave++) {
-        const subjects = later.slice(wave * PER_LATER_WAVE, (wave + 1) * PER_LATER_WAVE);
-        await harness.deliverMany(address, subjects.map((subject, index) => buildEmail({ from: `Later ${wave}-${index} <later${wave}-${index}@race.test>`, to: address, subject })));
-        await sleep(400);
-      }
+      const delivering = (async () => {
+        for (let wave = 0; wave < LATER_WAVES; wave++) {
+          const subjects = later.slice(wave * PER_LATER_WAVE, (wave + 1) * PER_LATER_WAVE);
+          await harness.deliverMany(address, subjects.map((subject, index) => buildEmail({ from: `Later ${wave}-${index} <later${wave}-${index}@race.test>`, to: address, subject })));
+          await sleep(400);
+        }
+      })();
 
+      // Killed while it works: with a third filed and the rest still to do.
       holder = await waitUntil(
-        'a worker holds the mailbox with a third filed',
+        'a worker holds the mailbox with a third filed and more to do',
         async () => {
           const progress = await database.progress(running[0]!);
-          if (!progress || progress.requests < 330) return null;
+          if (!progress || progress.requests < 330 || allHandled(progress, mailbox.subjects.length)) return null;
           const [row] = await db.select({ owner: mailboxes.leaseOwner }).from(mailboxes).where(eq(mailboxes.id, mailbox.mailboxId));
           return running.find((worker) => row?.owner?.includes(`-${worker.pid}-`));
         },
         90_000,
       );
       await holder.kill();
+      expect(allHandled(await database.progress(holder), mailbox.subjects.length), 'work was left when the holder died').toBe(false);
       running.splice(running.indexOf(holder), 1, start());
+      await delivering;
 
       await waitUntilAllHandled(database, running, harness, mailbox, (messages) => messages.length === mailbox.subjects.length && messages.every((message) => message.flags.includes('\\Seen')), 150_000);
       await sleep(6_000);
@@ -92,6 +97,7 @@ describe('two worker processes on one mailbox', () => {
     expect(registered.map((worker) => worker.pid).sort()).toEqual([holder!.pid, ...running.map((worker) => worker.pid)].sort());
     expect(registered.filter((worker) => worker.stoppedAt === null).map((worker) => worker.pid)).toEqual([holder!.pid]);
     const [after] = await db.select({ owner: mailboxes.leaseOwner }).from(mailboxes).where(eq(mailboxes.id, mailbox.mailboxId));
-    expect(after?.owner).toBeNull();
+    // The killed holder's lease ran out and was taken over; the stopped workers gave theirs up.
+    expect(after?.owner, `killed ${holder!.pid}, stopped ${running.map((worker) => worker.pid).join(' and ')}`).toBeNull();
   });
 });

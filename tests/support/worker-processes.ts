@@ -16,6 +16,8 @@ export interface IngestionProgress {
   requests: number;
   /** Settled messages whose After processing step on the server has not been recorded as done. */
   serverActionsPending: number;
+  /** Mailboxes Failing or Needs re-authorization. */
+  mailboxesNotActive: number;
 }
 
 export async function readIngestionProgress(database: DatabaseHandle): Promise<IngestionProgress> {
@@ -24,7 +26,8 @@ export async function readIngestionProgress(database: DatabaseHandle): Promise<I
        (count(*) filter (where status = 'pending'))::int as "pending",
        (count(*) filter (where status in ('processed', 'ignored')))::int as "settled",
        (count(*) filter (where status in ('processed', 'ignored') and server_action = 'pending'))::int as "serverActionsPending",
-       (select count(*)::int from requests) as "requests"
+       (select count(*)::int from requests) as "requests",
+       (select count(*)::int from mailboxes where status <> 'active') as "mailboxesNotActive"
      from inbound_messages`,
   );
   return row!;

@@ -1,0 +1,40 @@
+import { DrizzleQueryError } from 'drizzle-orm';
+import { toSingleLine, truncate } from '@/lib/email/unsafe-characters';
+
+/**
+ * SQLSTATE class 08 (connection exception), 57P01-57P03 (the server shutting down or the backend
+ * terminated, as by pg_terminate_backend or a failover), and postgres.js's own codes for a
+ * connection that closed or never opened.
+ */
+const CONNECTION_LOST = /^(08[0-9A-Z]{3}|57P0[123]|CONNECTION_CLOSED|CONNECTION_DESTROYED|CONNECTION_ENDED|CONNECT_TIMEOUT)$/;
+
+/**
+ * The code, when `error` (or what it wraps: drizzle wraps driver errors) says the connection to
+ * the database was lost rather than that a statement was wrong; null otherwise.
+ */
+export function databaseConnectionLost(error: unknown): string | null {
+  let current = error;
+  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
+    const { code, cause } = current as { code?: unknown; cause?: unknown };
+    if (typeof code === 'string' && CONNECTION_LOST.test(code)) return code;
+    current = cause;
+  }
+  return null;
+}
+
+/**
+ * A failure as a mailbox status, an email log entry or a log line may show it: one bounded
+ * line, and never a failed statement's text or parameters. Drizzle puts both in its message,
+ * and the parameters are the mail itself, megabytes of it.
+ */
+export function describeFailure(error: unknown): string {
+  const lost = databaseConnectionLost(error);
+  if (lost) return `Intake lost its connection to the database (${lost}); it will retry.`;
+  if (error instanceof DrizzleQueryError) {
+    const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
+    const code = typeof cause?.code === 'string' ? ` (${cause.code})` : '';
+    const reason = typeof cause?.message === 'string' ? cause.message : 'no reason given';
+    return `The database refused a statement${code}: ${truncate(toSingleLine(reason), 200)}`;
+  }
+  return truncate(toSingleLine(error instanceof Error ? error.message : String(error)), 500);
+}
