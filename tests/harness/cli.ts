@@ -1,5 +1,6 @@
 // `npm run harness`: the test stack on its own, for trying Intake by hand.
-//   --redirect-uri <uri>   the OAuth client's redirect URI (repeatable; default below)
+//   --app-url <url>        where Intake runs (default $APP_URL or http://localhost:3000): the
+//                          client accepts every Redirect URL Intake shows under it
 //   --print-ca             only print the test CA's path (for NODE_EXTRA_CA_CERTS in scripts)
 import { parseArgs } from 'node:util';
 
@@ -8,7 +9,7 @@ import { ensureTestCa, startHarness } from './index';
 const { values: args } = parseArgs({
   options: {
     'print-ca': { type: 'boolean', default: false },
-    'redirect-uri': { type: 'string', multiple: true, default: ['http://localhost:3000/api/oauth/callback'] },
+    'app-url': { type: 'string', default: process.env.APP_URL ?? 'http://localhost:3000' },
   },
 });
 
@@ -34,7 +35,9 @@ stop = async () => {
 };
 if (stopRequested) await stop();
 
-const client = await harness.createClient({ redirectUris: args['redirect-uri'] });
+// Intake's Redirect URL ends in the integration's id, unknown until someone adds the integration.
+const callbackPrefix = `${args['app-url'].replace(/\/+$/, '')}/oauth/callback/`;
+const client = await harness.createClient({ redirectUris: [callbackPrefix], redirectUriPrefix: callbackPrefix });
 const { provider } = harness;
 
 const lines = [
@@ -69,7 +72,7 @@ const lines = [
   'OAuth client (authorization code + PKCE S256, prompt=consent for a refresh token):',
   `  client_id             ${client.clientId}`,
   `  client_secret         ${client.clientSecret}`,
-  `  redirect_uri          ${client.redirectUris.join(' ')}`,
+  `  redirect_uri          any Redirect URL under ${callbackPrefix}`,
   `  auth method           ${client.tokenEndpointAuthMethod}, refresh tokens rotate`,
   '',
   'Accounts (mailbox and identity provider, same password):',

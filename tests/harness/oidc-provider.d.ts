@@ -35,6 +35,7 @@ declare module 'oidc-provider' {
   export interface Client {
     clientId: string;
     clientName?: string;
+    redirectUriAllowed(value: string): boolean;
   }
 
   export interface Account {
@@ -107,6 +108,7 @@ declare module 'oidc-provider' {
     constructor(issuer: string, configuration: Configuration);
     readonly issuer: string;
     readonly Grant: typeof Grant & { find(id: string): Promise<Grant | undefined> };
+    readonly Client: { prototype: Client };
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
     interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<Interaction>;
     interactionFinished(

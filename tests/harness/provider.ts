@@ -2,7 +2,7 @@ import { generateKeyPair, type KeyObject, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import { promisify } from 'node:util';
 
-import Provider, { type Configuration, type OIDCContext } from 'oidc-provider';
+import Provider, { type Client, type Configuration, type OIDCContext } from 'oidc-provider';
 
 import type { Accounts } from './accounts';
 import { listen, loopback } from './net';
@@ -49,6 +49,11 @@ export interface ClientOptions {
   rotateRefreshTokens?: boolean;
   /** Default client_secret_basic. */
   tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
+  /**
+   * Also accept every redirect URI that starts with this. Intake's redirect URL names its
+   * integration, which a person trying Intake by hand creates after the harness has started.
+   */
+  redirectUriPrefix?: string;
 }
 
 export interface TestClient {
@@ -62,6 +67,7 @@ interface ClientPolicy {
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   rotateRefreshTokens: boolean;
+  redirectUriPrefix?: string;
 }
 
 const defaultPolicy: ClientPolicy = {
@@ -104,6 +110,12 @@ export class TestProvider {
       jwksUri: `${issuer}${routes.jwks}`,
     };
     const provider = new Provider(issuer, this.configuration(accounts, signingKey));
+    const exactRedirectUriAllowed = provider.Client.prototype.redirectUriAllowed;
+    const policyOf = (clientId: string) => this.policy(clientId);
+    provider.Client.prototype.redirectUriAllowed = function (this: Client, value: string) {
+      const prefix = policyOf(this.clientId).redirectUriPrefix;
+      return (prefix !== undefined && value.startsWith(prefix)) || exactRedirectUriAllowed.call(this, value);
+    };
     const oidc = provider.callback();
     const interactions = interactionHandler(provider, accounts);
     server.on('request', (req, res) => {
@@ -189,6 +201,7 @@ export class TestProvider {
       accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? defaultPolicy.accessTokenTtlSeconds,
       refreshTokenTtlSeconds: options.refreshTokenTtlSeconds ?? defaultPolicy.refreshTokenTtlSeconds,
       rotateRefreshTokens: options.rotateRefreshTokens ?? defaultPolicy.rotateRefreshTokens,
+      redirectUriPrefix: options.redirectUriPrefix,
     });
     await this.#store.adapterFor('Client').upsert(client.clientId, {
       client_id: client.clientId,

@@ -178,6 +178,15 @@ describe('test harness', { timeout: 20_000 }, () => {
     await expect(harness.authorize(client, 'support@acme.test', { password: 'wrong' })).rejects.toThrow(/\(401\)/);
   });
 
+  it('has the client of `npm run harness` accept every Redirect URL under Intake’s callback path, and no other', async () => {
+    const prefix = 'http://localhost:3000/oauth/callback/';
+    const byHand = await harness.createClient({ redirectUris: [prefix], redirectUriPrefix: prefix });
+    const tokens = await harness.authorize(byHand, 'support@acme.test', { redirectUri: `${prefix}5f0c2a9e-3c41-4d7a-9b1e-2a7c0e4b8d11` });
+    expect(tokens.access_token).toBeTruthy();
+    await expect(harness.authorize(byHand, 'support@acme.test', { redirectUri: 'http://localhost:3000/elsewhere' })).rejects.toThrow(/redirect_uri/);
+    await expect(harness.authorize(client, 'support@acme.test', { redirectUri: 'https://intake.test/oauth/callback/x' })).rejects.toThrow(/redirect_uri/);
+  });
+
   it('logs in over IMAPS with OAUTHBEARER, and with XOAUTH2 where OAUTHBEARER is not offered', async () => {
     const user = 'support@acme.test';
     const tokens = await harness.authorize(client, user);
