@@ -182,9 +182,10 @@ export const mailboxes = pgTable(
     statusSince: timestamp('status_since', { withTimezone: true }).notNull().defaultNow(),
     lastCheckAt: timestamp('last_check_at', { withTimezone: true }),
     lastSuccessAt: timestamp('last_success_at', { withTimezone: true }),
-    /** SMTP for replies (host and port; security follows the port: 465 TLS, else STARTTLS). */
+    /** SMTP for replies; without a security setting it follows the port: 465 TLS, else STARTTLS. */
     smtpHost: text('smtp_host'),
     smtpPort: integer('smtp_port'),
+    smtpSecurity: mailSecurity('smtp_security'),
     /** When the next poll is due; pushed back exponentially after failures. */
     nextPollAt: timestamp('next_poll_at', { withTimezone: true }).notNull().defaultNow(),
     consecutiveFailures: integer('consecutive_failures').notNull().default(0),

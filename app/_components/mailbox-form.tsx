@@ -26,6 +26,7 @@ export interface MailboxFormValues {
   username: string;
   smtpHost: string;
   smtpPort: string;
+  smtpSecurity: '' | 'tls' | 'starttls';
 }
 
 export interface MailServerHandlerValues {
@@ -220,11 +221,24 @@ export function MailboxForm({
       {protocol === 'imap' ? <TextField name="folder" label="Folder" defaultValue={initial?.folder ?? 'INBOX'} /> : <input type="hidden" name="folder" value="INBOX" />}
       <ControlledSelect name="afterProcessing" label="After processing" value={afterProcessing} options={AFTER_PROCESSING[protocol]} onChange={setAfterProcessing} hint="Intake changes the mailbox only after the request or comment is saved." />
       {afterProcessing === 'move' ? <TextField name="moveToFolder" label="Move to folder" defaultValue={initial?.moveToFolder ?? 'Processed'} /> : null}
-      <details className="rounded-md border border-slate-200 px-4 py-3" open={Boolean(initial?.smtpHost)}>
+      <details className="rounded-md border border-slate-200 px-4 py-3" open={Boolean(initial?.smtpHost || initial?.smtpPort || initial?.smtpSecurity)}>
         <summary className="cursor-pointer text-sm font-medium">Outgoing mail (SMTP)</summary>
         <div className="mt-3 grid grid-cols-[1fr_8rem] gap-4">
           <TextField name="smtpHost" label="SMTP host" defaultValue={initial?.smtpHost} hint="Replies to customers are sent through this mailbox. Empty: smtp.gmail.com:465 for Google, smtp.office365.com:587 for Microsoft, else the host above on port 465." />
           <TextField name="smtpPort" label="SMTP port" type="number" defaultValue={initial?.smtpPort} hint="465: TLS; 587: STARTTLS." />
+        </div>
+        <div className="mt-4">
+          <SelectField
+            name="smtpSecurity"
+            label="SMTP security"
+            defaultValue={initial?.smtpSecurity ?? ''}
+            options={[
+              { value: '', label: 'By port (465: TLS, any other: STARTTLS)' },
+              { value: 'tls', label: 'TLS (implicit)' },
+              { value: 'starttls', label: 'STARTTLS' },
+            ]}
+            hint="Either way the connection is encrypted and the certificate verified."
+          />
         </div>
       </details>
       {usesOAuth ? null : (

@@ -29,5 +29,6 @@ export function mailboxFormValues(mailbox: NonNullable<MailboxView>): MailboxFor
     username: mailbox.username ?? '',
     smtpHost: mailbox.smtpHost ?? '',
     smtpPort: mailbox.smtpPort ? String(mailbox.smtpPort) : '',
+    smtpSecurity: mailbox.smtpSecurity ?? '',
   };
 }

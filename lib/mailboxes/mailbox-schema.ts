@@ -49,6 +49,8 @@ export const mailboxSettingsSchema = z
     /** Where replies go out; empty uses the provider's SMTP server (or this host on port 465). */
     smtpHost: z.union([z.literal(''), hostSchema]).default(''),
     smtpPort: z.union([z.literal(''), z.coerce.number().int().min(1, 'Enter a port between 1 and 65535.').max(65535, 'Enter a port between 1 and 65535.')]).default(''),
+    /** Empty: by the port, 465 TLS and any other STARTTLS. */
+    smtpSecurity: z.union([z.literal(''), z.enum(['tls', 'starttls'])], { error: 'Choose TLS or STARTTLS.' }).default(''),
   })
   .superRefine((settings, context) => {
     if (settings.protocol === 'pop3' && !['delete', 'keep'].includes(settings.afterProcessing)) {

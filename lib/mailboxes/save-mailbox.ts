@@ -47,6 +47,7 @@ export function mailboxColumns(settings: Omit<MailboxSettings, 'password'>, owne
     username: usesOAuth ? null : settings.username || settings.emailAddress,
     smtpHost: settings.smtpHost || null,
     smtpPort: settings.smtpPort === '' ? null : settings.smtpPort,
+    smtpSecurity: settings.smtpSecurity || null,
     updatedAt: new Date(),
   };
 }

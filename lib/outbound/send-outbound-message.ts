@@ -10,6 +10,7 @@ import { MAIL_TIMEOUTS } from '@/lib/mail/mail-settings';
 import { getMailboxAccessToken } from '@/lib/mailboxes/mailbox-access-token';
 import { PROVIDER_PRESETS } from '@/lib/oauth/providers';
 import { requestKey } from '@/lib/requests/insert-request';
+import { describeSmtpFailure } from './describe-smtp-failure';
 
 /** Attempts before a message is given up as Failed (over about a day, with backoff). */
 export const MAX_SEND_ATTEMPTS = 10;
@@ -18,19 +19,29 @@ const SEND_CLAIM_MS = 5 * 60_000;
 
 type Mailbox = typeof mailboxes.$inferSelect;
 
+interface SmtpEndpoint {
+  host: string;
+  port: number;
+  security: 'tls' | 'starttls';
+}
+
+const securityOfPort = (port: number) => (port === 465 ? 'tls' : 'starttls');
+
 /** The SMTP server replies go out through: the mailbox's own setting, else its provider's, else its IMAP/POP3 host on 465. */
-export async function smtpEndpointOf(database: DatabaseHandle, mailbox: Mailbox): Promise<{ host: string; port: number }> {
-  if (mailbox.smtpHost) return { host: mailbox.smtpHost, port: mailbox.smtpPort ?? 465 };
+export async function smtpEndpointOf(database: DatabaseHandle, mailbox: Mailbox): Promise<SmtpEndpoint> {
+  if (mailbox.smtpHost || mailbox.smtpPort) {
+    const port = mailbox.smtpPort ?? 465;
+    return { host: mailbox.smtpHost ?? mailbox.host, port, security: mailbox.smtpSecurity ?? securityOfPort(port) };
+  }
   if (mailbox.integrationId) {
     const [integration] = await database.db.select({ provider: oauthIntegrations.provider }).from(oauthIntegrations).where(eq(oauthIntegrations.id, mailbox.integrationId));
     const preset = integration ? PROVIDER_PRESETS[integration.provider].smtp : null;
-    if (preset) return preset;
+    if (preset) return { ...preset, security: securityOfPort(preset.port) };
   }
-  return { host: mailbox.host, port: 465 };
+  return { host: mailbox.host, port: 465, security: mailbox.smtpSecurity ?? 'tls' };
 }
 
-async function transportFor(database: DatabaseHandle, mailbox: Mailbox) {
-  const { host, port } = await smtpEndpointOf(database, mailbox);
+async function transportFor(database: DatabaseHandle, mailbox: Mailbox, { host, port, security }: SmtpEndpoint) {
   const auth =
     mailbox.authMethod === 'oauth'
       ? { type: 'OAuth2' as const, user: mailbox.emailAddress, accessToken: await getMailboxAccessToken({ database, mailboxId: mailbox.id }) }
@@ -38,8 +49,8 @@ async function transportFor(database: DatabaseHandle, mailbox: Mailbox) {
   return nodemailer.createTransport({
     host,
     port,
-    secure: port === 465,
-    requireTLS: port !== 465,
+    secure: security === 'tls',
+    requireTLS: security === 'starttls',
     auth,
     connectionTimeout: MAIL_TIMEOUTS.connectMs,
     greetingTimeout: MAIL_TIMEOUTS.greetingMs,
@@ -89,6 +100,7 @@ export async function sendOutboundMessage(database: DatabaseHandle, outboundId: 
     .where(and(eq(outboundMessages.id, outboundId), eq(outboundMessages.status, 'queued'), lte(outboundMessages.nextAttemptAt, sql`now()`)))
     .returning();
   if (!claimed) return 'skipped';
+  let endpoint: SmtpEndpoint | undefined;
   try {
     const [row] = await db
       .select({ request: requests, projectName: projects.name, projectKey: projects.key, mailbox: mailboxes })
@@ -100,7 +112,10 @@ export async function sendOutboundMessage(database: DatabaseHandle, outboundId: 
     const [comment] = claimed.commentId ? await db.select({ body: comments.body }).from(comments).where(eq(comments.id, claimed.commentId)) : [];
     const key = requestKey(row.projectKey, row.request.number);
     const thread = await threadOf(database, row.request.id);
-    const transport = await transportFor(database, row.mailbox);
+    const smtp = await smtpEndpointOf(database, row.mailbox);
+    const transport = await transportFor(database, row.mailbox, smtp);
+    // From here a failure is the SMTP server's (a token that cannot be had is not).
+    endpoint = smtp;
     try {
       await transport.sendMail({
         from: { name: row.projectName, address: row.mailbox.emailAddress },
@@ -123,7 +138,7 @@ export async function sendOutboundMessage(database: DatabaseHandle, outboundId: 
   } catch (error) {
     const attempts = claimed.attempts + 1;
     const failed = attempts >= MAX_SEND_ATTEMPTS;
-    const message = describeFailure(error);
+    const message = endpoint ? describeSmtpFailure(error, endpoint) : describeFailure(error);
     await db
       .update(outboundMessages)
       .set({ attempts, lastError: message, status: failed ? 'failed' : 'queued', nextAttemptAt: new Date(Date.now() + Math.min(30_000 * 2 ** attempts, 3_600_000)) })

@@ -54,6 +54,13 @@ test('a customer email becomes SD-1, is confirmed, answered by an agent, and the
   await agent.getByLabel('Message').fill('Thanks, Casey — we corrected the invoice to 10 seats.');
   await agent.getByRole('button', { name: 'Reply to customer' }).click();
   await expect(agent.getByRole('status').filter({ hasText: 'Reply saved' })).toBeVisible();
+  // The reply moved the request on; the Details form shows it, so its next Update keeps it.
+  await expect(agent.getByLabel('Status')).toHaveValue('waiting');
+  await agent.getByLabel('Assignee').selectOption({ label: AGENT.name });
+  await agent.getByRole('button', { name: 'Update' }).click();
+  await expect(agent.getByRole('status').filter({ hasText: 'Request updated' })).toBeVisible();
+  await expect(agent.getByRole('heading', { level: 1 })).toContainText('Waiting for customer');
+  await expect(agent.getByLabel('Status')).toHaveValue('waiting');
 
   await expect.poll(async () => subjects((await stack.listMessages(CUSTOMER)).map((message) => message.raw)), { timeout: 30_000 }).toContain('Re: [SD-1] Invoice is wrong');
   const reply = (await stack.listMessages(CUSTOMER)).find((message) => message.raw.toString().includes('Re: [SD-1]'))!.raw.toString();

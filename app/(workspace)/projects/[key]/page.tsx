@@ -55,7 +55,7 @@ export default async function ProjectQueuePage({ params, searchParams }: Props) 
   const nextPage = queue.nextCursor ? `${base}?${new URLSearchParams({ ...Object.fromEntries(Object.entries(filters).filter(([, value]) => value)), after: queue.nextCursor })}` : null;
   return (
     <>
-      <AutoRefresh seconds={15} />
+      <AutoRefresh seconds={5} />
       <PageHeader
         title={
           <>

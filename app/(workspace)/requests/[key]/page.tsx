@@ -23,6 +23,33 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 
 const DELIVERY_LABEL = { queued: 'Sending…', sent: 'Emailed', failed: 'Not delivered' } as const;
 
+type Delivery = { status: keyof typeof DELIVERY_LABEL; lastError: string | null; recipients: string[] };
+
+function DeliveryNote({ delivery, prefix = '' }: { delivery: Delivery; prefix?: string }) {
+  const retrying = delivery.status === 'queued' && delivery.lastError;
+  return (
+    <span className={delivery.status === 'failed' ? 'text-red-700' : retrying ? 'text-amber-800' : 'text-slate-500'} data-testid="delivery">
+      {prefix}
+      {retrying ? 'Not sent yet, Intake will retry' : DELIVERY_LABEL[delivery.status]} to {delivery.recipients.join(', ')}
+      {delivery.status !== 'sent' && delivery.lastError ? `: ${delivery.lastError}` : ''}
+    </span>
+  );
+}
+
+function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+function PaperclipIcon() {
+  return (
+    <svg aria-hidden="true" viewBox="0 0 20 20" className="h-3.5 w-3.5 shrink-0 fill-none stroke-current stroke-[1.6] text-slate-500">
+      <path d="M13.5 6.5 7.8 12.2a1.6 1.6 0 0 0 2.3 2.3l6-6a3.2 3.2 0 0 0-4.5-4.5l-6.2 6.2a4.8 4.8 0 0 0 6.8 6.8l5.2-5.2" strokeLinecap="round" strokeLinejoin="round" />
+    </svg>
+  );
+}
+
 function AttachmentList({ files }: { files: { id: string; filename: string; size: number; contentType: string }[] }) {
   if (files.length === 0) return null;
   return (
@@ -30,7 +57,7 @@ function AttachmentList({ files }: { files: { id: string; filename: string; size
       {files.map((file) => (
         <li key={file.id}>
           <a href={`/api/attachments/${file.id}`} className="inline-flex items-center gap-1 rounded border border-slate-200 bg-slate-50 px-2 py-1 text-xs hover:bg-slate-100" download>
-            📎 {file.filename} <span className="text-slate-500">({Math.max(1, Math.round(file.size / 1024))} KB)</span>
+            <PaperclipIcon /> {file.filename} <span className="text-slate-500">({formatSize(file.size)})</span>
           </a>
         </li>
       ))}
@@ -46,11 +73,12 @@ export default async function RequestPage({ params }: Props) {
     throw error;
   });
   const members = await listProjectMembers({ db, actor, projectId: request.projectId });
+  const confirmation = request.deliveries.find((entry) => entry.kind === 'confirmation');
   const descriptionFiles = request.attachments.filter((file) => !file.commentId && !file.inline);
   const description = request.descriptionHtml ? resolveInlineImages(request.descriptionHtml, request.attachments.filter((file) => !file.commentId)) : null;
   return (
     <>
-      <AutoRefresh seconds={20} />
+      <AutoRefresh seconds={10} />
       <div className="mb-6 space-y-1">
         <p className="text-sm text-slate-500">
           <Link href={`/projects/${request.projectKey}`} className="text-brand-700 hover:underline">
@@ -89,6 +117,11 @@ export default async function RequestPage({ params }: Props) {
             </p>
             {description ? <EmailHtml html={description} /> : <div className="whitespace-pre-wrap text-sm">{request.description || <span className="text-slate-500">No description.</span>}</div>}
             <AttachmentList files={descriptionFiles} />
+            {confirmation ? (
+              <p className="mt-3 text-xs">
+                <DeliveryNote delivery={confirmation} prefix="Confirmation: " />
+              </p>
+            ) : null}
           </Card>
 
           <section aria-label="Activity" className="space-y-3">
@@ -110,9 +143,8 @@ export default async function RequestPage({ params }: Props) {
                     )}{' '}
                     · {formatTime(comment.createdAt)}
                     {delivery ? (
-                      <span className={delivery.status === 'failed' ? 'ml-2 text-red-700' : 'ml-2 text-slate-500'} title={delivery.lastError ?? undefined}>
-                        · {DELIVERY_LABEL[delivery.status]} to {delivery.recipients.join(', ')}
-                        {delivery.status === 'failed' && delivery.lastError ? `: ${delivery.lastError}` : ''}
+                      <span className="ml-2">
+                        <DeliveryNote delivery={delivery} prefix="· " />
                       </span>
                     ) : null}
                     {comment.inboundMessageId ? (
@@ -173,8 +205,10 @@ export default async function RequestPage({ params }: Props) {
           <Card title="Details">
             <ActionForm action={updateRequestAction} className="space-y-4">
               <input type="hidden" name="requestId" value={request.id} />
-              <SelectField name="status" label="Status" defaultValue={request.status} options={Object.entries(REQUEST_STATUS_LABEL).map(([value, label]) => ({ value, label }))} />
+              {/* Keyed by their values: a reply or an email moves the request on, and a select kept from before would put it back on the next Update. */}
+              <SelectField key={request.status} name="status" label="Status" defaultValue={request.status} options={Object.entries(REQUEST_STATUS_LABEL).map(([value, label]) => ({ value, label }))} />
               <SelectField
+                key={request.assigneeId ?? ''}
                 name="assigneeId"
                 label="Assignee"
                 defaultValue={request.assigneeId ?? ''}

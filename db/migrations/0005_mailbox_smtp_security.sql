@@ -1,0 +1,1 @@
+ALTER TABLE "mailboxes" ADD COLUMN "smtp_security" "mail_security";

@@ -1,0 +1,33 @@
+import { describeFailure } from '@/lib/runtime/describe-failure';
+
+/** What nodemailer puts on its errors. */
+interface SmtpError {
+  code?: string;
+  responseCode?: number;
+  response?: string;
+  message?: string;
+}
+
+/**
+ * A failed send in words a project admin can act on: the server it went to, and the setting
+ * under *Outgoing mail (SMTP)* to change. The common mistake is a port whose security differs
+ * from the one chosen: TLS on a STARTTLS port never gets a greeting, STARTTLS on a TLS port
+ * reads TLS bytes as one.
+ */
+export function describeSmtpFailure(error: unknown, endpoint: { host: string; port: number; security: 'tls' | 'starttls' }): string {
+  const server = `The SMTP server ${endpoint.host}:${endpoint.port}`;
+  const { code, responseCode, message = '' } = (error ?? {}) as SmtpError;
+  if (code === 'ETIMEDOUT' && /greeting never received/i.test(message)) {
+    return endpoint.security === 'starttls'
+      ? `${server} sent no greeting. If it expects TLS from the start (as port 465 does), set SMTP security to TLS under Outgoing mail (SMTP).`
+      : `${server} sent no greeting over TLS. Check the SMTP host and port under Outgoing mail (SMTP).`;
+  }
+  if (code === 'ESOCKET' && /wrong version number|packet length too long|unknown protocol/i.test(message)) {
+    return `${server} does not speak TLS from the start. If it expects STARTTLS (as port 587 does), set SMTP security to STARTTLS under Outgoing mail (SMTP).`;
+  }
+  if (code === 'ECONNECTION' || /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT/.test(message)) {
+    return `${server} cannot be reached (${describeFailure(error)}). Check the SMTP host and port under Outgoing mail (SMTP); Intake will retry.`;
+  }
+  if (code === 'EAUTH') return `${server} refused the login${responseCode ? ` (${responseCode})` : ''}: ${describeFailure(error)}`;
+  return `${server}: ${describeFailure(error)}`;
+}

@@ -1,0 +1,72 @@
+import { eq } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mailboxes, outboundMessages, requests } from '@/db/schema';
+import { pollMailbox } from '@/lib/ingest/poll-mailbox';
+import { queueOutboundMessage } from '@/lib/outbound/queue-outbound-message';
+import { sendOutboundMessage } from '@/lib/outbound/send-outbound-message';
+import { requestKey } from '@/lib/requests/insert-request';
+import { connectOAuthChannel } from '../support/channels';
+import { buildEmail } from '../support/emails';
+import { seedProject } from '../support/fixtures';
+import { setupIntegration } from '../support/integration-context';
+
+// Replies go out over SMTP with XOAUTH2 through the harness's submission server, which has
+// both kinds of port on random numbers: security must follow the setting, not the number.
+
+const context = setupIntegration();
+const CHANNEL = 'outbound-desk@acme.test';
+const CUSTOMER = 'outbound-customer@example.test';
+let request: { id: string; key: string; summary: string; projectId: string; mailboxId: string | null };
+let mailboxId: string;
+
+beforeAll(async () => {
+  const { harness, database, admin } = context;
+  await harness.addUsers([CHANNEL, CUSTOMER].map((email) => ({ email, password: `${email}-secret` })));
+  const { project } = await seedProject(database.db, admin, 'OUT');
+  const { mailbox } = await connectOAuthChannel(harness, database, admin, project.id, { email: CHANNEL });
+  mailboxId = mailbox.id;
+  await harness.deliver(CHANNEL, buildEmail({ from: `Olga Outbound <${CUSTOMER}>`, to: CHANNEL, subject: 'Where is my parcel?' }));
+  await pollMailbox({ database, mailboxId, workerId: 'outbound-test', pollIntervalSeconds: 60, maxMessageBytes: 25 * 1024 * 1024 });
+  const [row] = await database.db.select().from(requests).where(eq(requests.projectId, project.id));
+  request = { id: row!.id, key: requestKey('OUT', row!.number), summary: row!.summary, projectId: project.id, mailboxId: row!.mailboxId };
+}, 60_000);
+
+async function sendThrough(smtp: { smtpPort: number; smtpSecurity: 'tls' | 'starttls' | null }) {
+  const { database, harness } = context;
+  await database.db.update(mailboxes).set({ smtpHost: harness.host, ...smtp }).where(eq(mailboxes.id, mailboxId));
+  const outboundId = await queueOutboundMessage(database.db, { request, commentId: null, kind: 'confirmation', recipients: [CUSTOMER] });
+  const outcome = await sendOutboundMessage(database, outboundId!);
+  const [row] = await database.db.select().from(outboundMessages).where(eq(outboundMessages.id, outboundId!));
+  return { outcome, row: row! };
+}
+
+const received = async (messageId: string) =>
+  (await context.harness.listMessages(CUSTOMER)).some((message) => message.raw.toString('utf8').includes(`<${messageId}>`));
+
+describe('outgoing mail security', { timeout: 60_000 }, () => {
+  it('sends over implicit TLS on a port other than 465 when SMTP security is TLS', async () => {
+    const { outcome, row } = await sendThrough({ smtpPort: context.harness.smtp.tlsPort, smtpSecurity: 'tls' });
+    expect(outcome).toBe('sent');
+    expect(await received(row.messageId)).toBe(true);
+  });
+
+  it('sends with STARTTLS when the setting is left to the port and the port is not 465', async () => {
+    const { outcome, row } = await sendThrough({ smtpPort: context.harness.smtp.starttlsPort, smtpSecurity: null });
+    expect(outcome).toBe('sent');
+    expect(await received(row.messageId)).toBe(true);
+  });
+
+  it('tells the admin to choose TLS when STARTTLS meets a port that expects TLS at once, and will retry', async () => {
+    const { outcome, row } = await sendThrough({ smtpPort: context.harness.smtp.tlsPort, smtpSecurity: 'starttls' });
+    expect(outcome).toBe('retry');
+    expect(row.status).toBe('queued');
+    expect(row.lastError).toBe(`The SMTP server ${context.harness.host}:${context.harness.smtp.tlsPort} sent no greeting. If it expects TLS from the start (as port 465 does), set SMTP security to TLS under Outgoing mail (SMTP).`);
+    expect(await received(row.messageId)).toBe(false);
+  });
+
+  it('tells the admin to choose STARTTLS when TLS meets a STARTTLS port', async () => {
+    const { outcome, row } = await sendThrough({ smtpPort: context.harness.smtp.starttlsPort, smtpSecurity: 'tls' });
+    expect(outcome).toBe('retry');
+    expect(row.lastError).toMatch(/does not speak TLS from the start\. If it expects STARTTLS \(as port 587 does\), set SMTP security to STARTTLS/);
+  });
+});

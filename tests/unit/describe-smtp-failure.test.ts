@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { describeSmtpFailure } from '@/lib/outbound/describe-smtp-failure';
+
+const endpoint = { host: 'smtp.acme.test', port: 2525, security: 'starttls' as const };
+const failure = (message: string, fields: Record<string, unknown>) => Object.assign(new Error(message), fields);
+
+describe('describeSmtpFailure', () => {
+  it('names the server and the setting to check when the server cannot be reached', () => {
+    expect(describeSmtpFailure(failure('connect ECONNREFUSED 10.0.0.1:2525', { code: 'ESOCKET' }), endpoint)).toBe(
+      'The SMTP server smtp.acme.test:2525 cannot be reached (connect ECONNREFUSED 10.0.0.1:2525). Check the SMTP host and port under Outgoing mail (SMTP); Intake will retry.',
+    );
+  });
+
+  it('does not suggest TLS for a missing greeting when TLS was already used', () => {
+    expect(describeSmtpFailure(failure('Greeting never received', { code: 'ETIMEDOUT' }), { ...endpoint, security: 'tls' })).toBe(
+      'The SMTP server smtp.acme.test:2525 sent no greeting over TLS. Check the SMTP host and port under Outgoing mail (SMTP).',
+    );
+  });
+
+  it('keeps the server’s words for a refused login on one line', () => {
+    expect(describeSmtpFailure(failure('Invalid login: 535 5.7.8\r\nAuthentication failed', { code: 'EAUTH', responseCode: 535 }), endpoint)).toBe(
+      'The SMTP server smtp.acme.test:2525 refused the login (535): Invalid login: 535 5.7.8 Authentication failed',
+    );
+  });
+});
