@@ -10,12 +10,20 @@ export function parseInput<Schema extends z.ZodType>(
 ): z.output<Schema> {
   const result = schema.safeParse(input);
   if (result.success && Object.keys(extraErrors).length === 0) return result.data;
-  const fieldErrors: Record<string, string[]> = { ...extraErrors };
-  for (const issue of result.error?.issues ?? []) {
+  throw new ValidationError(byField(result.error?.issues ?? [], { ...extraErrors }));
+}
+
+/** The schema's complaints about `input`, per field (`form` for the whole); none when it is valid. */
+export function fieldErrorsOf(schema: z.ZodType, input: unknown): Record<string, string[]> {
+  return byField(schema.safeParse(input).error?.issues ?? [], {});
+}
+
+function byField(issues: z.core.$ZodIssue[], fieldErrors: Record<string, string[]>): Record<string, string[]> {
+  for (const issue of issues) {
     const field = issue.path.length > 0 ? issue.path.join('.') : 'form';
     (fieldErrors[field] ??= []).push(issue.message);
   }
-  throw new ValidationError(fieldErrors);
+  return fieldErrors;
 }
 
 /**

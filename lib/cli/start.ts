@@ -60,6 +60,10 @@ function main(): void {
     env: {
       ...process.env,
       NEXT_TELEMETRY_DISABLED: '1',
+      // Next's own handler exits as soon as its HTTP server is closed, cutting short the job
+      // runner's stop (leases released, worker marked stopped) and PGlite's close; the
+      // runtime's handler (instrumentation.ts) exits once both are done.
+      NEXT_MANUAL_SIG_HANDLE: 'true',
       AUTH_SECRET: env.AUTH_SECRET,
       INTAKE_SECRET_KEY: env.INTAKE_SECRET_KEY,
       INTAKE_PREVIOUS_SECRET_KEYS: env.INTAKE_PREVIOUS_SECRET_KEYS.join(','),

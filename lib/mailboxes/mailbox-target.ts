@@ -4,8 +4,8 @@ import { mailboxes, oauthIntegrations, projects } from '@/db/schema';
 import { type Actor, requireProjectRole, requireSystemAdmin } from '@/lib/auth/actor';
 import { NotFoundError, ValidationError } from '@/lib/errors';
 import { emailDomainOf } from '@/lib/oauth/mailbox-domains';
-import { parseInput } from '@/lib/validation';
-import { mailServerHandlerSchema } from './mailbox-schema';
+import { fieldErrorsOf, parseInput } from '@/lib/validation';
+import { mailboxSettingsSchema, mailServerHandlerSchema } from './mailbox-schema';
 
 /** Which mailbox a form is about: a project's channel, or a global incoming mail server. */
 export type MailboxScope = { kind: 'channel'; projectId: string } | { kind: 'server' };
@@ -27,7 +27,8 @@ export async function resolveMailboxOwner(db: Queryable, actor: Actor | null, sc
     return { kind: 'channel', projectId: project.id, name: `${project.name} email channel`, createRequests: true, addComments: true };
   }
   requireSystemAdmin(actor);
-  const handler = parseInput(mailServerHandlerSchema, input);
+  // The mailbox settings are checked again later; their errors join these so the form shows all at once.
+  const handler = parseInput(mailServerHandlerSchema, input, fieldErrorsOf(mailboxSettingsSchema, input));
   const [project] = await db.select({ id: projects.id }).from(projects).where(eq(projects.id, handler.projectId));
   if (!project) throw ValidationError.field('projectId', 'Choose an existing project.');
   if (!handler.createRequests && !handler.addComments) {

@@ -42,10 +42,15 @@ export function exitOnStartupError(error: unknown): never {
   throw error;
 }
 
+/**
+ * Stops cleanly on the first SIGINT or SIGTERM. The handlers stay: Ctrl-C under `npm start`
+ * delivers the signal again through every process in between, and a signal nobody listens to
+ * would kill the process in the middle of its stop.
+ */
 export function shutdownOnSignals(runtime: Runtime): void {
   let received = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
       if (received) return;
       received = true;
       log.info('runtime.stopping', { signal });

@@ -1,8 +1,12 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workers } from '@/db/schema';
 import { startJobRunner } from '@/jobs/runner';
 import { getHealth } from '@/lib/system/get-health';
 import { getJobRunnerStatus } from '@/lib/system/job-runner-status';
 import { seedAdmin } from '../support/fixtures';
+import { useHarness } from '../support/harness';
+import { WorkerDatabase } from '../support/worker-processes';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 let testDb: TestDatabase;
@@ -46,5 +50,26 @@ describe('job runner', () => {
     const admin = { userId: '', email: '', name: '', isSystemAdmin: true };
     const stopped = await getJobRunnerStatus({ db: handle.db, actor: admin });
     expect(stopped.workers.find((worker) => worker.id === runner.workerId)).toBeUndefined();
+  });
+
+  it('stops cleanly on Ctrl-C, when the signal arrives twice in a moment as it does under npm', { timeout: 60_000 }, async () => {
+    const harness = await useHarness();
+    const database = await WorkerDatabase.create();
+    try {
+      await database.handOver();
+      const worker = database.startWorker(harness.caFile);
+      await waitFor(async () => worker.running, 30_000).catch(() => {
+        throw new Error(`the worker did not start:\n${worker.output}`);
+      });
+      await worker.interrupt();
+      expect(worker.ending, worker.output).toEqual({ code: 0, signal: null });
+      expect(worker.output).toMatch(/"event":"jobs\.stopped"/);
+      const handle = await database.takeBack();
+      const rows = await handle.db.select({ stoppedAt: workers.stoppedAt }).from(workers).where(eq(workers.pid, worker.pid));
+      expect(rows).toHaveLength(1);
+      expect(rows[0]!.stoppedAt).not.toBeNull();
+    } finally {
+      await database.drop();
+    }
   });
 });

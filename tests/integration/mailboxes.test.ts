@@ -141,6 +141,12 @@ describe('password mailboxes and connection errors', () => {
     expect((duplicate as { fieldErrors: Record<string, string[]> }).fieldErrors.emailAddress?.[0]).toMatch(/already read by the email channel/);
   });
 
+  it('reports every missing field of an incoming mail server at once, the handler’s and the mailbox’s', async () => {
+    const empty = { name: '', projectId: '', emailAddress: '', authentication: 'password', protocol: 'imap', host: '', port: '993', security: 'tls', folder: 'INBOX', afterProcessing: 'mark_read', password: '' };
+    const refused = await saveMailbox({ database: context.database, actor: context.admin, scope: { kind: 'server' }, input: empty, returnTo: '/x' }).catch((error: unknown) => error);
+    expect(Object.keys((refused as { fieldErrors: Record<string, string[]> }).fieldErrors).sort()).toEqual(['emailAddress', 'host', 'name', 'projectId']);
+  });
+
   it('explains a closed port, a bad certificate, a wrong password and a missing folder, each within the timeout', async () => {
     const base = { protocol: 'imap' as const, host: context.harness.host, port: context.harness.imap.tlsPort, security: 'tls' as const, username: 'support@acme.test', folder: 'INBOX', credential: { kind: 'password' as const, password: 'support-secret' } };
     const started = Date.now();

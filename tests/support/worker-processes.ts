@@ -96,6 +96,22 @@ export class WorkerProcess {
     await this.exited;
   }
 
+  /** How the process ended: its exit code, or the signal that killed it. */
+  get ending(): { code: number | null; signal: NodeJS.Signals | null } {
+    return { code: this.#child.exitCode, signal: this.#child.signalCode };
+  }
+
+  /**
+   * Ctrl-C under `npm start` or `npm run worker`: the terminal signals every process in the
+   * group, and npm and tsx pass the signal on, so the worker gets SIGINT twice in a moment.
+   */
+  async interrupt(): Promise<void> {
+    this.#child.kill('SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    this.#child.kill('SIGINT');
+    await this.exited;
+  }
+
   /** A graceful stop, as `docker stop` does it; killed if it takes longer than a graceful stop may. */
   async stop(): Promise<void> {
     if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;

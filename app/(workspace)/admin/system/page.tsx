@@ -73,7 +73,7 @@ export default async function SystemPage() {
                     <Cell className="whitespace-nowrap text-slate-600">{entry.at.toISOString().replace('T', ' ').slice(0, 19)}</Cell>
                     <Cell>{entry.actorEmail ?? 'Intake'}</Cell>
                     <Cell className="font-mono text-xs">{entry.action}</Cell>
-                    <Cell className="font-mono text-xs text-slate-600">{JSON.stringify(entry.details)}</Cell>
+                    <Cell className="font-mono text-xs text-slate-600 [overflow-wrap:anywhere]">{JSON.stringify(entry.details)}</Cell>
                   </tr>
                 ))}
               </DataTable>
