@@ -9,6 +9,7 @@ import { PermissionDeniedError, ValidationError } from '@/lib/errors';
 import { testMailConnection } from '@/lib/mail/test-mail-connection';
 import { AuthorizationRejectedError, completeAuthorization } from '@/lib/oauth/complete-authorization';
 import { emailDomainOf } from '@/lib/oauth/mailbox-domains';
+import { sendQueuedNow } from '@/lib/outbound/send-queued-now';
 import { isUniqueViolation } from '@/lib/validation';
 import { requireMailboxAdmin } from './mailbox-access';
 import { mailServerSettingsOf } from './mailbox-connection';
@@ -110,6 +111,7 @@ export async function completeMailboxAuthorization({
             .where(eq(mailboxes.id, existing.id))
             .returning({ id: mailboxes.id, kind: mailboxes.kind })
         : await tx.insert(mailboxes).values({ ...columns!, ...tokenColumns }).returning({ id: mailboxes.id, kind: mailboxes.kind });
+      if (existing) await sendQueuedNow(tx, existing.id);
       await recordAudit(tx, {
         actor,
         action: existing ? 'mailbox.reauthorize' : 'mailbox.create',

@@ -8,6 +8,7 @@ import { getSecretBox } from '@/lib/crypto/secret-box';
 import { ValidationError } from '@/lib/errors';
 import { testMailConnection, type ConnectionTestResult } from '@/lib/mail/test-mail-connection';
 import { type StartedAuthorization, startAuthorization } from '@/lib/oauth/start-authorization';
+import { sendQueuedNow } from '@/lib/outbound/send-queued-now';
 import { isUniqueViolation, parseInput } from '@/lib/validation';
 import { loadMailboxForAdmin, type MailboxRow } from './mailbox-access';
 import { mailServerSettingsOf, storedMailServerSettings } from './mailbox-connection';
@@ -137,6 +138,7 @@ async function persist(
             .insert(mailboxes)
             .values({ ...columns, ...secrets, status: 'active', statusSince: now, lastCheckAt: now, lastSuccessAt: now })
             .returning({ id: mailboxes.id });
+      if (existing) await sendQueuedNow(tx, existing.id);
       await recordAudit(tx, {
         actor,
         action: existing ? 'mailbox.update' : 'mailbox.create',

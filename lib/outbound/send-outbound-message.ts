@@ -1,4 +1,4 @@
-import { and, asc, eq, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import nodemailer from 'nodemailer';
 import type { DatabaseHandle } from '@/db/client';
 import { comments, inboundMessages, mailboxes, oauthIntegrations, outboundMessages, projects, requests } from '@/db/schema';
@@ -18,6 +18,13 @@ export const MAX_SEND_ATTEMPTS = 10;
 const SEND_CLAIM_MS = 5 * 60_000;
 
 type Mailbox = typeof mailboxes.$inferSelect;
+
+/** Queued, its backoff over, and no worker sending it now. */
+const dueForSending = and(
+  eq(outboundMessages.status, 'queued'),
+  lte(outboundMessages.nextAttemptAt, sql`now()`),
+  or(isNull(outboundMessages.claimedUntil), lte(outboundMessages.claimedUntil, sql`now()`)),
+);
 
 interface SmtpEndpoint {
   host: string;
@@ -96,8 +103,8 @@ export async function sendOutboundMessage(database: DatabaseHandle, outboundId: 
   const { db } = database;
   const [claimed] = await db
     .update(outboundMessages)
-    .set({ nextAttemptAt: sql`now() + ${`${SEND_CLAIM_MS} milliseconds`}::interval` })
-    .where(and(eq(outboundMessages.id, outboundId), eq(outboundMessages.status, 'queued'), lte(outboundMessages.nextAttemptAt, sql`now()`)))
+    .set({ claimedUntil: sql`now() + ${`${SEND_CLAIM_MS} milliseconds`}::interval` })
+    .where(and(eq(outboundMessages.id, outboundId), dueForSending))
     .returning();
   if (!claimed) return 'skipped';
   let endpoint: SmtpEndpoint | undefined;
@@ -133,7 +140,7 @@ export async function sendOutboundMessage(database: DatabaseHandle, outboundId: 
     } finally {
       transport.close();
     }
-    await db.update(outboundMessages).set({ status: 'sent', sentAt: new Date(), lastError: null, attempts: claimed.attempts + 1 }).where(eq(outboundMessages.id, claimed.id));
+    await db.update(outboundMessages).set({ status: 'sent', sentAt: new Date(), lastError: null, attempts: claimed.attempts + 1, claimedUntil: null }).where(eq(outboundMessages.id, claimed.id));
     return 'sent';
   } catch (error) {
     const attempts = claimed.attempts + 1;
@@ -141,7 +148,7 @@ export async function sendOutboundMessage(database: DatabaseHandle, outboundId: 
     const message = endpoint ? describeSmtpFailure(error, endpoint) : describeFailure(error);
     await db
       .update(outboundMessages)
-      .set({ attempts, lastError: message, status: failed ? 'failed' : 'queued', nextAttemptAt: new Date(Date.now() + Math.min(30_000 * 2 ** attempts, 3_600_000)) })
+      .set({ attempts, lastError: message, status: failed ? 'failed' : 'queued', claimedUntil: null, nextAttemptAt: new Date(Date.now() + Math.min(30_000 * 2 ** attempts, 3_600_000)) })
       .where(eq(outboundMessages.id, claimed.id));
     log.warn('outbound.send_failed', { outboundId, attempts, problem: message });
     return failed ? 'failed' : 'retry';
@@ -153,7 +160,7 @@ export async function dueOutboundMessages(database: DatabaseHandle, limit = 100)
   const rows = await database.db
     .select({ id: outboundMessages.id })
     .from(outboundMessages)
-    .where(and(eq(outboundMessages.status, 'queued'), lte(outboundMessages.nextAttemptAt, sql`now()`)))
+    .where(dueForSending)
     .orderBy(asc(outboundMessages.nextAttemptAt))
     .limit(limit);
   return rows.map((row) => row.id);

@@ -64,7 +64,7 @@ export async function getRequest({ db, actor, key }: { db: Queryable; actor: Act
     .orderBy(asc(inboundMessages.fetchedAt))
     .limit(1);
   const sent = await db
-    .select({ commentId: outboundMessages.commentId, kind: outboundMessages.kind, status: outboundMessages.status, lastError: outboundMessages.lastError, recipients: outboundMessages.recipients })
+    .select({ id: outboundMessages.id, commentId: outboundMessages.commentId, kind: outboundMessages.kind, status: outboundMessages.status, lastError: outboundMessages.lastError, recipients: outboundMessages.recipients })
     .from(outboundMessages)
     .where(eq(outboundMessages.requestId, request.id));
   return {

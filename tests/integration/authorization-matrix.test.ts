@@ -16,6 +16,7 @@ import { reauthorizeMailbox } from '@/lib/mailboxes/reauthorize-mailbox';
 import { removeMailbox } from '@/lib/mailboxes/remove-mailbox';
 import { saveMailbox } from '@/lib/mailboxes/save-mailbox';
 import { setMailboxEnabled } from '@/lib/mailboxes/set-mailbox-enabled';
+import { resendOutboundMessage } from '@/lib/outbound/resend-outbound-message';
 import { testMailbox, testMailboxSettings } from '@/lib/mailboxes/test-mailbox';
 import { deleteIntegration } from '@/lib/oauth/delete-integration';
 import { getIntegration } from '@/lib/oauth/get-integration';
@@ -122,6 +123,7 @@ const MATRIX: { actions: string[]; allowed: Role[]; call: (actor: Actor | null) 
   { actions: ['updateRequestAction'], allowed: PROJECT_PEOPLE, call: (actor) => updateRequest({ db: context.database.db, actor, input: { requestId: ids.requestId, status: 'open' } }) },
   { actions: ['addParticipantAction'], allowed: PROJECT_PEOPLE, call: (actor) => addParticipant({ db: context.database.db, actor, input: { requestId: ids.requestId, email: 'p@example.test' } }) },
   { actions: ['removeParticipantAction'], allowed: PROJECT_PEOPLE, call: (actor) => removeParticipant({ db: context.database.db, actor, input: { requestId: ids.requestId, customerId: crypto.randomUUID() } }) },
+  { actions: ['resendEmailAction'], allowed: PROJECT_PEOPLE, call: (actor) => resendOutboundMessage({ db: context.database.db, actor, input: { requestId: ids.requestId, outboundId: crypto.randomUUID() } }) },
   { actions: [], allowed: PROJECT_PEOPLE, call: (actor) => getRequest({ db: context.database.db, actor, key: ids.requestKey }) },
   { actions: [], allowed: PROJECT_PEOPLE, call: (actor) => listRequests({ db: context.database.db, actor, projectId: ids.projectId, query: {} }) },
   { actions: [], allowed: PROJECT_PEOPLE, call: (actor) => getAttachment({ db: context.database.db, actor, attachmentId: ids.attachmentId }) },

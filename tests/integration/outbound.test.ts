@@ -2,8 +2,10 @@ import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mailboxes, outboundMessages, requests } from '@/db/schema';
 import { pollMailbox } from '@/lib/ingest/poll-mailbox';
+import { saveMailbox } from '@/lib/mailboxes/save-mailbox';
 import { queueOutboundMessage } from '@/lib/outbound/queue-outbound-message';
-import { sendOutboundMessage } from '@/lib/outbound/send-outbound-message';
+import { resendOutboundMessage } from '@/lib/outbound/resend-outbound-message';
+import { dueOutboundMessages, sendOutboundMessage } from '@/lib/outbound/send-outbound-message';
 import { requestKey } from '@/lib/requests/insert-request';
 import { connectOAuthChannel } from '../support/channels';
 import { buildEmail } from '../support/emails';
@@ -18,13 +20,15 @@ const CHANNEL = 'outbound-desk@acme.test';
 const CUSTOMER = 'outbound-customer@example.test';
 let request: { id: string; key: string; summary: string; projectId: string; mailboxId: string | null };
 let mailboxId: string;
+let integrationId: string;
 
 beforeAll(async () => {
   const { harness, database, admin } = context;
   await harness.addUsers([CHANNEL, CUSTOMER].map((email) => ({ email, password: `${email}-secret` })));
   const { project } = await seedProject(database.db, admin, 'OUT');
-  const { mailbox } = await connectOAuthChannel(harness, database, admin, project.id, { email: CHANNEL });
+  const { mailbox, integration } = await connectOAuthChannel(harness, database, admin, project.id, { email: CHANNEL });
   mailboxId = mailbox.id;
+  integrationId = integration.integrationId;
   await harness.deliver(CHANNEL, buildEmail({ from: `Olga Outbound <${CUSTOMER}>`, to: CHANNEL, subject: 'Where is my parcel?' }));
   await pollMailbox({ database, mailboxId, workerId: 'outbound-test', pollIntervalSeconds: 60, maxMessageBytes: 25 * 1024 * 1024 });
   const [row] = await database.db.select().from(requests).where(eq(requests.projectId, project.id));
@@ -68,5 +72,45 @@ describe('outgoing mail security', { timeout: 60_000 }, () => {
     const { outcome, row } = await sendThrough({ smtpPort: context.harness.smtp.starttlsPort, smtpSecurity: 'tls' });
     expect(outcome).toBe('retry');
     expect(row.lastError).toMatch(/does not speak TLS from the start\. If it expects STARTTLS \(as port 587 does\), set SMTP security to STARTTLS/);
+  });
+
+  it('goes out once the settings are fixed: saving them ends the backoff, and Send again revives an email given up', async () => {
+    const { database, harness, admin } = context;
+    const wrong = { smtpPort: harness.smtp.tlsPort, smtpSecurity: 'starttls' as const };
+    const { row: waiting } = await sendThrough(wrong);
+    expect(waiting.nextAttemptAt.getTime()).toBeGreaterThan(Date.now() + 30_000);
+    const { row: givenUp } = await sendThrough(wrong);
+    await database.db.update(outboundMessages).set({ status: 'failed' }).where(eq(outboundMessages.id, givenUp.id));
+    expect(await dueOutboundMessages(database)).not.toContain(waiting.id);
+
+    const saved = await saveMailbox({
+      database,
+      actor: admin,
+      scope: { kind: 'channel', projectId: request.projectId },
+      mailboxId,
+      input: { emailAddress: CHANNEL, authentication: integrationId, protocol: 'imap', host: harness.host, port: String(harness.imap.tlsPort), security: 'tls', folder: 'INBOX', afterProcessing: 'mark_read', smtpHost: harness.host, smtpPort: String(harness.smtp.tlsPort), smtpSecurity: 'tls' },
+      returnTo: '/x',
+    });
+    expect(saved.outcome).toBe('saved');
+    const due = await dueOutboundMessages(database);
+    expect(due).toContain(waiting.id);
+    expect(due).not.toContain(givenUp.id);
+    expect(await sendOutboundMessage(database, waiting.id)).toBe('sent');
+
+    await resendOutboundMessage({ db: database.db, actor: admin, input: { requestId: request.id, outboundId: givenUp.id } });
+    expect(await sendOutboundMessage(database, givenUp.id)).toBe('sent');
+    expect(await received(givenUp.messageId)).toBe(true);
+    await expect(resendOutboundMessage({ db: database.db, actor: admin, input: { requestId: request.id, outboundId: givenUp.id } })).rejects.toThrow(/not one that failed/);
+  });
+
+  it('leaves an email alone while another worker is sending it', async () => {
+    const { database, harness } = context;
+    await database.db.update(mailboxes).set({ smtpHost: harness.host, smtpPort: harness.smtp.tlsPort, smtpSecurity: 'tls' }).where(eq(mailboxes.id, mailboxId));
+    const outboundId = (await queueOutboundMessage(database.db, { request, commentId: null, kind: 'confirmation', recipients: [CUSTOMER] }))!;
+    await database.db.update(outboundMessages).set({ claimedUntil: new Date(Date.now() + 60_000) }).where(eq(outboundMessages.id, outboundId));
+    expect(await dueOutboundMessages(database)).not.toContain(outboundId);
+    expect(await sendOutboundMessage(database, outboundId)).toBe('skipped');
+    await database.db.update(outboundMessages).set({ claimedUntil: new Date(Date.now() - 1_000) }).where(eq(outboundMessages.id, outboundId));
+    expect(await sendOutboundMessage(database, outboundId)).toBe('sent');
   });
 });

@@ -3,6 +3,7 @@
 import { revalidatePath } from 'next/cache';
 import { redirect } from 'next/navigation';
 import { formAction, formInput } from '@/app/_server/form-action';
+import { resendOutboundMessage } from '@/lib/outbound/resend-outbound-message';
 import { addAgentComment } from '@/lib/requests/add-agent-comment';
 import { createRequestByAgent } from '@/lib/requests/create-request-by-agent';
 import { addParticipant, removeParticipant, updateRequest } from '@/lib/requests/update-request';
@@ -34,4 +35,10 @@ export const removeParticipantAction = formAction(async ({ db, actor, formData }
   await removeParticipant({ db, actor, input: formInput(formData) });
   revalidatePath('/requests', 'layout');
   return { status: 'success', message: 'Participant removed.' };
+});
+
+export const resendEmailAction = formAction(async ({ db, actor, formData }) => {
+  await resendOutboundMessage({ db, actor, input: formInput(formData) });
+  revalidatePath('/requests', 'layout');
+  return { status: 'success', message: 'The email is queued to be sent again.' };
 });

@@ -12,7 +12,7 @@ import { NotFoundError } from '@/lib/errors';
 import { listProjectMembers } from '@/lib/projects/list-project-members';
 import { getRequest } from '@/lib/requests/get-request';
 import { resolveInlineImages } from '@/lib/requests/resolve-inline-images';
-import { addCommentAction, addParticipantAction, removeParticipantAction, updateRequestAction } from '../actions';
+import { addCommentAction, addParticipantAction, removeParticipantAction, resendEmailAction, updateRequestAction } from '../actions';
 import { InlineAction } from '@/app/_components/inline-action';
 
 type Props = { params: Promise<{ key: string }> };
@@ -23,15 +23,20 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 
 const DELIVERY_LABEL = { queued: 'Sending…', sent: 'Emailed', failed: 'Not delivered' } as const;
 
-type Delivery = { status: keyof typeof DELIVERY_LABEL; lastError: string | null; recipients: string[] };
+type Delivery = { id: string; status: keyof typeof DELIVERY_LABEL; lastError: string | null; recipients: string[] };
 
-function DeliveryNote({ delivery, prefix = '' }: { delivery: Delivery; prefix?: string }) {
+function DeliveryNote({ delivery, requestId, prefix = '' }: { delivery: Delivery; requestId: string; prefix?: string }) {
   const retrying = delivery.status === 'queued' && delivery.lastError;
   return (
     <span className={delivery.status === 'failed' ? 'text-red-700' : retrying ? 'text-amber-800' : 'text-slate-500'} data-testid="delivery">
       {prefix}
       {retrying ? 'Not sent yet, Intake will retry' : DELIVERY_LABEL[delivery.status]} to {delivery.recipients.join(', ')}
       {delivery.status !== 'sent' && delivery.lastError ? `: ${delivery.lastError}` : ''}
+      {delivery.status === 'failed' ? (
+        <span className="ml-2">
+          <InlineAction action={resendEmailAction} fields={{ requestId, outboundId: delivery.id }} label="Send again" pendingLabel="Queuing…" />
+        </span>
+      ) : null}
     </span>
   );
 }
@@ -118,9 +123,9 @@ export default async function RequestPage({ params }: Props) {
             {description ? <EmailHtml html={description} /> : <div className="whitespace-pre-wrap text-sm">{request.description || <span className="text-slate-500">No description.</span>}</div>}
             <AttachmentList files={descriptionFiles} />
             {confirmation ? (
-              <p className="mt-3 text-xs">
-                <DeliveryNote delivery={confirmation} prefix="Confirmation: " />
-              </p>
+              <div className="mt-3 text-xs">
+                <DeliveryNote delivery={confirmation} requestId={request.id} prefix="Confirmation: " />
+              </div>
             ) : null}
           </Card>
 
@@ -131,7 +136,7 @@ export default async function RequestPage({ params }: Props) {
               const html = comment.bodyHtml ? resolveInlineImages(comment.bodyHtml, request.attachments.filter((file) => file.commentId === comment.id)) : null;
               return (
                 <article key={comment.id} className={`rounded-lg border p-4 shadow-sm ${internal ? 'border-amber-200 bg-amber-50' : 'border-slate-200 bg-white'}`} data-testid="comment">
-                  <p className="mb-2 text-xs text-slate-600">
+                  <div className="mb-2 text-xs text-slate-600">
                     {comment.customerEmail ? (
                       <>
                         Email from <strong>{comment.customerName || comment.customerEmail}</strong> &lt;{comment.customerEmail}&gt;
@@ -144,7 +149,7 @@ export default async function RequestPage({ params }: Props) {
                     · {formatTime(comment.createdAt)}
                     {delivery ? (
                       <span className="ml-2">
-                        <DeliveryNote delivery={delivery} prefix="· " />
+                        <DeliveryNote delivery={delivery} requestId={request.id} prefix="· " />
                       </span>
                     ) : null}
                     {comment.inboundMessageId ? (
@@ -152,7 +157,7 @@ export default async function RequestPage({ params }: Props) {
                         Original
                       </a>
                     ) : null}
-                  </p>
+                  </div>
                   <div className="whitespace-pre-wrap text-sm">{comment.body}</div>
                   {comment.fullBody && comment.fullBody.trim() !== comment.body.trim() ? (
                     <details className="mt-2 text-sm">
