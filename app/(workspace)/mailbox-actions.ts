@@ -9,7 +9,6 @@ import type { FormState } from '@/app/_server/form-state';
 import { getDatabase } from '@/db/client';
 import { getEnv } from '@/lib/env';
 import { MailConnectionError } from '@/lib/mail/mail-error';
-import type { ConnectionTestResult } from '@/lib/mail/test-mail-connection';
 import { retryInboundMessage } from '@/lib/ingest/retry-inbound-message';
 import { addSenderRule, removeSenderRule } from '@/lib/ingest/sender-rules';
 import { reauthorizeMailbox } from '@/lib/mailboxes/reauthorize-mailbox';
@@ -17,7 +16,7 @@ import { removeMailbox } from '@/lib/mailboxes/remove-mailbox';
 import { saveMailbox } from '@/lib/mailboxes/save-mailbox';
 import { setMailboxEnabled } from '@/lib/mailboxes/set-mailbox-enabled';
 import type { MailboxScope } from '@/lib/mailboxes/mailbox-target';
-import { testMailbox, testMailboxSettings } from '@/lib/mailboxes/test-mailbox';
+import { type MailboxTestResult, testMailbox, testMailboxSettings } from '@/lib/mailboxes/test-mailbox';
 import { AUTHORIZATION_TTL_MS, browserBindingCookieName, type StartedAuthorization } from '@/lib/oauth/start-authorization';
 import { parseInput } from '@/lib/validation';
 
@@ -32,8 +31,15 @@ function scopeOf(value: string): MailboxScope {
   return value === 'server' ? { kind: 'server' } : { kind: 'channel', projectId: value.slice('channel:'.length) };
 }
 
-function describeTest(test: ConnectionTestResult): string {
-  return test.steps.map((step) => `${step.ok ? '✓' : '✗'} ${step.step}: ${step.detail}`).join('\n');
+function describeTest(test: MailboxTestResult): string {
+  return [...test.steps, ...(test.outgoing ? [test.outgoing] : [])].map((step) => `${step.ok ? '✓' : '✗'} ${step.step}: ${step.detail}`).join('\n');
+}
+
+/** The answer to Test connection: reading and sending are told apart, since a mailbox may do one and not the other. */
+function testOutcome(test: MailboxTestResult): FormState {
+  if (!test.ok) return { status: 'error', message: `The connection test failed.\n${describeTest(test)}` };
+  if (test.outgoing && !test.outgoing.ok) return { status: 'error', message: `Intake can read this mailbox, but replies cannot be sent through it.\n${describeTest(test)}` };
+  return { status: 'success', message: `Connection works.\n${describeTest(test)}` };
 }
 
 /** Sends the browser to the provider, bound to this browser by an HttpOnly cookie. */
@@ -59,7 +65,7 @@ export const saveMailboxAction = formAction(async ({ actor, formData }): Promise
     try {
       const test = await testMailboxSettings({ database, actor, scope, mailboxId: meta.mailboxId || undefined, input });
       revalidatePath(meta.returnTo);
-      return { status: test.ok ? 'success' : 'error', message: `${test.ok ? 'Connection works.' : 'The connection test failed.'}\n${describeTest(test)}` };
+      return testOutcome(test);
     } catch (error) {
       if (error instanceof MailConnectionError) return { status: 'error', message: error.message };
       throw error;
@@ -93,9 +99,9 @@ export const setMailboxEnabledAction = formAction(async ({ actor, formData }) =>
 /** Tests a saved mailbox as stored and records the result as its health. */
 export const testStoredMailboxAction = formAction(async ({ actor, formData }) => {
   const { mailboxId, returnTo } = parseInput(mailboxIdSchema, formInput(formData));
-  const test = await testMailbox({ database: await getDatabase(), actor, mailboxId });
+  const test = await testMailbox({ database: await getDatabase(), actor, mailboxId, outgoing: true });
   revalidatePath(returnTo);
-  return { status: test.ok ? 'success' : 'error', message: `${test.ok ? 'Connection works.' : 'The connection test failed.'}\n${describeTest(test)}` };
+  return testOutcome(test);
 });
 
 export const retryInboundMessageAction = formAction(async ({ db, actor, formData }) => {

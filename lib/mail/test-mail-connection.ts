@@ -6,7 +6,7 @@ import { classifyMailError, MailConnectionError, withTimeout } from './mail-erro
 import { MAIL_TIMEOUTS, type MailServerSettings } from './mail-settings';
 import { Pop3Client } from './pop3/pop3-client';
 
-export type ConnectionStepName = 'Resolve' | 'Connect' | 'TLS' | 'Authenticate' | 'Open folder' | 'Message count';
+export type ConnectionStepName = 'Resolve' | 'Connect' | 'TLS' | 'Authenticate' | 'Open folder' | 'Message count' | 'Outgoing mail (SMTP)';
 
 export interface ConnectionStep {
   step: ConnectionStepName;

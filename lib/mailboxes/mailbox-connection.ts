@@ -29,3 +29,12 @@ export async function storedMailServerSettings(database: DatabaseHandle, mailbox
       : { kind: 'password', password: getSecretBox().open(mailbox.password ?? '', SECRET_PURPOSE.mailboxPassword) };
   return mailServerSettingsOf({ ...mailbox, username: mailbox.username ?? '' }, credential);
 }
+
+/** The outgoing-mail columns of typed settings: empty fields mean "the provider's or the port's default". */
+export function smtpColumnsOf(settings: Pick<MailboxSettings, 'smtpHost' | 'smtpPort' | 'smtpSecurity'>) {
+  return {
+    smtpHost: settings.smtpHost || null,
+    smtpPort: settings.smtpPort === '' ? null : settings.smtpPort,
+    smtpSecurity: settings.smtpSecurity || null,
+  };
+}

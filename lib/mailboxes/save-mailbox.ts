@@ -11,7 +11,7 @@ import { type StartedAuthorization, startAuthorization } from '@/lib/oauth/start
 import { sendQueuedNow } from '@/lib/outbound/send-queued-now';
 import { isUniqueViolation, parseInput } from '@/lib/validation';
 import { loadMailboxForAdmin, type MailboxRow } from './mailbox-access';
-import { mailServerSettingsOf, storedMailServerSettings } from './mailbox-connection';
+import { mailServerSettingsOf, smtpColumnsOf, storedMailServerSettings } from './mailbox-connection';
 import { type MailboxSettings, mailboxSettingsSchema } from './mailbox-schema';
 import { assertMailboxIsFree, integrationForAddress, type MailboxOwner, type MailboxScope, resolveMailboxOwner } from './mailbox-target';
 
@@ -46,9 +46,7 @@ export function mailboxColumns(settings: Omit<MailboxSettings, 'password'>, owne
     authMethod: usesOAuth ? ('oauth' as const) : ('password' as const),
     integrationId: usesOAuth ? settings.authentication : null,
     username: usesOAuth ? null : settings.username || settings.emailAddress,
-    smtpHost: settings.smtpHost || null,
-    smtpPort: settings.smtpPort === '' ? null : settings.smtpPort,
-    smtpSecurity: settings.smtpSecurity || null,
+    ...smtpColumnsOf(settings),
     updatedAt: new Date(),
   };
 }

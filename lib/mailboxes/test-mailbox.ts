@@ -2,14 +2,28 @@ import type { DatabaseHandle } from '@/db/client';
 import { recordAudit } from '@/lib/audit/record-audit';
 import type { Actor } from '@/lib/auth/actor';
 import { MailConnectionError } from '@/lib/mail/mail-error';
-import { type ConnectionTestResult, testMailConnection } from '@/lib/mail/test-mail-connection';
+import { testSmtpConnection } from '@/lib/mail/smtp/test-smtp-connection';
+import { type ConnectionStep, type ConnectionTestResult, testMailConnection } from '@/lib/mail/test-mail-connection';
+import type { MailServerSettings } from '@/lib/mail/mail-settings';
 import { OAuthFailure } from '@/lib/oauth/oauth-failure';
+import { smtpEndpointOf } from '@/lib/outbound/smtp-endpoint';
 import { parseInput } from '@/lib/validation';
 import { loadMailboxForAdmin, type MailboxRow } from './mailbox-access';
-import { mailServerSettingsOf, storedMailServerSettings } from './mailbox-connection';
+import { mailServerSettingsOf, smtpColumnsOf, storedMailServerSettings } from './mailbox-connection';
 import { mailboxSettingsSchema } from './mailbox-schema';
 import { type MailboxStatus, setMailboxStatus } from './mailbox-status';
 import { resolveMailboxOwner, type MailboxScope } from './mailbox-target';
+
+/** The incoming test decides the mailbox's health; the outgoing one only informs, since reading mail does not need it. */
+export type MailboxTestResult = ConnectionTestResult & { outgoing?: ConnectionStep };
+
+type SmtpFields = Parameters<typeof smtpEndpointOf>[1];
+
+/** Once the mailbox can be read, whether replies can be sent through it too. */
+async function withOutgoing(database: DatabaseHandle, test: ConnectionTestResult, smtp: SmtpFields, login: MailServerSettings): Promise<MailboxTestResult> {
+  if (!test.ok) return test;
+  return { ...test, outgoing: await testSmtpConnection(await smtpEndpointOf(database, smtp), login) };
+}
 
 /** A test that could not even get credentials (the grant is gone) is reported like a failed step. */
 function credentialFailure(error: OAuthFailure): ConnectionTestResult {
@@ -27,12 +41,17 @@ export function statusAfterTest(mailbox: Pick<MailboxRow, 'status' | 'authMethod
   return test.error?.kind === 'auth' && mailbox.authMethod === 'oauth' ? 'needs_reauthorization' : 'failing';
 }
 
-/** Tests a saved mailbox with its stored credentials and records the result as its health. */
-export async function testMailbox({ database, actor, mailboxId }: { database: DatabaseHandle; actor: Actor | null; mailboxId: string }) {
+/**
+ * Tests a saved mailbox with its stored credentials and records the result as its health;
+ * with `outgoing`, also signs in to its SMTP server.
+ */
+export async function testMailbox({ database, actor, mailboxId, outgoing = false }: { database: DatabaseHandle; actor: Actor | null; mailboxId: string; outgoing?: boolean }): Promise<MailboxTestResult> {
   const mailbox = await loadMailboxForAdmin(database.db, actor, mailboxId);
-  let test: ConnectionTestResult;
+  let test: MailboxTestResult;
   try {
-    test = await testMailConnection(await storedMailServerSettings(database, mailbox));
+    const settings = await storedMailServerSettings(database, mailbox);
+    test = await testMailConnection(settings);
+    if (outgoing) test = await withOutgoing(database, test, mailbox, settings);
   } catch (error) {
     if (!(error instanceof OAuthFailure)) throw error;
     test = credentialFailure(error);
@@ -61,22 +80,24 @@ export async function testMailboxSettings({
   scope: MailboxScope;
   mailboxId?: string;
   input: unknown;
-}): Promise<ConnectionTestResult> {
+}): Promise<MailboxTestResult> {
   const existing = mailboxId ? await loadMailboxForAdmin(database.db, actor, mailboxId) : undefined;
   if (!existing) await resolveMailboxOwner(database.db, actor, scope, input);
   const settings = parseInput(mailboxSettingsSchema, input);
   const sameAuthorization = existing?.authMethod === 'oauth' && existing.integrationId === settings.authentication && existing.emailAddress === settings.emailAddress;
   const sameServerPassword = existing?.authMethod === 'password' && settings.authentication === 'password' && !settings.password;
+  const smtp = { host: settings.host, integrationId: settings.authentication === 'password' ? null : settings.authentication, ...smtpColumnsOf(settings) };
+  const testBoth = async (login: MailServerSettings) => withOutgoing(database, await testMailConnection(login), smtp, login);
   if (settings.authentication === 'password' && !sameServerPassword) {
     if (!settings.password) throw new MailConnectionError('auth', 'Enter the password to test the connection.');
-    return testMailConnection(mailServerSettingsOf(settings, { kind: 'password', password: settings.password }));
+    return testBoth(mailServerSettingsOf(settings, { kind: 'password', password: settings.password }));
   }
   if (!existing || (!sameAuthorization && !sameServerPassword)) {
     throw new MailConnectionError('auth', 'An OAuth 2.0 mailbox is tested right after you authorize it: use Save and authorize.');
   }
   try {
     const stored = await storedMailServerSettings(database, existing);
-    return await testMailConnection(mailServerSettingsOf(settings, stored.credential));
+    return await testBoth(mailServerSettingsOf(settings, stored.credential));
   } catch (error) {
     if (error instanceof OAuthFailure) return credentialFailure(error);
     throw error;

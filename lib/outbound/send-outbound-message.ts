@@ -1,23 +1,18 @@
 import { and, asc, eq, isNull, lte, or, sql } from 'drizzle-orm';
-import nodemailer from 'nodemailer';
 import type { DatabaseHandle } from '@/db/client';
-import { comments, inboundMessages, mailboxes, oauthIntegrations, outboundMessages, projects, requests } from '@/db/schema';
-import { SECRET_PURPOSE } from '@/lib/crypto/sealed-columns';
-import { getSecretBox } from '@/lib/crypto/secret-box';
+import { comments, inboundMessages, mailboxes, outboundMessages, projects, requests } from '@/db/schema';
 import { log } from '@/lib/log';
 import { describeFailure } from '@/lib/runtime/describe-failure';
-import { MAIL_TIMEOUTS } from '@/lib/mail/mail-settings';
-import { getMailboxAccessToken } from '@/lib/mailboxes/mailbox-access-token';
-import { PROVIDER_PRESETS } from '@/lib/oauth/providers';
+import { type SmtpEndpoint, type SmtpLogin, openSmtpTransport } from '@/lib/mail/smtp/smtp-transport';
+import { storedMailServerSettings } from '@/lib/mailboxes/mailbox-connection';
 import { requestKey } from '@/lib/requests/insert-request';
-import { describeSmtpFailure } from './describe-smtp-failure';
+import { describeSmtpFailure } from '@/lib/mail/smtp/describe-smtp-failure';
+import { smtpEndpointOf } from './smtp-endpoint';
 
-/** Attempts before a message is given up as Failed (over about a day, with backoff). */
+/** Attempts before a message is given up as Failed: about four hours, with backoff doubling up to an hour. */
 export const MAX_SEND_ATTEMPTS = 10;
 /** While one worker sends, others leave the message alone for this long. */
 const SEND_CLAIM_MS = 5 * 60_000;
-
-type Mailbox = typeof mailboxes.$inferSelect;
 
 /** Queued, its backoff over, and no worker sending it now. */
 const dueForSending = and(
@@ -25,45 +20,6 @@ const dueForSending = and(
   lte(outboundMessages.nextAttemptAt, sql`now()`),
   or(isNull(outboundMessages.claimedUntil), lte(outboundMessages.claimedUntil, sql`now()`)),
 );
-
-interface SmtpEndpoint {
-  host: string;
-  port: number;
-  security: 'tls' | 'starttls';
-}
-
-const securityOfPort = (port: number) => (port === 465 ? 'tls' : 'starttls');
-
-/** The SMTP server replies go out through: the mailbox's own setting, else its provider's, else its IMAP/POP3 host on 465. */
-export async function smtpEndpointOf(database: DatabaseHandle, mailbox: Mailbox): Promise<SmtpEndpoint> {
-  if (mailbox.smtpHost || mailbox.smtpPort) {
-    const port = mailbox.smtpPort ?? 465;
-    return { host: mailbox.smtpHost ?? mailbox.host, port, security: mailbox.smtpSecurity ?? securityOfPort(port) };
-  }
-  if (mailbox.integrationId) {
-    const [integration] = await database.db.select({ provider: oauthIntegrations.provider }).from(oauthIntegrations).where(eq(oauthIntegrations.id, mailbox.integrationId));
-    const preset = integration ? PROVIDER_PRESETS[integration.provider].smtp : null;
-    if (preset) return { ...preset, security: securityOfPort(preset.port) };
-  }
-  return { host: mailbox.host, port: 465, security: mailbox.smtpSecurity ?? 'tls' };
-}
-
-async function transportFor(database: DatabaseHandle, mailbox: Mailbox, { host, port, security }: SmtpEndpoint) {
-  const auth =
-    mailbox.authMethod === 'oauth'
-      ? { type: 'OAuth2' as const, user: mailbox.emailAddress, accessToken: await getMailboxAccessToken({ database, mailboxId: mailbox.id }) }
-      : { user: mailbox.username ?? mailbox.emailAddress, pass: getSecretBox().open(mailbox.password ?? '', SECRET_PURPOSE.mailboxPassword) };
-  return nodemailer.createTransport({
-    host,
-    port,
-    secure: security === 'tls',
-    requireTLS: security === 'starttls',
-    auth,
-    connectionTimeout: MAIL_TIMEOUTS.connectMs,
-    greetingTimeout: MAIL_TIMEOUTS.greetingMs,
-    socketTimeout: MAIL_TIMEOUTS.commandMs,
-  });
-}
 
 /** Message-IDs of the thread so far: what the customer sent and what Intake sent, oldest first. */
 async function threadOf(database: DatabaseHandle, requestId: string): Promise<string[]> {
@@ -108,6 +64,7 @@ export async function sendOutboundMessage(database: DatabaseHandle, outboundId: 
     .returning();
   if (!claimed) return 'skipped';
   let endpoint: SmtpEndpoint | undefined;
+  let login: SmtpLogin | undefined;
   try {
     const [row] = await db
       .select({ request: requests, projectName: projects.name, projectKey: projects.key, mailbox: mailboxes })
@@ -120,7 +77,8 @@ export async function sendOutboundMessage(database: DatabaseHandle, outboundId: 
     const key = requestKey(row.projectKey, row.request.number);
     const thread = await threadOf(database, row.request.id);
     const smtp = await smtpEndpointOf(database, row.mailbox);
-    const transport = await transportFor(database, row.mailbox, smtp);
+    login = await storedMailServerSettings(database, row.mailbox);
+    const transport = openSmtpTransport(smtp, login);
     // From here a failure is the SMTP server's (a token that cannot be had is not).
     endpoint = smtp;
     try {
@@ -145,7 +103,7 @@ export async function sendOutboundMessage(database: DatabaseHandle, outboundId: 
   } catch (error) {
     const attempts = claimed.attempts + 1;
     const failed = attempts >= MAX_SEND_ATTEMPTS;
-    const message = endpoint ? describeSmtpFailure(error, endpoint) : describeFailure(error);
+    const message = endpoint ? describeSmtpFailure(error, endpoint, login?.credential.kind) : describeFailure(error);
     await db
       .update(outboundMessages)
       .set({ attempts, lastError: message, status: failed ? 'failed' : 'queued', claimedUntil: null, nextAttemptAt: new Date(Date.now() + Math.min(30_000 * 2 ** attempts, 3_600_000)) })

@@ -41,9 +41,22 @@ test('a project admin connects help@acme.test with Save and authorize; a foreign
   await signInAtProvider(page, MAILBOX, 'help-secret');
   await expect(page.getByTestId('authorization-outcome')).toHaveText(`Your email channel is enabled — customers can now create requests by emailing ${MAILBOX}`);
   await expect(page.getByTestId('mailbox-status')).toHaveText('Active');
+
+  // Reading works, but replies would go to the host's port 465, where nothing listens: Test connection says so.
+  await page.getByRole('button', { name: 'Test connection' }).first().click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Intake can read this mailbox, but replies cannot be sent through it.' })).toBeVisible();
+  await expect(page.getByText('✓ Message count')).toBeVisible();
+  await expect(page.getByText(`✗ Outgoing mail (SMTP): The SMTP server ${stack.host}:465 cannot be reached`)).toBeVisible();
+  await expect(page.getByTestId('mailbox-status')).toHaveText('Active');
+
+  await page.getByText('Outgoing mail (SMTP)', { exact: true }).click();
+  await page.getByLabel('SMTP host').fill(stack.host);
+  await page.getByLabel('SMTP port').fill(String(stack.smtp.starttlsPort));
+  await page.getByRole('button', { name: 'Update' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
   await page.getByRole('button', { name: 'Test connection' }).first().click();
   await expect(page.getByRole('status').filter({ hasText: 'Connection works.' })).toBeVisible();
-  await expect(page.getByText('✓ Message count')).toBeVisible();
+  await expect(page.getByText(`✓ Outgoing mail (SMTP): Signed in to ${stack.host}:${stack.smtp.starttlsPort} as ${MAILBOX}`)).toBeVisible();
 });
 
 test('an email to the channel becomes a request in the queue and shows in the Email log', async ({ browser }) => {

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { mailboxes, outboundMessages, requests } from '@/db/schema';
 import { pollMailbox } from '@/lib/ingest/poll-mailbox';
 import { saveMailbox } from '@/lib/mailboxes/save-mailbox';
+import { testMailbox, testMailboxSettings } from '@/lib/mailboxes/test-mailbox';
 import { queueOutboundMessage } from '@/lib/outbound/queue-outbound-message';
 import { resendOutboundMessage } from '@/lib/outbound/resend-outbound-message';
 import { dueOutboundMessages, sendOutboundMessage } from '@/lib/outbound/send-outbound-message';
@@ -112,5 +113,42 @@ describe('outgoing mail security', { timeout: 60_000 }, () => {
     expect(await sendOutboundMessage(database, outboundId)).toBe('skipped');
     await database.db.update(outboundMessages).set({ claimedUntil: new Date(Date.now() - 1_000) }).where(eq(outboundMessages.id, outboundId));
     expect(await sendOutboundMessage(database, outboundId)).toBe('sent');
+  });
+});
+
+describe('Test connection checks outgoing mail too', { timeout: 60_000 }, () => {
+  const typedSettings = (smtp: { smtpPort: string; smtpSecurity: '' | 'tls' | 'starttls' }) => ({
+    emailAddress: CHANNEL,
+    authentication: integrationId,
+    protocol: 'imap',
+    host: context.harness.host,
+    port: String(context.harness.imap.tlsPort),
+    security: 'tls',
+    folder: 'INBOX',
+    afterProcessing: 'mark_read',
+    smtpHost: context.harness.host,
+    ...smtp,
+  });
+
+  it('signs in to the SMTP server with the mailbox token when asked, and only then', async () => {
+    const { database, harness, admin } = context;
+    await database.db.update(mailboxes).set({ smtpHost: harness.host, smtpPort: harness.smtp.starttlsPort, smtpSecurity: null }).where(eq(mailboxes.id, mailboxId));
+    const test = await testMailbox({ database, actor: admin, mailboxId, outgoing: true });
+    expect(test.ok).toBe(true);
+    expect(test.outgoing).toEqual({ step: 'Outgoing mail (SMTP)', ok: true, detail: expect.stringContaining(`as ${CHANNEL} with OAuth 2.0 after STARTTLS; replies can be sent`) });
+    expect((await testMailbox({ database, actor: admin, mailboxId })).outgoing).toBeUndefined();
+  });
+
+  it('reports typed SMTP settings that cannot work without calling the mailbox unhealthy', async () => {
+    const { database, harness, admin } = context;
+    const scope = { kind: 'channel' as const, projectId: request.projectId };
+    const wrong = await testMailboxSettings({ database, actor: admin, scope, mailboxId, input: typedSettings({ smtpPort: String(harness.smtp.starttlsPort), smtpSecurity: 'tls' }) });
+    expect(wrong.ok).toBe(true);
+    expect(wrong.outgoing?.ok).toBe(false);
+    expect(wrong.outgoing?.detail).toMatch(/set SMTP security to STARTTLS under Outgoing mail \(SMTP\)/);
+    const right = await testMailboxSettings({ database, actor: admin, scope, mailboxId, input: typedSettings({ smtpPort: String(harness.smtp.tlsPort), smtpSecurity: 'tls' }) });
+    expect(right.outgoing?.ok).toBe(true);
+    const [stored] = await database.db.select({ status: mailboxes.status }).from(mailboxes).where(eq(mailboxes.id, mailboxId));
+    expect(stored!.status).toBe('active');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeSmtpFailure } from '@/lib/outbound/describe-smtp-failure';
+import { describeSmtpFailure } from '@/lib/mail/smtp/describe-smtp-failure';
 
 const endpoint = { host: 'smtp.acme.test', port: 2525, security: 'starttls' as const };
 const failure = (message: string, fields: Record<string, unknown>) => Object.assign(new Error(message), fields);
@@ -20,6 +20,12 @@ describe('describeSmtpFailure', () => {
   it('keeps the server’s words for a refused login on one line', () => {
     expect(describeSmtpFailure(failure('Invalid login: 535 5.7.8\r\nAuthentication failed', { code: 'EAUTH', responseCode: 535 }), endpoint)).toBe(
       'The SMTP server smtp.acme.test:2525 refused the login (535): Invalid login: 535 5.7.8 Authentication failed',
+    );
+  });
+
+  it('points an OAuth 2.0 mailbox whose login is refused at the send scope and Authorize', () => {
+    expect(describeSmtpFailure(failure('Invalid login: 535 5.7.3 Authentication unsuccessful', { code: 'EAUTH', responseCode: 535 }), endpoint, 'oauth')).toMatch(
+      /^The SMTP server smtp\.acme\.test:2525 refused the login \(535\): Invalid login: 535 5\.7\.3 Authentication unsuccessful\. The authorization may not allow sending: .*https:\/\/outlook\.office\.com\/SMTP\.Send.*then Authorize again\.$/,
     );
   });
 });

@@ -14,7 +14,7 @@ interface SmtpError {
  * from the one chosen: TLS on a STARTTLS port never gets a greeting, STARTTLS on a TLS port
  * reads TLS bytes as one.
  */
-export function describeSmtpFailure(error: unknown, endpoint: { host: string; port: number; security: 'tls' | 'starttls' }): string {
+export function describeSmtpFailure(error: unknown, endpoint: { host: string; port: number; security: 'tls' | 'starttls' }, credential: 'oauth' | 'password' = 'password'): string {
   const server = `The SMTP server ${endpoint.host}:${endpoint.port}`;
   const { code, responseCode, message = '' } = (error ?? {}) as SmtpError;
   if (code === 'ETIMEDOUT' && /greeting never received/i.test(message)) {
@@ -28,6 +28,12 @@ export function describeSmtpFailure(error: unknown, endpoint: { host: string; po
   if (code === 'ECONNECTION' || /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT/.test(message)) {
     return `${server} cannot be reached (${describeFailure(error)}). Check the SMTP host and port under Outgoing mail (SMTP); Intake will retry.`;
   }
-  if (code === 'EAUTH') return `${server} refused the login${responseCode ? ` (${responseCode})` : ''}: ${describeFailure(error)}`;
+  if (code === 'EAUTH') {
+    const refused = `${server} refused the login${responseCode ? ` (${responseCode})` : ''}: ${describeFailure(error)}`;
+    // Reading mail works with these tokens, so a refusal here is almost always a missing send permission.
+    return credential === 'oauth'
+      ? `${refused}. The authorization may not allow sending: check that the integration's Scopes include it (Google: https://mail.google.com/, Microsoft: https://outlook.office.com/SMTP.Send and Authenticated SMTP enabled for the mailbox), then Authorize again.`
+      : refused;
+  }
   return `${server}: ${describeFailure(error)}`;
 }

@@ -1,0 +1,25 @@
+import nodemailer from 'nodemailer';
+import { MAIL_TIMEOUTS, type MailServerSettings } from '@/lib/mail/mail-settings';
+
+export interface SmtpEndpoint {
+  host: string;
+  port: number;
+  security: 'tls' | 'starttls';
+}
+
+/** Who signs in to the SMTP server: the mailbox's own login, the same one its IMAP/POP3 side uses. */
+export type SmtpLogin = Pick<MailServerSettings, 'username' | 'credential'>;
+
+/** A transport that always encrypts, verifies the certificate, and gives up on a silent server. */
+export function openSmtpTransport({ host, port, security }: SmtpEndpoint, { username, credential }: SmtpLogin) {
+  return nodemailer.createTransport({
+    host,
+    port,
+    secure: security === 'tls',
+    requireTLS: security === 'starttls',
+    auth: credential.kind === 'oauth' ? { type: 'OAuth2', user: username, accessToken: credential.accessToken } : { user: username, pass: credential.password },
+    connectionTimeout: MAIL_TIMEOUTS.connectMs,
+    greetingTimeout: MAIL_TIMEOUTS.greetingMs,
+    socketTimeout: MAIL_TIMEOUTS.commandMs,
+  });
+}
