@@ -7,7 +7,7 @@ const failure = (message: string, fields: Record<string, unknown>) => Object.ass
 describe('describeSmtpFailure', () => {
   it('names the server and the setting to check when the server cannot be reached', () => {
     expect(describeSmtpFailure(failure('connect ECONNREFUSED 10.0.0.1:2525', { code: 'ESOCKET' }), endpoint)).toBe(
-      'The SMTP server smtp.acme.test:2525 cannot be reached (connect ECONNREFUSED 10.0.0.1:2525). Check the SMTP host and port under Outgoing mail (SMTP); Intake will retry.',
+      'The SMTP server smtp.acme.test:2525 cannot be reached (connect ECONNREFUSED 10.0.0.1:2525). Check the SMTP host and port under Outgoing mail (SMTP).',
     );
   });
 

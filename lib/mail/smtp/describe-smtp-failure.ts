@@ -26,7 +26,7 @@ export function describeSmtpFailure(error: unknown, endpoint: { host: string; po
     return `${server} does not speak TLS from the start. If it expects STARTTLS (as port 587 does), set SMTP security to STARTTLS under Outgoing mail (SMTP).`;
   }
   if (code === 'ECONNECTION' || /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT/.test(message)) {
-    return `${server} cannot be reached (${describeFailure(error)}). Check the SMTP host and port under Outgoing mail (SMTP); Intake will retry.`;
+    return `${server} cannot be reached (${describeFailure(error)}). Check the SMTP host and port under Outgoing mail (SMTP).`;
   }
   if (code === 'EAUTH') {
     const refused = `${server} refused the login${responseCode ? ` (${responseCode})` : ''}: ${describeFailure(error)}`;
