@@ -6,7 +6,7 @@ import { testSmtpConnection } from '@/lib/mail/smtp/test-smtp-connection';
 import { type ConnectionStep, type ConnectionTestResult, testMailConnection } from '@/lib/mail/test-mail-connection';
 import type { MailServerSettings } from '@/lib/mail/mail-settings';
 import { OAuthFailure } from '@/lib/oauth/oauth-failure';
-import { smtpEndpointOf } from '@/lib/outbound/smtp-endpoint';
+import { type SmtpFields, smtpEndpointOf } from '@/lib/outbound/smtp-endpoint';
 import { parseInput } from '@/lib/validation';
 import { loadMailboxForAdmin, type MailboxRow } from './mailbox-access';
 import { mailServerSettingsOf, smtpColumnsOf, storedMailServerSettings } from './mailbox-connection';
@@ -16,8 +16,6 @@ import { resolveMailboxOwner, type MailboxScope } from './mailbox-target';
 
 /** The incoming test decides the mailbox's health; the outgoing one only informs, since reading mail does not need it. */
 export type MailboxTestResult = ConnectionTestResult & { outgoing?: ConnectionStep };
-
-type SmtpFields = Parameters<typeof smtpEndpointOf>[1];
 
 /** Once the mailbox can be read, whether replies can be sent through it too. */
 async function withOutgoing(database: DatabaseHandle, test: ConnectionTestResult, smtp: SmtpFields, login: MailServerSettings): Promise<MailboxTestResult> {

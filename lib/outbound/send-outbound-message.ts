@@ -3,7 +3,7 @@ import type { DatabaseHandle } from '@/db/client';
 import { comments, inboundMessages, mailboxes, outboundMessages, projects, requests } from '@/db/schema';
 import { log } from '@/lib/log';
 import { describeFailure } from '@/lib/runtime/describe-failure';
-import { type SmtpEndpoint, type SmtpLogin, openSmtpTransport } from '@/lib/mail/smtp/smtp-transport';
+import { openSmtpTransport } from '@/lib/mail/smtp/smtp-transport';
 import { storedMailServerSettings } from '@/lib/mailboxes/mailbox-connection';
 import { requestKey } from '@/lib/requests/insert-request';
 import { describeSmtpFailure } from '@/lib/mail/smtp/describe-smtp-failure';
@@ -63,8 +63,8 @@ export async function sendOutboundMessage(database: DatabaseHandle, outboundId: 
     .where(and(eq(outboundMessages.id, outboundId), dueForSending))
     .returning();
   if (!claimed) return 'skipped';
-  let endpoint: SmtpEndpoint | undefined;
-  let login: SmtpLogin | undefined;
+  // Until the SMTP server is reached, a failure is Intake's own (a token that cannot be had, say).
+  let describeSendFailure: (error: unknown) => string = describeFailure;
   try {
     const [row] = await db
       .select({ request: requests, projectName: projects.name, projectKey: projects.key, mailbox: mailboxes })
@@ -77,10 +77,9 @@ export async function sendOutboundMessage(database: DatabaseHandle, outboundId: 
     const key = requestKey(row.projectKey, row.request.number);
     const thread = await threadOf(database, row.request.id);
     const smtp = await smtpEndpointOf(database, row.mailbox);
-    login = await storedMailServerSettings(database, row.mailbox);
+    const login = await storedMailServerSettings(database, row.mailbox);
     const transport = openSmtpTransport(smtp, login);
-    // From here a failure is the SMTP server's (a token that cannot be had is not).
-    endpoint = smtp;
+    describeSendFailure = (error) => describeSmtpFailure(error, smtp, login.credential.kind);
     try {
       await transport.sendMail({
         from: { name: row.projectName, address: row.mailbox.emailAddress },
@@ -103,7 +102,7 @@ export async function sendOutboundMessage(database: DatabaseHandle, outboundId: 
   } catch (error) {
     const attempts = claimed.attempts + 1;
     const failed = attempts >= MAX_SEND_ATTEMPTS;
-    const message = endpoint ? describeSmtpFailure(error, endpoint, login?.credential.kind) : describeFailure(error);
+    const message = describeSendFailure(error);
     await db
       .update(outboundMessages)
       .set({ attempts, lastError: message, status: failed ? 'failed' : 'queued', claimedUntil: null, nextAttemptAt: new Date(Date.now() + Math.min(30_000 * 2 ** attempts, 3_600_000)) })

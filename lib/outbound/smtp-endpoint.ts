@@ -6,7 +6,8 @@ import { PROVIDER_PRESETS } from '@/lib/oauth/providers';
 
 const securityOfPort = (port: number) => (port === 465 ? 'tls' : 'starttls');
 
-type SmtpFields = Pick<typeof mailboxes.$inferSelect, 'host' | 'smtpHost' | 'smtpPort' | 'smtpSecurity' | 'integrationId'>;
+/** What decides the SMTP server: a stored mailbox's columns, or typed settings in their shape. */
+export type SmtpFields = Pick<typeof mailboxes.$inferSelect, 'host' | 'smtpHost' | 'smtpPort' | 'smtpSecurity' | 'integrationId'>;
 
 /** The SMTP server replies go out through: the mailbox's own setting, else its provider's, else its IMAP/POP3 host on 465. */
 export async function smtpEndpointOf(database: DatabaseHandle, mailbox: SmtpFields): Promise<SmtpEndpoint> {
