@@ -47,6 +47,7 @@ export default defineConfig({
       APP_URL: baseURL,
       INTAKE_DATA_DIR: 'tests/.tmp/e2e-data',
       INTAKE_LOG_LEVEL: 'warn',
+      MAIL_ALLOWED_PRIVATE_HOSTS: '127.0.0.1,127.0.0.2',
     },
   },
 });

@@ -10,6 +10,8 @@ const env = {
   INTAKE_SECRET_KEY: 'test-secret-key-0123456789abcdefghijklmnopq',
   INTAKE_DATA_DIR: 'tests/.tmp/vitest-data',
   INTAKE_LOG_LEVEL: 'warn',
+  // The mail harness listens on loopback, which Intake refuses unless allowed.
+  MAIL_ALLOWED_PRIVATE_HOSTS: '127.0.0.1,127.0.0.2',
 };
 
 export default defineConfig({

@@ -123,6 +123,8 @@ export const oauthIntegrations = pgTable(
     clientSecret: text('client_secret').notNull(),
     scopes: text('scopes').array().notNull(),
     mailboxDomains: text('mailbox_domains').array().notNull(),
+    /** Mail hosts besides the provider's own that mailboxes of a Google or Microsoft integration may use. */
+    otherMailHosts: text('other_mail_hosts').array().notNull().default(sql`'{}'::text[]`),
     lastTestedAt: timestamp('last_tested_at', { withTimezone: true }),
     lastTestOk: boolean('last_test_ok'),
     lastTestMessage: text('last_test_message'),

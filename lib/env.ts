@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { AddressAllowList, splitListSetting } from '@/lib/net/address-range';
 
 /**
  * The one place Intake reads its configuration. Everything else asks `getEnv()`.
@@ -40,6 +41,11 @@ const envSchema = z.object({
   INTAKE_IDLE: booleanish.default(true),
   INTAKE_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
   INTAKE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  MAIL_ALLOWED_PRIVATE_HOSTS: z
+    .string()
+    .transform(splitListSetting)
+    .refine((entries) => entries.every(AddressAllowList.isValidEntry), 'must list host names, addresses or networks such as mail.internal, 10.0.0.0/8')
+    .default([]),
 });
 
 type ParsedEnv = z.infer<typeof envSchema>;

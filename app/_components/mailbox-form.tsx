@@ -128,12 +128,26 @@ export function MailboxForm({
   const [host, setHost] = useState(initial?.host ?? '');
   const [port, setPort] = useState(String(initial?.port ?? 993));
   const [afterProcessing, setAfterProcessing] = useState<string>(initial?.afterProcessing ?? 'mark_read');
+  const [username, setUsername] = useState(initial?.username ?? '');
+  const [smtpHost, setSmtpHost] = useState(initial?.smtpHost ?? '');
+  const [smtpPort, setSmtpPort] = useState(initial?.smtpPort ?? '');
 
   const domain = domainOf(emailAddress);
   const matching = integrations.filter((integration) => integration.mailboxDomains.includes(domain));
   const chosen = integrations.find((integration) => integration.id === authentication);
   const usesOAuth = authentication !== 'password';
   const isNew = !mailboxId;
+  // The stored password or token goes only to the server it was given for (the server checks this too).
+  const serverChanged =
+    initial !== null &&
+    (protocol !== initial.protocol ||
+      host.trim().toLowerCase() !== initial.host.toLowerCase() ||
+      port !== String(initial.port) ||
+      security !== initial.security ||
+      (!usesOAuth && username.trim() !== initial.username) ||
+      smtpHost.trim().toLowerCase() !== initial.smtpHost.toLowerCase() ||
+      smtpPort.trim() !== initial.smtpPort);
+  const needsAuthorization = usesOAuth && (isNew || authentication !== initial?.authentication || emailAddress.trim().toLowerCase() !== initial.emailAddress.toLowerCase() || serverChanged);
 
   const applyPreset = (integration: IntegrationChoice | undefined, nextProtocol: 'imap' | 'pop3') => {
     const preset = integration?.[nextProtocol];
@@ -224,8 +238,8 @@ export function MailboxForm({
       <details className="rounded-md border border-slate-200 px-4 py-3" open={Boolean(initial?.smtpHost || initial?.smtpPort || initial?.smtpSecurity)}>
         <summary className="cursor-pointer text-sm font-medium">Outgoing mail (SMTP)</summary>
         <div className="mt-3 grid grid-cols-[1fr_8rem] gap-4">
-          <TextField name="smtpHost" label="SMTP host" defaultValue={initial?.smtpHost} hint="Replies to customers are sent through this mailbox. Empty: smtp.gmail.com:465 for Google, smtp.office365.com:587 for Microsoft, else the host above on port 465." />
-          <TextField name="smtpPort" label="SMTP port" type="number" defaultValue={initial?.smtpPort} hint="465: TLS; 587: STARTTLS." />
+          <ControlledText name="smtpHost" label="SMTP host" value={smtpHost} onChange={setSmtpHost} hint="Replies to customers are sent through this mailbox. Empty: smtp.gmail.com:465 for Google, smtp.office365.com:587 for Microsoft, else the host above on port 465." />
+          <ControlledText name="smtpPort" label="SMTP port" type="number" value={smtpPort} onChange={setSmtpPort} hint="465: TLS; 587: STARTTLS." />
         </div>
         <div className="mt-4">
           <SelectField
@@ -243,21 +257,32 @@ export function MailboxForm({
       </details>
       {usesOAuth ? null : (
         <>
-          <TextField name="username" label="Username" defaultValue={initial?.username} hint="Leave empty to use the email address." autoComplete="off" />
+          <ControlledText name="username" label="Username" value={username} onChange={setUsername} hint="Leave empty to use the email address." />
           <TextField
             name="password"
             label="Password"
             type="password"
             autoComplete="new-password"
-            hint={mailboxId ? 'Leave empty to keep the stored password.' : 'Stored encrypted; never shown again.'}
+            hint={
+              !mailboxId
+                ? 'Stored encrypted; never shown again.'
+                : serverChanged
+                  ? 'You changed where Intake connects: enter the password again, so the stored one is not sent to another server.'
+                  : 'Leave empty to keep the stored password.'
+            }
           />
         </>
       )}
+      {needsAuthorization && !isNew ? (
+        <p className="text-sm text-amber-800" data-testid="reauthorization-needed">
+          These changes take effect after you sign in to the mailbox again: the stored authorization is sent only to the server it was given for.
+        </p>
+      ) : null}
       <div className="flex gap-3">
-        <SubmitButton name="intent" value="save" pendingLabel={usesOAuth && isNew ? 'Opening the provider…' : 'Testing and saving…'}>
-          {isNew ? (usesOAuth ? 'Save and authorize' : 'Save') : 'Update'}
+        <SubmitButton name="intent" value="save" pendingLabel={needsAuthorization ? 'Opening the provider…' : 'Testing and saving…'}>
+          {needsAuthorization ? 'Save and authorize' : isNew ? 'Save' : 'Update'}
         </SubmitButton>
-        {usesOAuth && isNew ? null : (
+        {needsAuthorization ? null : (
           <SubmitButton name="intent" value="test" variant="secondary" pendingLabel="Testing…">
             Test connection
           </SubmitButton>

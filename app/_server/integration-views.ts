@@ -16,6 +16,7 @@ export function providerViews(): Record<ProviderKind, ProviderView> {
           authorizationEndpoint: preset.authorizationEndpoint,
           tokenEndpoint: preset.tokenEndpoint,
           defaultScopes: preset.defaultScopes,
+          mailHosts: preset.mailHosts,
           warnings: redirectWarnings(APP_URL, kind),
         },
       ];

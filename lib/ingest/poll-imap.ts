@@ -70,12 +70,16 @@ async function fetchAndStore(context: PollContext, client: ImapFlow, uidValidity
   const sources = new Map<number, Buffer>();
   if (wanted.length > 0) {
     // Collected first, stored after: no other IMAP command may run inside a FETCH.
-    for (const message of await imapCommand(client, client.fetchAll(wanted.map((envelope) => envelope.uid).join(','), { uid: true, source: true }, { uid: true }), 'Fetching messages')) {
+    // RFC822.SIZE is the server's word: a partial fetch one byte past the limit shows a message that is larger.
+    const source = { start: 0, maxLength: context.maxMessageBytes + 1 };
+    for (const message of await imapCommand(client, client.fetchAll(wanted.map((envelope) => envelope.uid).join(','), { uid: true, source }, { uid: true }), 'Fetching messages')) {
       if (message.source) sources.set(message.uid, message.source);
     }
   }
   const toStore: FetchedMessage[] = [];
   for (const envelope of group) {
+    const fetchedBytes = sources.get(envelope.uid)?.length ?? 0;
+    if (fetchedBytes > context.maxMessageBytes) envelope.size = Math.max(envelope.size, fetchedBytes);
     const oversized = envelope.size > context.maxMessageBytes;
     const headerFetch = oversized ? await imapCommand(client, client.fetchOne(String(envelope.uid), { uid: true, headers: true }, { uid: true }), 'Fetching headers') : false;
     const headers = headerFetch ? headerFetch.headers : undefined;

@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNotNull } from 'drizzle-orm';
 import { inboundMessages } from '@/db/schema';
 import { classifyMailError } from '@/lib/mail/mail-error';
-import { Pop3Client } from '@/lib/mail/pop3/pop3-client';
+import { Pop3Client, Pop3MessageTooLargeError } from '@/lib/mail/pop3/pop3-client';
 import { chunkByWeight, oversizedReason, type PollContext, type PollStats, SOURCE_BATCH_BYTES } from './poll-context';
 import { type FetchedMessage, storeInboundMessages } from './store-inbound-message';
 
@@ -11,6 +11,11 @@ import { type FetchedMessage, storeInboundMessages } from './store-inbound-messa
  * settled messages marked as still to delete that are no longer on the server. Nothing is left
  * to do for them; without this they would stay pending forever.
  */
+function nullWhenTooLarge(error: unknown): null {
+  if (error instanceof Pop3MessageTooLargeError) return null;
+  throw error;
+}
+
 async function recordDeletionsDoneBeforeACrash(context: PollContext, onServer: Set<string>): Promise<void> {
   const { db } = context.database;
   const waiting = await db
@@ -77,12 +82,15 @@ export async function pollPop3(context: PollContext): Promise<PollStats> {
       await context.checkLease();
       const messages: FetchedMessage[] = [];
       for (const number of group) {
-        const size = sizes.get(number) ?? 0;
-        const oversized = size > context.maxMessageBytes;
+        const listed = sizes.get(number) ?? 0;
+        // LIST sizes are the server's word: RETR stops at the limit whatever LIST claimed.
+        const raw = listed > context.maxMessageBytes ? null : await client.retr(number, { maxBytes: context.maxMessageBytes }).catch(nullWhenTooLarge);
+        const oversized = raw === null;
+        const size = oversized ? Math.max(listed, context.maxMessageBytes + 1) : listed;
         messages.push({
           mailbox,
           popUidl: uidls?.get(number) ?? null,
-          raw: oversized ? null : await client.retr(number),
+          raw,
           size,
           receivedAt: null,
           rejectedBecause: oversized ? oversizedReason(size, context.maxMessageBytes) : undefined,

@@ -1,8 +1,9 @@
 /**
  * A mail-server failure in words an admin can act on. `kind` drives the mailbox status:
- * `auth` with OAuth means re-authorize; the others are retried.
+ * `auth` with OAuth means re-authorize; `forbidden_host` needs another host or an admin's
+ * allowance; the others are retried.
  */
-export type MailErrorKind = 'unreachable' | 'tls' | 'auth' | 'folder' | 'protocol' | 'timeout' | 'unavailable';
+export type MailErrorKind = 'unreachable' | 'tls' | 'auth' | 'folder' | 'protocol' | 'timeout' | 'unavailable' | 'forbidden_host';
 
 export class MailConnectionError extends Error {
   constructor(

@@ -1,3 +1,5 @@
+import { getEnv } from '@/lib/env';
+
 /** How to reach and log in to a mailbox; the same for project channels and incoming mail servers. */
 export interface MailServerSettings {
   protocol: 'imap' | 'pop3';
@@ -23,4 +25,12 @@ export const MAIL_TIMEOUTS = {
 export function defaultPortFor(protocol: 'imap' | 'pop3', security: 'tls' | 'starttls'): number {
   if (protocol === 'imap') return security === 'tls' ? 993 : 143;
   return security === 'tls' ? 995 : 110;
+}
+
+/**
+ * The largest IMAP literal a connection accepts: a message Intake would store plus room for one
+ * more byte of a partial fetch, so a server cannot make it buffer more by lying about sizes.
+ */
+export function maxLiteralBytes(): number {
+  return getEnv().INTAKE_MAX_MESSAGE_BYTES + 64 * 1024;
 }

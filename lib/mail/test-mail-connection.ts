@@ -1,10 +1,10 @@
-import { lookup } from 'node:dns/promises';
 import { connect as connectTcp, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { openImap, imapCommand } from './imap/open-imap';
 import { classifyMailError, MailConnectionError, withTimeout } from './mail-error';
 import { MAIL_TIMEOUTS, type MailServerSettings } from './mail-settings';
 import { Pop3Client } from './pop3/pop3-client';
+import { resolveMailHost } from './resolve-mail-host';
 
 export type ConnectionStepName = 'Resolve' | 'Connect' | 'TLS' | 'Authenticate' | 'Open folder' | 'Message count' | 'Outgoing mail (SMTP)';
 
@@ -62,12 +62,13 @@ export async function testMailConnection(settings: MailServerSettings): Promise<
   };
 
   try {
-    const address = await run('Resolve', () => lookup(settings.host), (result) => `${settings.host} is ${result.address}.`);
-    await run('Connect', () => probeSocket(() => connectTcp({ host: address.address, port: settings.port }), 'connect'), () => `Port ${settings.port} is open.`);
+    // Only a checked address is probed: a refused host gets no socket at all.
+    const target = await run('Resolve', () => resolveMailHost(settings.host), (resolved) => (resolved.address === resolved.host ? `${settings.host} is an address.` : `${settings.host} is ${resolved.address}.`));
+    await run('Connect', () => probeSocket(() => connectTcp({ host: target.address, port: settings.port }), 'connect'), () => `Port ${settings.port} is open.`);
     if (settings.security === 'tls') {
       await run(
         'TLS',
-        () => probeSocket(() => connectTls({ host: settings.host, port: settings.port, servername: settings.host }), 'secureConnect'),
+        () => probeSocket(() => connectTls({ host: target.address, port: settings.port, servername: target.servername }), 'secureConnect'),
         () => 'The certificate is valid and trusted.',
       );
     }

@@ -1,4 +1,6 @@
 import type { DatabaseHandle } from '@/db/client';
+import { recordAudit } from '@/lib/audit/record-audit';
+import type { Actor } from '@/lib/auth/actor';
 import { SECRET_PURPOSE } from '@/lib/crypto/sealed-columns';
 import { getSecretBox } from '@/lib/crypto/secret-box';
 import type { MailServerSettings } from '@/lib/mail/mail-settings';
@@ -37,4 +39,38 @@ export function smtpColumnsOf(settings: Pick<MailboxSettings, 'smtpHost' | 'smtp
     smtpPort: settings.smtpPort === '' ? null : settings.smtpPort,
     smtpSecurity: settings.smtpSecurity || null,
   };
+}
+
+export const PASSWORD_AGAIN = 'The server settings changed: enter the password again, so it is sent only to the server you chose.';
+
+const sameHost = (a: string | null, b: string | null) => (a ?? '').toLowerCase() === (b ?? '').toLowerCase();
+
+/**
+ * Whether typed settings still reach the server the stored credential was given for. A password
+ * or token goes only where it was typed or authorized: after any change here it must be given again.
+ */
+export function reachesStoredServer(existing: MailboxRow, settings: MailboxSettings): boolean {
+  const typedUsername = settings.authentication === 'password' ? settings.username || settings.emailAddress : settings.emailAddress;
+  const storedUsername = existing.authMethod === 'password' ? existing.username || existing.emailAddress : existing.emailAddress;
+  const smtp = smtpColumnsOf(settings);
+  return (
+    existing.protocol === settings.protocol &&
+    sameHost(existing.host, settings.host) &&
+    existing.port === settings.port &&
+    existing.security === settings.security &&
+    storedUsername === typedUsername &&
+    sameHost(existing.smtpHost, smtp.smtpHost) &&
+    existing.smtpPort === smtp.smtpPort
+  );
+}
+
+/** Every use of a stored credential against typed settings leaves a trace of where it went. */
+export async function auditStoredCredentialUse(database: DatabaseHandle, actor: Actor | null, mailbox: MailboxRow, settings: MailboxSettings, ok: boolean): Promise<void> {
+  await recordAudit(database.db, {
+    actor,
+    action: 'mailbox.test',
+    targetType: mailbox.kind === 'channel' ? 'email_channel' : 'mail_server',
+    targetId: mailbox.id,
+    details: { ok, storedCredential: true, protocol: settings.protocol, host: settings.host, port: settings.port, smtpHost: settings.smtpHost || null, smtpPort: settings.smtpPort || null },
+  });
 }

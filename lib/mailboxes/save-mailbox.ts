@@ -7,11 +7,13 @@ import { SECRET_PURPOSE } from '@/lib/crypto/sealed-columns';
 import { getSecretBox } from '@/lib/crypto/secret-box';
 import { ValidationError } from '@/lib/errors';
 import { testMailConnection, type ConnectionTestResult } from '@/lib/mail/test-mail-connection';
+import { assertIntegrationMailHosts } from '@/lib/oauth/integration-mail-hosts';
 import { type StartedAuthorization, startAuthorization } from '@/lib/oauth/start-authorization';
+import { smtpEndpointOf } from '@/lib/outbound/smtp-endpoint';
 import { sendQueuedNow } from '@/lib/outbound/send-queued-now';
 import { isUniqueViolation, parseInput } from '@/lib/validation';
 import { loadMailboxForAdmin, type MailboxRow } from './mailbox-access';
-import { mailServerSettingsOf, smtpColumnsOf, storedMailServerSettings } from './mailbox-connection';
+import { auditStoredCredentialUse, mailServerSettingsOf, PASSWORD_AGAIN, reachesStoredServer, smtpColumnsOf, storedMailServerSettings } from './mailbox-connection';
 import { type MailboxSettings, mailboxSettingsSchema } from './mailbox-schema';
 import { assertMailboxIsFree, integrationForAddress, type MailboxOwner, type MailboxScope, resolveMailboxOwner } from './mailbox-target';
 
@@ -51,8 +53,9 @@ export function mailboxColumns(settings: Omit<MailboxSettings, 'password'>, owne
   };
 }
 
+/** A new grant is needed when the mailbox, the integration or the server it is sent to changes. */
 function identityChanged(existing: MailboxRow, settings: MailboxSettings): boolean {
-  return existing.authMethod !== 'oauth' || existing.integrationId !== settings.authentication || existing.emailAddress !== settings.emailAddress;
+  return existing.authMethod !== 'oauth' || existing.integrationId !== settings.authentication || existing.emailAddress !== settings.emailAddress || !reachesStoredServer(existing, settings);
 }
 
 /**
@@ -84,6 +87,8 @@ export async function saveMailbox({
 
   if (settings.authentication !== 'password') {
     await integrationForAddress(db, settings.authentication, settings.emailAddress);
+    const smtp = { host: settings.host, integrationId: settings.authentication, ...smtpColumnsOf(settings) };
+    await assertIntegrationMailHosts(database, settings.authentication, { host: settings.host, smtpHost: (await smtpEndpointOf(database, smtp)).host });
     if (!existing || identityChanged(existing, settings)) {
       const { password: _unused, ...withoutPassword } = settings;
       const draft: MailboxDraft = { settings: withoutPassword, owner };
@@ -100,14 +105,18 @@ export async function saveMailbox({
     }
     const current = await storedMailServerSettings(database, existing);
     const test = await testMailConnection(mailServerSettingsOf(settings, current.credential));
+    await auditStoredCredentialUse(database, actor, existing, settings, test.ok);
     if (!test.ok) return { outcome: 'test_failed', test };
     await persist(database, actor, existing, mailboxColumns(settings, owner), {});
     return { outcome: 'saved', mailboxId: existing.id, test };
   }
 
-  const password = settings.password || (existing?.authMethod === 'password' && existing.password ? getSecretBox().open(existing.password, SECRET_PURPOSE.mailboxPassword) : '');
-  if (!password) throw ValidationError.field('password', 'Enter the mailbox password.');
+  const hadPassword = existing?.authMethod === 'password' && Boolean(existing.password);
+  const reusesStored = !settings.password && hadPassword && reachesStoredServer(existing!, settings);
+  const password = settings.password || (reusesStored ? getSecretBox().open(existing!.password!, SECRET_PURPOSE.mailboxPassword) : '');
+  if (!password) throw ValidationError.field('password', hadPassword ? PASSWORD_AGAIN : 'Enter the mailbox password.');
   const test = await testMailConnection(mailServerSettingsOf(settings, { kind: 'password', password }));
+  if (reusesStored) await auditStoredCredentialUse(database, actor, existing!, settings, test.ok);
   if (!test.ok) return { outcome: 'test_failed', test };
   const secrets = {
     password: getSecretBox().seal(password, SECRET_PURPOSE.mailboxPassword),

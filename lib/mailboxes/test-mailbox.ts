@@ -1,15 +1,17 @@
 import type { DatabaseHandle } from '@/db/client';
 import { recordAudit } from '@/lib/audit/record-audit';
 import type { Actor } from '@/lib/auth/actor';
+import { ValidationError } from '@/lib/errors';
 import { MailConnectionError } from '@/lib/mail/mail-error';
 import { testSmtpConnection } from '@/lib/mail/smtp/test-smtp-connection';
 import { type ConnectionStep, type ConnectionTestResult, testMailConnection } from '@/lib/mail/test-mail-connection';
 import type { MailServerSettings } from '@/lib/mail/mail-settings';
+import { assertIntegrationMailHosts } from '@/lib/oauth/integration-mail-hosts';
 import { OAuthFailure } from '@/lib/oauth/oauth-failure';
 import { type SmtpFields, smtpEndpointOf } from '@/lib/outbound/smtp-endpoint';
 import { parseInput } from '@/lib/validation';
 import { loadMailboxForAdmin, type MailboxRow } from './mailbox-access';
-import { mailServerSettingsOf, smtpColumnsOf, storedMailServerSettings } from './mailbox-connection';
+import { auditStoredCredentialUse, mailServerSettingsOf, PASSWORD_AGAIN, reachesStoredServer, smtpColumnsOf, storedMailServerSettings } from './mailbox-connection';
 import { mailboxSettingsSchema } from './mailbox-schema';
 import { type MailboxStatus, setMailboxStatus } from './mailbox-status';
 import { resolveMailboxOwner, type MailboxScope } from './mailbox-target';
@@ -82,22 +84,32 @@ export async function testMailboxSettings({
   const existing = mailboxId ? await loadMailboxForAdmin(database.db, actor, mailboxId) : undefined;
   if (!existing) await resolveMailboxOwner(database.db, actor, scope, input);
   const settings = parseInput(mailboxSettingsSchema, input);
-  const sameAuthorization = existing?.authMethod === 'oauth' && existing.integrationId === settings.authentication && existing.emailAddress === settings.emailAddress;
-  const sameServerPassword = existing?.authMethod === 'password' && settings.authentication === 'password' && !settings.password;
+  const sameServer = existing !== undefined && reachesStoredServer(existing, settings);
+  const sameAuthorization = sameServer && existing?.authMethod === 'oauth' && existing.integrationId === settings.authentication && existing.emailAddress === settings.emailAddress;
+  const sameServerPassword = sameServer && existing?.authMethod === 'password' && settings.authentication === 'password' && !settings.password;
   const smtp = { host: settings.host, integrationId: settings.authentication === 'password' ? null : settings.authentication, ...smtpColumnsOf(settings) };
   const testBoth = async (login: MailServerSettings) => withOutgoing(database, await testMailConnection(login), smtp, login);
+  if (settings.authentication !== 'password') await assertIntegrationMailHosts(database, settings.authentication, { host: settings.host, smtpHost: (await smtpEndpointOf(database, smtp)).host });
   if (settings.authentication === 'password' && !sameServerPassword) {
-    if (!settings.password) throw new MailConnectionError('auth', 'Enter the password to test the connection.');
+    if (!settings.password) throw ValidationError.field('password', existing?.authMethod === 'password' ? PASSWORD_AGAIN : 'Enter the password to test the connection.');
     return testBoth(mailServerSettingsOf(settings, { kind: 'password', password: settings.password }));
   }
   if (!existing || (!sameAuthorization && !sameServerPassword)) {
-    throw new MailConnectionError('auth', 'An OAuth 2.0 mailbox is tested right after you authorize it: use Save and authorize.');
+    throw new MailConnectionError(
+      'auth',
+      existing && !sameServer
+        ? 'The server settings changed, so the stored authorization is not sent there: use Save and authorize to sign in again.'
+        : 'An OAuth 2.0 mailbox is tested right after you authorize it: use Save and authorize.',
+    );
   }
+  let test: MailboxTestResult;
   try {
     const stored = await storedMailServerSettings(database, existing);
-    return await testBoth(mailServerSettingsOf(settings, stored.credential));
+    test = await testBoth(mailServerSettingsOf(settings, stored.credential));
   } catch (error) {
-    if (error instanceof OAuthFailure) return credentialFailure(error);
-    throw error;
+    if (!(error instanceof OAuthFailure)) throw error;
+    test = credentialFailure(error);
   }
+  await auditStoredCredentialUse(database, actor, existing, settings, test.ok);
+  return test;
 }

@@ -1,5 +1,6 @@
 import * as oauth from 'oauth4webapi';
 import type { oauthIntegrations } from '@/db/schema';
+import { isLoopbackHost } from '@/lib/net/address-range';
 
 export type IntegrationRow = typeof oauthIntegrations.$inferSelect;
 
@@ -11,8 +12,7 @@ const expectedIssuer = (oauth as unknown as { _expectedIssuer: symbol })._expect
 
 function isLoopbackUrl(value: string | null | undefined): boolean {
   if (!value) return false;
-  const { hostname } = new URL(value);
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\./.test(hostname);
+  return isLoopbackHost(new URL(value).hostname);
 }
 
 export interface ProviderEndpoints {

@@ -1,8 +1,7 @@
 import { z } from 'zod';
+import { isLoopbackHost } from '@/lib/net/address-range';
 import { normalizeDomain } from './mailbox-domains';
 import { PROVIDER_KINDS } from './providers';
-
-const isLoopbackHost = (hostname: string) => hostname === 'localhost' || hostname === '[::1]' || /^127\./.test(hostname);
 
 /** Provider endpoints must be HTTPS; plain HTTP only for a server on this machine. */
 export const endpointSchema = z
@@ -48,6 +47,14 @@ export const mailboxDomainsSchema = z.preprocess(
     }),
 );
 
+export const otherMailHostsSchema = z.preprocess(
+  splitList,
+  z
+    .array(z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$/, 'Enter host names such as imap.acme.com, one per line.'))
+    .max(20, 'Enter at most 20 hosts.')
+    .transform((hosts) => [...new Set(hosts.map((host) => host.toLowerCase()))]),
+);
+
 export const integrationFormSchema = z.object({
   provider: z.enum(PROVIDER_KINDS, { error: 'Choose Google, Microsoft or Custom.' }),
   name: z.string().trim().min(1, 'Enter a name, such as “Google Workspace”.').max(120, 'Use at most 120 characters.'),
@@ -60,6 +67,7 @@ export const integrationFormSchema = z.object({
   clientSecret: z.string().trim().max(2048, 'Use at most 2048 characters.').default(''),
   scopes: scopesSchema,
   mailboxDomains: mailboxDomainsSchema,
+  otherMailHosts: otherMailHostsSchema.default([]),
 });
 
 export type IntegrationForm = z.output<typeof integrationFormSchema>;

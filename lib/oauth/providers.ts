@@ -16,6 +16,8 @@ export interface ProviderPreset {
   pop3: { host: string; port: number } | null;
   /** Where replies are sent from: port 465 is implicit TLS, 587 STARTTLS. */
   smtp: { host: string; port: number } | null;
+  /** The only hosts its tokens are sent to, unless a system admin adds others; null: any host (a custom provider's own servers). */
+  mailHosts: string[] | null;
 }
 
 export const PROVIDER_PRESETS: Record<ProviderKind, ProviderPreset> = {
@@ -32,6 +34,7 @@ export const PROVIDER_PRESETS: Record<ProviderKind, ProviderPreset> = {
     imap: { host: 'imap.gmail.com', port: 993 },
     pop3: { host: 'pop.gmail.com', port: 995 },
     smtp: { host: 'smtp.gmail.com', port: 465 },
+    mailHosts: ['imap.gmail.com', 'pop.gmail.com', 'smtp.gmail.com'],
   },
   microsoft: {
     label: 'Microsoft',
@@ -52,6 +55,8 @@ export const PROVIDER_PRESETS: Record<ProviderKind, ProviderPreset> = {
     imap: { host: 'outlook.office365.com', port: 993 },
     pop3: { host: 'outlook.office365.com', port: 995 },
     smtp: { host: 'smtp.office365.com', port: 587 },
+    // Work accounts (Exchange Online) and personal Outlook.com accounts.
+    mailHosts: ['outlook.office365.com', 'outlook.office.com', 'smtp.office365.com', 'imap-mail.outlook.com', 'pop-mail.outlook.com', 'smtp-mail.outlook.com'],
   },
   custom: {
     label: 'Custom',
@@ -60,6 +65,7 @@ export const PROVIDER_PRESETS: Record<ProviderKind, ProviderPreset> = {
     imap: null,
     pop3: null,
     smtp: null,
+    mailHosts: null,
   },
 };
 

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { addressRangeOf, isLoopbackHost } from '@/lib/net/address-range';
 import type { ProviderKind } from './providers';
 
 /** Each integration gets its own redirect URL, so a callback names the server it came from (mix-up defence). */
@@ -6,28 +7,12 @@ export function redirectUrlFor(appUrl: string, integrationId: string): string {
   return `${appUrl}/oauth/callback/${integrationId}`;
 }
 
-function isLoopback(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '');
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\./.test(host);
-}
-
 const NON_PUBLIC_SUFFIXES = ['.local', '.localhost', '.internal', '.lan', '.home', '.corp', '.intranet', '.test', '.example', '.invalid'];
-
-function isPrivateIp(host: string): boolean {
-  return (
-    /^10\./.test(host) ||
-    /^192\.168\./.test(host) ||
-    /^172\.(1[6-9]|2\d|3[01])\./.test(host) ||
-    /^169\.254\./.test(host) ||
-    /^(fc|fd)[0-9a-f]{2}:/i.test(host) ||
-    /^fe80:/i.test(host)
-  );
-}
 
 /** Whether OAuth can work at all with this APP_URL: HTTPS, or plain HTTP on loopback only. */
 export function appUrlAllowsOAuth(appUrl: string): boolean {
   const url = new URL(appUrl);
-  return url.protocol === 'https:' || isLoopback(url.hostname);
+  return url.protocol === 'https:' || isLoopbackHost(url.hostname);
 }
 
 export interface RedirectWarning {
@@ -42,7 +27,7 @@ export function redirectWarnings(appUrl: string, provider: ProviderKind): Redire
   const warnings: RedirectWarning[] = [];
   if (url.protocol !== 'https:') {
     warnings.push(
-      isLoopback(host)
+      isLoopbackHost(host)
         ? { id: 'http-loopback', message: `APP_URL (${appUrl}) is not HTTPS. OAuth works only because the host is localhost; set APP_URL to an https:// address before anyone else uses Intake.` }
         : { id: 'http', message: `APP_URL (${appUrl}) is not HTTPS. Providers accept plain http redirect URLs only for localhost, so authorization will not work until APP_URL is an https:// address.` },
     );
@@ -51,9 +36,9 @@ export function redirectWarnings(appUrl: string, provider: ProviderKind): Redire
     if (isIP(host)) {
       warnings.push({
         id: 'google-ip',
-        message: `Google does not accept a raw ${isPrivateIp(host) || isLoopback(host) ? 'private ' : ''}IP address (${host}) in a redirect URL. Use a public domain name in APP_URL.`,
+        message: `Google does not accept a raw ${addressRangeOf(host) !== 'public' ? 'private ' : ''}IP address (${host}) in a redirect URL. Use a public domain name in APP_URL.`,
       });
-    } else if (!isLoopback(host) && (!host.includes('.') || NON_PUBLIC_SUFFIXES.some((suffix) => host.endsWith(suffix)))) {
+    } else if (!isLoopbackHost(host) && (!host.includes('.') || NON_PUBLIC_SUFFIXES.some((suffix) => host.endsWith(suffix)))) {
       warnings.push({ id: 'google-private-domain', message: `Google accepts only public domains in redirect URLs; ${host} is not one.` });
     }
     warnings.push({

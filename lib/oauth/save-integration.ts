@@ -53,6 +53,7 @@ export async function saveIntegration({
     clientSecret,
     scopes: form.scopes,
     mailboxDomains: form.mailboxDomains,
+    otherMailHosts: form.provider === 'custom' ? [] : form.otherMailHosts,
     updatedAt: new Date(),
     // A changed client must be tested again.
     ...(connectionChanged ? { lastTestedAt: null, lastTestOk: null, lastTestMessage: null } : {}),
@@ -73,6 +74,7 @@ export async function saveIntegration({
           clientId: form.clientId,
           scopes: form.scopes,
           mailboxDomains: form.mailboxDomains,
+          otherMailHosts: values.otherMailHosts,
           clientSecretChanged: Boolean(form.clientSecret),
         },
       });

@@ -78,8 +78,8 @@ export async function sendOutboundMessage(database: DatabaseHandle, outboundId: 
     const thread = await threadOf(database, row.request.id);
     const smtp = await smtpEndpointOf(database, row.mailbox);
     const login = await storedMailServerSettings(database, row.mailbox);
-    const transport = openSmtpTransport(smtp, login);
     describeSendFailure = (error) => describeSmtpFailure(error, smtp, login.credential.kind);
+    const transport = await openSmtpTransport(smtp, login);
     try {
       await transport.sendMail({
         from: { name: row.projectName, address: row.mailbox.emailAddress },

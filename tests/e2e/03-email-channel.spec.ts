@@ -52,8 +52,11 @@ test('a project admin connects help@acme.test with Save and authorize; a foreign
   await page.getByText('Outgoing mail (SMTP)', { exact: true }).click();
   await page.getByLabel('SMTP host').fill(stack.host);
   await page.getByLabel('SMTP port').fill(String(stack.smtp.starttlsPort));
-  await page.getByRole('button', { name: 'Update' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+  // The token goes only to the server it was authorized for: another SMTP server needs signing in again.
+  await expect(page.getByTestId('reauthorization-needed')).toBeVisible();
+  await page.getByRole('button', { name: 'Save and authorize' }).click();
+  await signInAtProvider(page, MAILBOX, 'help-secret');
+  await expect(page.getByTestId('authorization-outcome')).toHaveText(`Your email channel is enabled — customers can now create requests by emailing ${MAILBOX}`);
   await page.getByRole('button', { name: 'Test connection' }).first().click();
   await expect(page.getByRole('status').filter({ hasText: 'Connection works.' })).toBeVisible();
   await expect(page.getByText(`✓ Outgoing mail (SMTP): Signed in to ${stack.host}:${stack.smtp.starttlsPort} as ${MAILBOX}`)).toBeVisible();

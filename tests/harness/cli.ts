@@ -81,7 +81,7 @@ const lines = [
   `Dovecot logs            ${harness.logFiles.main}`,
   `                        ${harness.logFiles.xoauth2Only}`,
   '',
-  `Start Intake with:      NODE_EXTRA_CA_CERTS=${harness.caFile} npm start`,
+  `Start Intake with:      NODE_EXTRA_CA_CERTS=${harness.caFile} MAIL_ALLOWED_PRIVATE_HOSTS=127.0.0.1,${harness.host} npm start`,
   'Press Ctrl-C to stop and clean up.',
 ];
 console.log(lines.join('\n'));

@@ -16,23 +16,14 @@ import { testMailbox } from '@/lib/mailboxes/test-mailbox';
 import { OAuthFailure } from '@/lib/oauth/oauth-failure';
 import type { StartedAuthorization } from '@/lib/oauth/start-authorization';
 
-import { authorizationOf, finishAuthorization } from '../support/channels';
+import { authorizationOf, finishAuthorization, harnessChannelInput } from '../support/channels';
 import { seedProject } from '../support/fixtures';
 import { createHarnessIntegration } from '../support/oauth-flow';
 import { setupIntegration } from '../support/integration-context';
 
 const context = setupIntegration();
 
-const channelInput = (overrides: Record<string, unknown> = {}) => ({
-  emailAddress: 'support@acme.test',
-  protocol: 'imap',
-  host: context.harness.host,
-  port: context.harness.imap.tlsPort,
-  security: 'tls',
-  folder: 'INBOX',
-  afterProcessing: 'mark_read',
-  ...overrides,
-});
+const channelInput = (overrides: Record<string, unknown> = {}) => harnessChannelInput(context.harness, overrides);
 
 /** The context.admin signs in at the provider as `email` and the callback runs. */
 function finishAt(started: StartedAuthorization, integrationId: string, redirectUri: string, email: string, actor: Actor = context.admin) {

@@ -146,6 +146,8 @@ describe('Test connection checks outgoing mail too', { timeout: 60_000 }, () => 
     expect(wrong.ok).toBe(true);
     expect(wrong.outgoing?.ok).toBe(false);
     expect(wrong.outgoing?.detail).toMatch(/set SMTP security to STARTTLS under Outgoing mail \(SMTP\)/);
+    // The token goes only to the SMTP server it was authorized for, so the right security is typed for the stored port.
+    await database.db.update(mailboxes).set({ smtpPort: harness.smtp.tlsPort, smtpSecurity: 'starttls' }).where(eq(mailboxes.id, mailboxId));
     const right = await testMailboxSettings({ database, actor: admin, scope, mailboxId, input: typedSettings({ smtpPort: String(harness.smtp.tlsPort), smtpSecurity: 'tls' }) });
     expect(right.outgoing?.ok).toBe(true);
     const [stored] = await database.db.select({ status: mailboxes.status }).from(mailboxes).where(eq(mailboxes.id, mailboxId));

@@ -9,6 +9,20 @@ import type { StartedAuthorization } from '@/lib/oauth/start-authorization';
 import type { Harness } from '../harness';
 import { createHarnessIntegration } from './oauth-flow';
 
+/** The form input of an IMAP-over-TLS channel on the harness's Dovecot. */
+export function harnessChannelInput(harness: Harness, overrides: Record<string, unknown> = {}) {
+  return {
+    emailAddress: 'support@acme.test',
+    protocol: 'imap',
+    host: harness.host,
+    port: harness.imap.tlsPort,
+    security: 'tls',
+    folder: 'INBOX',
+    afterProcessing: 'mark_read',
+    ...overrides,
+  };
+}
+
 export function authorizationOf(result: SaveMailboxResult): StartedAuthorization {
   expect(result.outcome).toBe('authorize');
   return (result as Extract<SaveMailboxResult, { outcome: 'authorize' }>).authorization;

@@ -182,6 +182,7 @@ export class WorkerDatabase {
       APP_URL: process.env.APP_URL,
       AUTH_SECRET: process.env.AUTH_SECRET,
       INTAKE_SECRET_KEY: process.env.INTAKE_SECRET_KEY,
+      MAIL_ALLOWED_PRIVATE_HOSTS: process.env.MAIL_ALLOWED_PRIVATE_HOSTS,
       INTAKE_LOG_LEVEL: 'info',
       NODE_EXTRA_CA_CERTS: caFile,
       INTAKE_POLL_INTERVAL_SECONDS: '5',

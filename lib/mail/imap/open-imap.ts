@@ -1,6 +1,7 @@
 import { ImapFlow } from 'imapflow';
 import { classifyMailError, withTimeout } from '../mail-error';
-import { MAIL_TIMEOUTS, type MailServerSettings } from '../mail-settings';
+import { MAIL_TIMEOUTS, type MailServerSettings, maxLiteralBytes } from '../mail-settings';
+import { resolveMailHost } from '../resolve-mail-host';
 
 type ErrorContext = Parameters<typeof classifyMailError>[1];
 
@@ -12,8 +13,13 @@ const errorContexts = new WeakMap<ImapFlow, ErrorContext>();
  * open a new one. Certificate verification is always on (Node's defaults, plus NODE_EXTRA_CA_CERTS).
  */
 export async function openImap(settings: MailServerSettings, options: { idle?: boolean } = {}): Promise<ImapFlow> {
+  const context = { host: settings.host, port: settings.port, folder: settings.folder, usesOAuth: settings.credential.kind === 'oauth' };
+  const target = await resolveMailHost(settings.host).catch((error: unknown) => {
+    throw classifyMailError(error, context);
+  });
   const client = new ImapFlow({
-    host: settings.host,
+    host: target.address,
+    servername: target.servername,
     port: settings.port,
     secure: settings.security === 'tls',
     doSTARTTLS: settings.security === 'starttls' ? true : undefined,
@@ -29,10 +35,12 @@ export async function openImap(settings: MailServerSettings, options: { idle?: b
     // Re-issue IDLE well before servers drop it (RFC 2177 allows 29 minutes; many servers less).
     maxIdleTime: 20 * 60_000,
     clientInfo: { name: 'Intake' },
+    // A server may claim any RFC822.SIZE: no literal may exceed what Intake would store.
+    maxLiteralSize: maxLiteralBytes(),
+    maxResponseSize: 2 * maxLiteralBytes(),
   });
   // A socket error after connect must not crash the process; the next command reports it.
   client.on('error', () => {});
-  const context = { host: settings.host, port: settings.port, folder: settings.folder, usesOAuth: settings.credential.kind === 'oauth' };
   try {
     await withTimeout(client.connect(), MAIL_TIMEOUTS.connectMs + MAIL_TIMEOUTS.greetingMs + MAIL_TIMEOUTS.commandMs, () => client.close(), 'Connecting');
     errorContexts.set(client, context);

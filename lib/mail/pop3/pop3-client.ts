@@ -6,6 +6,7 @@
  */
 import type { Socket } from 'node:net';
 import { MAIL_TIMEOUTS, type MailServerSettings } from '../mail-settings';
+import { resolveMailHost } from '../resolve-mail-host';
 import { asAuthenticationFailure, Pop3Error, Pop3MessageTooLargeError, Pop3ServerError } from './pop3-errors';
 import { Pop3Session, type Pop3Timeouts } from './pop3-session';
 import { openPlain, openTls } from './pop3-transport';
@@ -71,7 +72,8 @@ export class Pop3Client {
   static async connect(settings: MailServerSettings, options: Pop3ConnectOptions = {}): Promise<Pop3Client> {
     const { connectMs } = { ...MAIL_TIMEOUTS, ...options.timeouts };
     const open = settings.security === 'tls' ? openTls : openPlain;
-    return Pop3Client.fromSocket(await open(settings.host, settings.port, connectMs), settings, options);
+    const target = await resolveMailHost(settings.host);
+    return Pop3Client.fromSocket(await open(target, settings.port, connectMs), settings, options);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { isIP, connect as connectTcp, type Socket } from 'node:net';
 import { connect as connectTls, type TLSSocket } from 'node:tls';
+import type { MailHostTarget } from '../resolve-mail-host';
 import { timeoutError } from './pop3-errors';
 
 /**
@@ -30,12 +31,14 @@ function settle<T extends Socket>(socket: T, ready: 'connect' | 'secureConnect',
   });
 }
 
-export function openPlain(host: string, port: number, ms: number): Promise<Socket> {
-  return settle(connectTcp({ host, port }), 'connect', ms, `Connecting to ${host}:${port}`);
+/** Connects to the address resolveMailHost checked; the typed name is kept for the messages. */
+export function openPlain(target: MailHostTarget, port: number, ms: number): Promise<Socket> {
+  return settle(connectTcp({ host: target.address, port }), 'connect', ms, `Connecting to ${target.host}:${port}`);
 }
 
-export function openTls(host: string, port: number, ms: number): Promise<TLSSocket> {
-  return settle(connectTls({ ...tlsIdentity(host), port }), 'secureConnect', ms, `Connecting securely to ${host}:${port}`);
+/** TLS to the checked address; the certificate is checked against the typed name. */
+export function openTls(target: MailHostTarget, port: number, ms: number): Promise<TLSSocket> {
+  return settle(connectTls({ host: target.address, servername: target.servername, port }), 'secureConnect', ms, `Connecting securely to ${target.host}:${port}`);
 }
 
 /** STLS: the TLS handshake over the connected plain socket (RFC 2595 §4). */

@@ -7,8 +7,9 @@ import { type SmtpEndpoint, type SmtpLogin, openSmtpTransport } from './smtp-tra
  * so a wrong port or a missing send permission shows up before a customer waits for an answer.
  */
 export async function testSmtpConnection(endpoint: SmtpEndpoint, login: SmtpLogin): Promise<ConnectionStep> {
-  const transport = openSmtpTransport(endpoint, login);
+  let transport: Awaited<ReturnType<typeof openSmtpTransport>> | undefined;
   try {
+    transport = await openSmtpTransport(endpoint, login);
     await transport.verify();
     const mechanism = login.credential.kind === 'oauth' ? 'OAuth 2.0' : 'password';
     return {
@@ -19,6 +20,6 @@ export async function testSmtpConnection(endpoint: SmtpEndpoint, login: SmtpLogi
   } catch (error) {
     return { step: 'Outgoing mail (SMTP)', ok: false, detail: describeSmtpFailure(error, endpoint, login.credential.kind) };
   } finally {
-    transport.close();
+    transport?.close();
   }
 }

@@ -34,6 +34,7 @@ export function configureBenchEnv(): void {
     INTAKE_SECRET_KEY: 'bench-secret-key-0123456789abcdefghijklmnopq',
     INTAKE_DATA_DIR: 'tests/.tmp/bench-data',
     INTAKE_LOG_LEVEL: 'warn',
+    MAIL_ALLOWED_PRIVATE_HOSTS: '127.0.0.1,127.0.0.2',
     TEST_DATABASE_URL: process.env.BENCH_DATABASE_URL ?? DEFAULT_ADMIN_URL,
   };
   for (const [name, value] of Object.entries(defaults)) process.env[name] ??= value;

@@ -11,6 +11,7 @@ export interface ProviderView {
   authorizationEndpoint?: string;
   tokenEndpoint?: string;
   defaultScopes: string[];
+  mailHosts: string[] | null;
   warnings: { id: string; message: string }[];
 }
 
@@ -24,6 +25,7 @@ export interface IntegrationFormValues {
   clientId: string;
   scopes: string[];
   mailboxDomains: string[];
+  otherMailHosts: string[];
 }
 
 const REGISTRATION_STEPS: Record<ProviderKind, string[]> = {
@@ -137,6 +139,15 @@ export function IntegrationForm({
         defaultValue={initial?.mailboxDomains.join('\n')}
         hint="Only mailboxes at these domains can be authorized through this integration, such as acme.com. One per line; no wildcards."
       />
+      {view.mailHosts ? (
+        <TextAreaField
+          name="otherMailHosts"
+          label="Other mail hosts"
+          rows={2}
+          defaultValue={initial?.otherMailHosts.join('\n')}
+          hint={`Tokens from this integration go only to ${view.label}’s mail servers (${view.mailHosts.join(', ')}). Add a host here only if your mailboxes are read or sent through another server you trust with them, such as a relay. One per line.`}
+        />
+      ) : null}
       <SubmitButton pendingLabel="Saving…">{submitLabel}</SubmitButton>
     </ActionForm>
   );

@@ -70,6 +70,7 @@ export default async function EditIntegrationPage({
             clientId: integration.clientId,
             scopes: integration.scopes,
             mailboxDomains: integration.mailboxDomains,
+            otherMailHosts: integration.otherMailHosts,
           }}
           hasSecret
           submitLabel="Save"

@@ -1,0 +1,1 @@
+ALTER TABLE "oauth_integrations" ADD COLUMN "other_mail_hosts" text[] DEFAULT '{}'::text[] NOT NULL;
