@@ -34,6 +34,13 @@ export function projectIdOf(input: unknown): string {
   return parseInput(z.object({ projectId: z.uuid() }), input).projectId;
 }
 
+const uuidSchema = z.uuid();
+
+/** Whether a value is a UUID PostgreSQL's uuid type accepts: checked before any query, so a malformed id is a 404, never a database error. */
+export function isUuid(value: unknown): value is string {
+  return uuidSchema.safeParse(value).success;
+}
+
 /** Postgres SQLSTATE 23505, as raised by both postgres.js and PGlite. */
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
   let current: unknown = error;

@@ -18,12 +18,16 @@ import { setMailboxEnabled } from '@/lib/mailboxes/set-mailbox-enabled';
 import type { MailboxScope } from '@/lib/mailboxes/mailbox-target';
 import { type MailboxTestResult, testMailbox, testMailboxSettings } from '@/lib/mailboxes/test-mailbox';
 import { AUTHORIZATION_TTL_MS, browserBindingCookieName, type StartedAuthorization } from '@/lib/oauth/start-authorization';
-import { parseInput } from '@/lib/validation';
+import { pathOnApp } from '@/lib/net/path-on-app';
+import { isUuid, parseInput } from '@/lib/validation';
+
+/** Where the form sends the browser back to: a path on Intake, never another host. */
+const returnToSchema = z.string().refine((value) => pathOnApp(value, getEnv().APP_URL) !== null, 'Invalid return path.');
 
 const formMeta = z.object({
-  scope: z.union([z.literal('server'), z.string().regex(/^channel:[0-9a-f-]{36}$/)]),
+  scope: z.union([z.literal('server'), z.string().refine((value) => value.startsWith('channel:') && isUuid(value.slice('channel:'.length)))]),
   mailboxId: z.union([z.literal(''), z.uuid()]).default(''),
-  returnTo: z.string().regex(/^\/[^/]/, 'Invalid return path.'),
+  returnTo: returnToSchema,
   intent: z.enum(['save', 'test']).default('save'),
 });
 
@@ -81,7 +85,7 @@ export const saveMailboxAction = formAction(async ({ actor, formData }): Promise
   return { status: 'success', message: `Saved. The connection works.\n${describeTest(result.test)}` };
 });
 
-const mailboxIdSchema = z.object({ mailboxId: z.uuid(), returnTo: z.string().regex(/^\/[^/]/) });
+const mailboxIdSchema = z.object({ mailboxId: z.uuid(), returnTo: returnToSchema });
 
 export const authorizeMailboxAction = formAction(async ({ db, actor, formData }) => {
   const { mailboxId, returnTo } = parseInput(mailboxIdSchema, formInput(formData));

@@ -3,10 +3,13 @@
 import { AuthError, CredentialsSignin } from 'next-auth';
 import { formAction, formInput } from '@/app/_server/form-action';
 import { signIn } from '@/app/_server/auth';
+import { getEnv } from '@/lib/env';
+import { pathOnApp } from '@/lib/net/path-on-app';
 
 export const signInAction = formAction(async ({ formData }) => {
   const input = formInput(formData);
-  const next = typeof input.next === 'string' && input.next.startsWith('/') && !input.next.startsWith('//') ? input.next : '/projects';
+  const target = pathOnApp(input.next, getEnv().APP_URL);
+  const next = target ? `${target.pathname}${target.search}` : '/projects';
   try {
     await signIn('credentials', { email: input.email, password: input.password, redirectTo: next });
   } catch (error) {

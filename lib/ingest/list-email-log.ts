@@ -4,13 +4,14 @@ import { inboundMessages, projects, requests } from '@/db/schema';
 import type { Actor } from '@/lib/auth/actor';
 import { loadMailboxForAdmin } from '@/lib/mailboxes/mailbox-access';
 import { requestKey } from '@/lib/requests/insert-request';
+import { isUuid } from '@/lib/validation';
 
 export const EMAIL_LOG_PAGE_SIZE = 50;
 
 /** Every message a mailbox fetched, newest first, with what became of it. */
 export async function listEmailLog({ db, actor, mailboxId, before }: { db: Queryable; actor: Actor | null; mailboxId: string; before?: string }) {
   const mailbox = await loadMailboxForAdmin(db, actor, mailboxId);
-  const [cursor] = before && /^[0-9a-f-]{36}$/.test(before) ? await db.select({ fetchedAt: inboundMessages.fetchedAt, id: inboundMessages.id }).from(inboundMessages).where(eq(inboundMessages.id, before)) : [];
+  const [cursor] = isUuid(before) ? await db.select({ fetchedAt: inboundMessages.fetchedAt, id: inboundMessages.id }).from(inboundMessages).where(eq(inboundMessages.id, before)) : [];
   const rows = await db
     .select({
       id: inboundMessages.id,

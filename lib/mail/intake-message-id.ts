@@ -1,5 +1,6 @@
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { getEnv } from '@/lib/env';
+import { isUuid } from '@/lib/validation';
 
 /**
  * Message-IDs of the mail Intake sends carry the request they belong to, signed, so a
@@ -24,7 +25,7 @@ const PATTERN = /^intake\.([0-9a-f-]{36})\.([A-Za-z0-9_-]{12})\.([A-Za-z0-9_-]{2
 /** The request a Message-ID of ours names, if its signature holds. */
 export function requestIdFromIntakeMessageId(messageId: string): string | null {
   const match = PATTERN.exec(messageId);
-  if (!match) return null;
+  if (!match || !isUuid(match[1])) return null;
   const [, requestId, nonce, given] = match;
   const expected = Buffer.from(signature(requestId!, nonce!));
   const actual = Buffer.from(given!);

@@ -3,6 +3,7 @@ import type { Queryable } from '@/db/client';
 import { mailboxes } from '@/db/schema';
 import { type Actor, requireProjectRole, requireSystemAdmin } from '@/lib/auth/actor';
 import { NotFoundError } from '@/lib/errors';
+import { isUuid } from '@/lib/validation';
 
 export type MailboxRow = typeof mailboxes.$inferSelect;
 
@@ -18,7 +19,7 @@ export async function requireMailboxAdmin(
 
 /** Loads a mailbox the actor may administer; others' mailboxes are reported as not found. */
 export async function loadMailboxForAdmin(db: Queryable, actor: Actor | null, mailboxId: string): Promise<MailboxRow> {
-  const [mailbox] = await db.select().from(mailboxes).where(eq(mailboxes.id, mailboxId));
+  const [mailbox] = isUuid(mailboxId) ? await db.select().from(mailboxes).where(eq(mailboxes.id, mailboxId)) : [];
   if (!mailbox) throw new NotFoundError('The mailbox');
   await requireMailboxAdmin(db, actor, mailbox);
   return mailbox;

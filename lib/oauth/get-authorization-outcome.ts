@@ -2,10 +2,11 @@ import { and, eq, isNotNull } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import { oauthAuthorizations } from '@/db/schema';
 import type { Actor } from '@/lib/auth/actor';
+import { isUuid } from '@/lib/validation';
 
 /** How the actor's own authorization ended, for the page the flow returned to; null for anyone else's. */
 export async function getAuthorizationOutcome({ db, actor, authorizationId }: { db: Queryable; actor: Actor | null; authorizationId: string }) {
-  if (!actor || !/^[0-9a-f-]{36}$/i.test(authorizationId)) return null;
+  if (!actor || !isUuid(authorizationId)) return null;
   const [row] = await db
     .select({ outcome: oauthAuthorizations.outcome, message: oauthAuthorizations.outcomeMessage, mailboxId: oauthAuthorizations.resultMailboxId })
     .from(oauthAuthorizations)

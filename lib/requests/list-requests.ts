@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Queryable } from '@/db/client';
 import { customers, requests, users } from '@/db/schema';
 import { type Actor, requireProjectRole } from '@/lib/auth/actor';
-import { parseInput } from '@/lib/validation';
+import { isUuid, parseInput } from '@/lib/validation';
 
 export const QUEUE_PAGE_SIZE = 50;
 
@@ -28,7 +28,7 @@ function encodeCursor(at: Date, id: string): string {
 
 function decodeCursor(cursor: string): { at: Date; id: string } | null {
   const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  if (!at || !id || !/^[0-9a-f-]{36}$/.test(id) || Number.isNaN(Date.parse(at))) return null;
+  if (!at || !id || !isUuid(id) || Number.isNaN(Date.parse(at))) return null;
   return { at: new Date(at), id };
 }
 
@@ -45,7 +45,7 @@ export async function listRequests({ db, actor, projectId, query }: { db: Querya
   else if (filters.status !== 'all') conditions.push(eq(requests.status, filters.status));
   if (filters.assignee === 'unassigned') conditions.push(isNull(requests.assigneeId));
   else if (filters.assignee === 'me') conditions.push(eq(requests.assigneeId, actor!.userId));
-  else if (/^[0-9a-f-]{36}$/.test(filters.assignee)) conditions.push(eq(requests.assigneeId, filters.assignee));
+  else if (isUuid(filters.assignee)) conditions.push(eq(requests.assigneeId, filters.assignee));
   if (filters.reporter) conditions.push(eq(customers.email, filters.reporter));
   if (filters.q) {
     const key = /^[A-Z]{2,10}-(\d{1,9})$/i.exec(filters.q);

@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { buildEmail } from '../support/emails';
 import { addFigures } from '../support/hardening-figures';
-import { addToProject, createProject, createUser, harness, newSignedInPage } from './helpers';
+import { ADMIN, addToProject, createProject, createUser, harness, newSignedInPage } from './helpers';
 
 const OUTSIDER = { name: 'Olga Outsider', email: 'olga@intake.test', password: 'olga password 66' };
 const GUESSED = { name: 'Gus Guessed', email: 'gus@intake.test', password: 'gus password 777' };
@@ -105,4 +105,29 @@ test('attachments and original emails are downloadable only by people of the pro
   expect(statuses).toEqual([404, 404, 404, 404]);
   await outsider.goto('/requests/SD-1');
   await expect(outsider.getByRole('heading', { name: 'Not found' })).toBeVisible();
+});
+
+test('malformed ids answer 404 or are ignored, never a database error', async ({ browser }) => {
+  const admin = await newSignedInPage(browser, 'admin');
+  const statuses = [
+    (await admin.request.get('/api/attachments/------------------------------------')).status(),
+    (await admin.request.get('/api/messages/------------------------------------/raw')).status(),
+    (await admin.request.get('/admin/users/x')).status(),
+    (await admin.request.get('/admin/system/oauth/------------------------------------')).status(),
+    (await admin.request.get('/oauth/callback/------------------------------------?code=a&state=b')).status(),
+  ];
+  addFigures('attacks-e2e', { tried: statuses.length, refused: statuses.filter((status) => status === 404).length });
+  expect(statuses).toEqual([404, 404, 404, 404, 404]);
+  const queue = await admin.goto(`/projects/SD?assignee=${'a'.repeat(36)}`);
+  expect(queue!.status()).toBe(200);
+  await expect(admin.getByRole('heading', { level: 1 })).toBeVisible();
+});
+
+test('a return path that names another host is not followed after sign-in', async ({ page }) => {
+  await page.goto('/sign-in?next=%2F%5Cevil.example');
+  await page.getByLabel('Email').fill(ADMIN.email);
+  await page.getByLabel('Password').fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((url) => url.pathname === '/projects' || url.hostname !== 'localhost', { timeout: 15_000 });
+  expect(new URL(page.url()).hostname).toBe('localhost');
 });

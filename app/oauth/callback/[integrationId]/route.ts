@@ -5,6 +5,8 @@ import { getDatabase } from '@/db/client';
 import { getEnv } from '@/lib/env';
 import { completeMailboxAuthorization } from '@/lib/mailboxes/complete-mailbox-authorization';
 import { browserBindingCookieName } from '@/lib/oauth/start-authorization';
+import { pathOnApp } from '@/lib/net/path-on-app';
+import { isUuid } from '@/lib/validation';
 
 export const dynamic = 'force-dynamic';
 
@@ -17,7 +19,7 @@ function escapeHtml(text: string): string {
 
 export async function GET(request: NextRequest, { params }: { params: Promise<{ integrationId: string }> }): Promise<Response> {
   const { integrationId } = await params;
-  if (!/^[0-9a-f-]{36}$/i.test(integrationId)) return new Response('Not found', { status: 404, headers: PRIVATE_HEADERS });
+  if (!isUuid(integrationId)) return new Response('Not found', { status: 404, headers: PRIVATE_HEADERS });
   const cookieStore = await cookies();
   const result = await completeMailboxAuthorization({
     database: await getDatabase(),
@@ -27,8 +29,8 @@ export async function GET(request: NextRequest, { params }: { params: Promise<{ 
     browserBindingFor: (authorizationId) => cookieStore.get(browserBindingCookieName(authorizationId))?.value,
   });
   if (result.authorizationId) cookieStore.delete(browserBindingCookieName(result.authorizationId));
-  if (result.authorizationId && result.returnTo?.startsWith('/') && !result.returnTo.startsWith('//')) {
-    const target = new URL(result.returnTo, getEnv().APP_URL);
+  const target = pathOnApp(result.returnTo, getEnv().APP_URL);
+  if (result.authorizationId && target) {
     target.searchParams.set('authorization', result.authorizationId);
     return new Response(null, { status: 303, headers: { ...PRIVATE_HEADERS, Location: target.toString() } });
   }

@@ -11,6 +11,7 @@ import { requireSystemAdminPage } from '@/app/_server/session';
 import { getDb } from '@/db/client';
 import { getMailServer } from '@/lib/mailboxes/list-mailboxes';
 import { getAuthorizationOutcome } from '@/lib/oauth/get-authorization-outcome';
+import { isUuid } from '@/lib/validation';
 
 export const metadata: Metadata = { title: 'Incoming mail server' };
 
@@ -25,7 +26,7 @@ export default async function MailServerPage({
   const db = await getDb();
   const { mailboxId } = await params;
   const { authorization } = await searchParams;
-  if (!/^[0-9a-f-]{36}$/i.test(mailboxId)) notFound();
+  if (!isUuid(mailboxId)) notFound();
   const [server, integrations, projects, outcome] = await Promise.all([
     getMailServer({ db, actor, mailboxId }),
     integrationChoices(db, actor),

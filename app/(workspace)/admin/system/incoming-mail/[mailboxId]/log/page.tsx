@@ -8,13 +8,14 @@ import { requireSystemAdminPage } from '@/app/_server/session';
 import { getDb } from '@/db/client';
 import { NotFoundError } from '@/lib/errors';
 import { listEmailLog } from '@/lib/ingest/list-email-log';
+import { isUuid } from '@/lib/validation';
 
 export const metadata: Metadata = { title: 'Email log' };
 
 export default async function MailServerEmailLogPage({ params, searchParams }: { params: Promise<{ mailboxId: string }>; searchParams: Promise<{ before?: string }> }) {
   const actor = await requireSystemAdminPage();
   const { mailboxId } = await params;
-  if (!/^[0-9a-f-]{36}$/i.test(mailboxId)) notFound();
+  if (!isUuid(mailboxId)) notFound();
   const base = `/admin/system/incoming-mail/${mailboxId}/log`;
   const log = await listEmailLog({ db: await getDb(), actor, mailboxId, before: (await searchParams).before }).catch((error) => {
     if (error instanceof NotFoundError) notFound();
