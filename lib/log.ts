@@ -1,3 +1,4 @@
+import { describeFailure } from './runtime/describe-failure';
 import { getEnv } from './env';
 
 type Level = 'debug' | 'info' | 'warn' | 'error';
@@ -8,7 +9,8 @@ const SECRET_FIELD = /secret|token|password|passwd|authorization|cookie|verifier
 
 function redact(value: unknown, depth = 0): unknown {
   if (depth > 4 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return { name: value.name, message: value.message };
+  // A failed statement's message carries its SQL parameters: an argon2 hash, a comment body.
+  if (value instanceof Error) return { name: value.name, message: describeFailure(value) };
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   return Object.fromEntries(
     Object.entries(value as Record<string, unknown>).map(([key, inner]) => [
