@@ -30,13 +30,29 @@ export const users = pgTable(
     passwordHash: text('password_hash').notNull(),
     isSystemAdmin: boolean('is_system_admin').notNull().default(false),
     active: boolean('active').notNull().default(true),
-    /** Bumped to end every session of the user (deactivation, password change). */
-    sessionVersion: integer('session_version').notNull().default(1),
     lastSignInAt: timestamp('last_sign_in_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (table) => [uniqueIndex('users_email_key').on(table.email)],
+);
+
+/**
+ * Signed-in sessions. The session cookie names one; a cookie whose row is gone (signed out,
+ * deactivated, password changed, unused for a whole session lifetime) no longer signs anyone in.
+ */
+export const userSessions = pgTable(
+  'user_sessions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+    /** Renewed at most once a minute while the session is used. */
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index('user_sessions_user_idx').on(table.userId)],
 );
 
 export const projects = pgTable(
@@ -474,6 +490,8 @@ export const outboundMessages = pgTable(
     index('outbound_messages_queue_idx').on(table.status, table.nextAttemptAt),
     // The request page lists what was sent for a request.
     index('outbound_messages_request_idx').on(table.requestId),
+    // Counting a channel's confirmations of the last hour.
+    index('outbound_messages_mailbox_created_idx').on(table.mailboxId, table.createdAt),
   ],
 );
 
@@ -481,7 +499,7 @@ export const outboundMessages = pgTable(
 export const signInThrottles = pgTable('sign_in_throttles', {
   /** `account:<email>` or `address:<ip>`. */
   key: text('key').primaryKey(),
+  /** Attempts in the window not followed by a successful sign-in. */
   failures: integer('failures').notNull().default(0),
   windowStartedAt: timestamp('window_started_at', { withTimezone: true }).notNull().defaultNow(),
-  lockedUntil: timestamp('locked_until', { withTimezone: true }),
 });

@@ -3,6 +3,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { AddressAllowList, splitListSetting } from '@/lib/net/address-range';
+import { parseTrustedProxies } from '@/lib/net/client-address';
 
 /**
  * The one place Intake reads its configuration. Everything else asks `getEnv()`.
@@ -40,12 +41,22 @@ const envSchema = z.object({
   INTAKE_POLL_INTERVAL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
   INTAKE_IDLE: booleanish.default(true),
   INTAKE_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
+  INTAKE_CONFIRMATIONS_PER_HOUR: z.coerce.number().int().min(0).default(100),
   INTAKE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   MAIL_ALLOWED_PRIVATE_HOSTS: z
     .string()
     .transform(splitListSetting)
     .refine((entries) => entries.every(AddressAllowList.isValidEntry), 'must list host names, addresses or networks such as mail.internal, 10.0.0.0/8')
     .default([]),
+  TRUSTED_PROXIES: z
+    .string()
+    .optional()
+    .transform((value, context) => {
+      const trusted = parseTrustedProxies(value);
+      if (trusted) return trusted;
+      context.addIssue({ code: 'custom', message: 'must be a hop count such as 1, or addresses and networks such as 10.0.0.0/8, 192.0.2.7' });
+      return z.NEVER;
+    }),
 });
 
 type ParsedEnv = z.infer<typeof envSchema>;

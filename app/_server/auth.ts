@@ -3,22 +3,24 @@ import Credentials from 'next-auth/providers/credentials';
 import { getDb } from '@/db/client';
 import { getEnv } from '@/lib/env';
 import { log } from '@/lib/log';
+import { CLIENT_ADDRESS_HEADER } from '@/lib/net/client-address';
 import { signInWithPassword } from '@/lib/users/sign-in-with-password';
+import { SESSION_MAX_AGE_SECONDS } from '@/lib/users/user-sessions';
 
 declare module 'next-auth' {
   interface User {
-    sessionVersion?: number;
+    sessionId?: string;
   }
   interface Session {
     userId?: string;
-    sessionVersion?: number;
+    sessionId?: string;
   }
 }
 
 declare module '@auth/core/jwt' {
   interface JWT {
     userId?: string;
-    sessionVersion?: number;
+    sessionId?: string;
   }
 }
 
@@ -28,9 +30,6 @@ export class SignInThrottled extends CredentialsSignin {
     this.code = `throttled:${minutes}`;
   }
 }
-
-/** Sessions last a working day, sliding. */
-const SESSION_MAX_AGE_SECONDS = 12 * 60 * 60;
 
 // The configuration is built per request so `next build` never reads runtime secrets.
 export const { handlers, auth, signIn, signOut } = NextAuth(() => {
@@ -58,10 +57,10 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => {
       Credentials({
         credentials: { email: { label: 'Email' }, password: { label: 'Password', type: 'password' } },
         async authorize(credentials, request) {
-          // Behind a reverse proxy, the proxy must set X-Forwarded-For for per-address throttling.
-          const address = request.headers.get('x-forwarded-for')?.split(',')[0]?.trim() || request.headers.get('x-real-ip') || 'direct';
+          // Set by Intake's HTTP server from the socket and TRUSTED_PROXIES; absent under `next dev`.
+          const address = request.headers.get(CLIENT_ADDRESS_HEADER) ?? 'unknown';
           const result = await signInWithPassword(await getDb(), credentials, address);
-          if (result.ok) return { id: result.user.id, email: result.user.email, name: result.user.name, sessionVersion: result.user.sessionVersion };
+          if (result.ok) return { id: result.user.id, email: result.user.email, name: result.user.name, sessionId: result.sessionId };
           if (result.reason === 'throttled') throw new SignInThrottled(result.minutes);
           throw new CredentialsSignin();
         },
@@ -71,13 +70,13 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => {
       jwt({ token, user }) {
         if (user?.id) {
           token.userId = user.id;
-          token.sessionVersion = user.sessionVersion;
+          token.sessionId = user.sessionId;
         }
         return token;
       },
       session({ session, token }) {
         session.userId = token.userId ?? '';
-        session.sessionVersion = token.sessionVersion;
+        session.sessionId = token.sessionId;
         return session;
       },
     },

@@ -9,8 +9,8 @@ import { auth } from './auth';
 /** The signed-in, still-active user of this request, or null. Cached per request. */
 export const getActor = cache(async (): Promise<Actor | null> => {
   const session = await auth();
-  if (!session?.userId || session.sessionVersion === undefined) return null;
-  return loadActor(await getDb(), { userId: session.userId, sessionVersion: session.sessionVersion });
+  if (!session?.userId || !session.sessionId) return null;
+  return loadActor(await getDb(), { userId: session.userId, sessionId: session.sessionId });
 });
 
 /** For pages: the actor, or a redirect to setup (no users yet) or sign-in. */

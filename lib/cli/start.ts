@@ -12,6 +12,7 @@ import { exitOnStartupError } from '@/lib/runtime/boot';
  */
 const root = process.cwd();
 const nextBin = path.join(root, 'node_modules', 'next', 'dist', 'bin', 'next');
+const httpServer = path.join(root, 'app', '_server', 'http-server.ts');
 const fingerprintFile = path.join(root, '.next', 'intake-source-fingerprint');
 const SOURCES = ['app', 'lib', 'db', 'jobs', 'proxy.ts', 'instrumentation.ts', 'next.config.ts', 'postcss.config.mjs', 'package-lock.json', 'tsconfig.json'];
 
@@ -54,16 +55,15 @@ function main(): void {
   }
   buildIfNeeded();
   console.log(`Intake is starting on ${env.APP_URL} (database: ${env.databaseKind === 'pglite' ? env.dataDir : 'PostgreSQL'}).`);
-  // Next.js forces NODE_ENV=production in the server, so pass the secrets resolved here explicitly.
-  const server = spawn(process.execPath, [nextBin, 'start', '--port', String(env.PORT)], {
+  // The server runs with NODE_ENV=production, so pass the secrets resolved here explicitly.
+  // The runtime's signal handler (instrumentation.ts) exits once the job runner has stopped
+  // (leases released, worker marked stopped) and PGlite is closed.
+  const server = spawn(process.execPath, ['--import', 'tsx', httpServer], {
     stdio: 'inherit',
     env: {
       ...process.env,
+      NODE_ENV: 'production',
       NEXT_TELEMETRY_DISABLED: '1',
-      // Next's own handler exits as soon as its HTTP server is closed, cutting short the job
-      // runner's stop (leases released, worker marked stopped) and PGlite's close; the
-      // runtime's handler (instrumentation.ts) exits once both are done.
-      NEXT_MANUAL_SIG_HANDLE: 'true',
       AUTH_SECRET: env.AUTH_SECRET,
       INTAKE_SECRET_KEY: env.INTAKE_SECRET_KEY,
       INTAKE_PREVIOUS_SECRET_KEYS: env.INTAKE_PREVIOUS_SECRET_KEYS.join(','),

@@ -5,7 +5,7 @@ import { customers, inboundMessages, mailboxes, projects, requestParticipants, r
 import type { ParsedEmail } from '@/lib/email/parse-email';
 import { requestKey, requestSummary } from '@/lib/requests/insert-request';
 import { emailParticipants } from './email-participants';
-import { queueConfirmation } from './queue-confirmation';
+import { confirmationsLeft, queueConfirmation } from './queue-confirmation';
 import { storeAttachments } from './store-attachments';
 
 export interface NewRequestMail {
@@ -83,7 +83,8 @@ export async function fileNewRequests(db: Database, mailbox: Mailbox, project: P
       created.map(({ id, email }) => ({ requestId: id, commentId: null, email })),
     );
     if (project.sendConfirmations) {
-      for (const { id, key, summary, email } of created) await queueConfirmation(tx, { id, key, summary, projectId: project.id, mailboxId: mailbox.id }, email);
+      const budget = await confirmationsLeft(tx, mailbox.id);
+      for (const { id, key, summary, email } of created) await queueConfirmation(tx, { id, key, summary, projectId: project.id, mailboxId: mailbox.id }, email, budget);
     }
     const outcomes = sql.join(
       created.map(({ inboundId, id, key }) => sql`(${inboundId}::uuid, ${`Request created ${key}`}, ${id}::uuid)`),

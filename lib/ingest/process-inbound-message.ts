@@ -10,7 +10,7 @@ import { applySenderPolicy, senderOverRateLimit } from './apply-sender-policy';
 import { databaseConnectionLost, describeFailure } from '@/lib/runtime/describe-failure';
 import { emailParticipants } from './email-participants';
 import { findRequestForReply } from './find-request-for-reply';
-import { queueConfirmation } from './queue-confirmation';
+import { confirmationsLeft, queueConfirmation } from './queue-confirmation';
 import { storeAttachments } from './store-attachments';
 
 /** Processing attempts before a message is marked Failed; it is never deleted from the server. */
@@ -99,7 +99,7 @@ async function fileEmail(db: Database, message: { id: string }, mailbox: Mailbox
       outcome = { status: 'rejected', outcome: 'Rejected: sender over the rate limit (20 requests per hour)', requestId: null };
     } else {
       const created = await createEmailRequest(tx, mailbox, project, reporterId, email);
-      if (project.sendConfirmations) await queueConfirmation(tx, { ...created, projectId: project.id, mailboxId: mailbox.id }, email);
+      if (project.sendConfirmations) await queueConfirmation(tx, { ...created, projectId: project.id, mailboxId: mailbox.id }, email, await confirmationsLeft(tx, mailbox.id));
       outcome = { status: 'processed', outcome: `Request created ${created.key}`, requestId: created.id };
     }
     await tx

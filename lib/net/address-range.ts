@@ -33,7 +33,7 @@ for (const [range, family, network, prefix] of RANGES) {
 }
 
 /** IPv4-mapped IPv6 (`::ffff:10.0.0.1`) is the IPv4 address it carries. */
-function unmapped(address: string): string {
+export function unmapped(address: string): string {
   const match = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   return match ? match[1]! : address;
 }

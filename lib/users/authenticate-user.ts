@@ -13,7 +13,6 @@ export interface AuthenticatedUser {
   id: string;
   email: string;
   name: string;
-  sessionVersion: number;
 }
 
 /** The user these credentials belong to, or null; never says which part was wrong. */
@@ -28,5 +27,5 @@ export async function authenticateUser(db: Queryable, input: unknown): Promise<A
   }
   if (!(await verifyPassword(user.passwordHash, password))) return null;
   await db.update(users).set({ lastSignInAt: new Date() }).where(eq(users.id, user.id));
-  return { id: user.id, email: user.email, name: user.name, sessionVersion: user.sessionVersion };
+  return { id: user.id, email: user.email, name: user.name };
 }

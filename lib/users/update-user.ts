@@ -7,6 +7,7 @@ import { type Actor, requireSystemAdmin } from '@/lib/auth/actor';
 import { NotFoundError, ValidationError } from '@/lib/errors';
 import { parseInput } from '@/lib/validation';
 import { hashPassword, passwordSchema } from './password';
+import { endAllUserSessions } from './user-sessions';
 import { nameSchema } from './user-schemas';
 
 export const updateUserSchema = z.object({
@@ -47,10 +48,10 @@ export async function updateUser({ db, actor, input }: { db: Database; actor: Ac
         isSystemAdmin,
         active,
         ...(passwordHash ? { passwordHash } : {}),
-        sessionVersion: endSessions ? current.sessionVersion + 1 : current.sessionVersion,
         updatedAt: new Date(),
       })
       .where(eq(users.id, userId));
+    if (endSessions) await endAllUserSessions(tx, userId);
     await recordAudit(tx, {
       actor,
       action: 'user.update',

@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { buildEmail } from '../support/emails';
 import { addFigures } from '../support/hardening-figures';
-import { ADMIN, addToProject, createProject, createUser, harness, newSignedInPage } from './helpers';
+import { ADMIN, addToProject, createProject, createUser, harness, newSignedInPage, signOut } from './helpers';
 
 const OUTSIDER = { name: 'Olga Outsider', email: 'olga@intake.test', password: 'olga password 66' };
 const GUESSED = { name: 'Gus Guessed', email: 'gus@intake.test', password: 'gus password 777' };
@@ -130,4 +130,17 @@ test('a return path that names another host is not followed after sign-in', asyn
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL((url) => url.pathname === '/projects' || url.hostname !== 'localhost', { timeout: 15_000 });
   expect(new URL(page.url()).hostname).toBe('localhost');
+});
+
+test('signing out ends the session on the server: a copy of the cookie taken before stops working', async ({ browser }) => {
+  const page = await newSignedInPage(browser, 'admin');
+  const copied = await browser.newContext({ storageState: await page.context().storageState() });
+  const thief = await copied.newPage();
+  await thief.goto('/projects');
+  await expect(thief.getByTestId('signed-in-user')).toContainText(ADMIN.email);
+
+  await signOut(page);
+  await thief.goto('/projects');
+  await expect(thief).toHaveURL(/\/sign-in/);
+  await copied.close();
 });

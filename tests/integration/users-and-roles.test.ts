@@ -10,6 +10,7 @@ import { loadActor } from '@/lib/users/load-actor';
 import { setupFirstAdmin } from '@/lib/users/setup-first-admin';
 import { signInWithPassword } from '@/lib/users/sign-in-with-password';
 import { updateUser } from '@/lib/users/update-user';
+import { endUserSession } from '@/lib/users/user-sessions';
 import { seedAdmin, seedUser, TEST_PASSWORD } from '../support/fixtures';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
@@ -80,9 +81,10 @@ describe('roles and sessions', () => {
       const fdb = fresh.handle.db;
       const admin = await seedAdmin(fdb);
       const agent = await seedUser(fdb, admin, 'leaving@intake.test');
-      const signedIn = await authenticateUser(fdb, { email: 'LEAVING@intake.test', password: TEST_PASSWORD });
-      expect(signedIn?.id).toBe(agent.userId);
-      const session = { userId: agent.userId, sessionVersion: signedIn!.sessionVersion };
+      const signedIn = await signInWithPassword(fdb, { email: 'LEAVING@intake.test', password: TEST_PASSWORD }, '192.0.2.9');
+      if (!signedIn.ok) throw new Error('expected a sign-in');
+      expect(signedIn.user.id).toBe(agent.userId);
+      const session = { userId: agent.userId, sessionId: signedIn.sessionId };
       expect(await loadActor(fdb, session)).not.toBeNull();
 
       await updateUser({ db: fdb, actor: admin, input: { userId: agent.userId, name: 'leaving', isSystemAdmin: false, active: false } });
@@ -102,6 +104,26 @@ describe('roles and sessions', () => {
       for (let index = 0; index < 5; index++) expect(await attempt('wrong password 9')).toEqual({ ok: false, reason: 'invalid' });
       expect(await attempt(TEST_PASSWORD)).toMatchObject({ ok: false, reason: 'throttled' });
       expect(await attempt(TEST_PASSWORD, '198.51.100.1')).toMatchObject({ ok: false, reason: 'throttled' });
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  it('ends on sign-out the one session signed out, on the server, while the user\'s other sessions go on', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      const fdb = fresh.handle.db;
+      const agent = await seedUser(fdb, await seedAdmin(fdb), 'two-laptops@intake.test');
+      const signIn = async () => {
+        const result = await signInWithPassword(fdb, { email: agent.email, password: TEST_PASSWORD }, '192.0.2.10');
+        if (!result.ok) throw new Error('expected a sign-in');
+        return { userId: agent.userId, sessionId: result.sessionId };
+      };
+      const [office, home] = [await signIn(), await signIn()];
+      await endUserSession(fdb, office);
+      expect(await loadActor(fdb, office)).toBeNull();
+      expect(await loadActor(fdb, home)).toMatchObject({ userId: agent.userId });
+      expect(await loadActor(fdb, { userId: agent.userId, sessionId: 'not-a-session' })).toBeNull();
     } finally {
       await fresh.drop();
     }

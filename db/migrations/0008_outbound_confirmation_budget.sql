@@ -1,0 +1,1 @@
+CREATE INDEX "outbound_messages_mailbox_created_idx" ON "outbound_messages" USING btree ("mailbox_id","created_at");
