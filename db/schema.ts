@@ -100,7 +100,10 @@ export const workers = pgTable('workers', {
   pid: integer('pid').notNull(),
   mode: text('mode', { enum: ['in-process', 'worker'] }).notNull(),
   startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+  /** Written through the job queue: proves the queue is worked. */
   lastHeartbeatAt: timestamp('last_heartbeat_at', { withTimezone: true }),
+  /** Written by the process itself every few seconds: proves it is alive, so its claims can be taken over soon after it dies. */
+  aliveAt: timestamp('alive_at', { withTimezone: true }).notNull().defaultNow(),
   stoppedAt: timestamp('stopped_at', { withTimezone: true }),
 });
 
@@ -141,6 +144,8 @@ export const oauthIntegrations = pgTable(
     mailboxDomains: text('mailbox_domains').array().notNull(),
     /** Mail hosts besides the provider's own that mailboxes of a Google or Microsoft integration may use. */
     otherMailHosts: text('other_mail_hosts').array().notNull().default(sql`'{}'::text[]`),
+    /** Microsoft: the tenant ids (lower-case) whose accounts may authorize; empty allows any tenant. */
+    allowedTenants: text('allowed_tenants').array().notNull().default(sql`'{}'::text[]`),
     lastTestedAt: timestamp('last_tested_at', { withTimezone: true }),
     lastTestOk: boolean('last_test_ok'),
     lastTestMessage: text('last_test_message'),

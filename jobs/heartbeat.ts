@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { recordHeartbeat, retireSilentWorkers } from '@/lib/system/job-runner-status';
+import { recordHeartbeat } from '@/lib/system/job-runner-status';
 import { defineJob } from './job-definition';
 
 /** Sent by every runner every few seconds; running it proves the queue is being worked. */
@@ -9,7 +9,6 @@ export const heartbeatJob = defineJob({
   queue: { retryLimit: 0, expireInSeconds: 60, retentionMinutes: 10 },
   async handle({ database }, { workerId }) {
     await recordHeartbeat(database.db, workerId);
-    await retireSilentWorkers(database.db);
   },
 });
 

@@ -4,7 +4,7 @@ import PgBoss from 'pg-boss';
 import type { DatabaseHandle } from '@/db/client';
 import { releaseLeasesOfEndedProcesses } from '@/lib/ingest/mailbox-lease';
 import { log } from '@/lib/log';
-import { markWorkerStopped, registerWorker } from '@/lib/system/job-runner-status';
+import { ALIVE_INTERVAL_MS, markWorkerStopped, recordAlive, registerWorker } from '@/lib/system/job-runner-status';
 import { jobDefinitions } from './definitions';
 import { HEARTBEAT_INTERVAL_MS, heartbeatJob } from './heartbeat';
 import type { JobContext } from './job-definition';
@@ -52,6 +52,9 @@ export async function startJobRunner({ database, mode, concurrency = 1 }: StartJ
     if (released > 0) log.info('jobs.leases_released', { workerId, mailboxes: released });
   }
 
+  // Registered (alive) before any job runs: a lease it takes names a worker others see beating.
+  await registerWorker(database.db, { id: workerId, hostname: hostname(), pid: process.pid, mode });
+
   // Workers starting together on a database that lacks a queue (first start, an upgrade adding
   // one) deadlock in pg-boss's create_queue, one inserting the queue row while the other adds its
   // partition's foreign key, and the loser crashes at start-up: one process at a time.
@@ -78,12 +81,13 @@ export async function startJobRunner({ database, mode, concurrency = 1 }: StartJ
     }
   }
 
-  await registerWorker(database.db, { id: workerId, hostname: hostname(), pid: process.pid, mode });
   const beat = () =>
     boss.send(heartbeatJob.name, { workerId }).catch((error) => log.warn('jobs.heartbeat_failed', { workerId, error }));
   await beat();
   const timer = setInterval(beat, HEARTBEAT_INTERVAL_MS);
   timer.unref();
+  const alive = setInterval(() => void recordAlive(database.db, workerId).catch((error) => log.warn('jobs.alive_failed', { workerId, error })), ALIVE_INTERVAL_MS);
+  alive.unref();
   const scheduler = startMailboxScheduler(context);
   const outbound = startOutboundDispatcher(context);
   log.info('jobs.started', { workerId, mode, database: database.kind });
@@ -94,6 +98,7 @@ export async function startJobRunner({ database, mode, concurrency = 1 }: StartJ
     async stop() {
       stopping.abort();
       clearInterval(timer);
+      clearInterval(alive);
       outbound.stop();
       await scheduler.stop();
       await boss.stop({ graceful: true, wait: true, timeout: 10_000 });

@@ -1,6 +1,7 @@
-import { and, asc, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import { and, asc, inArray, lte, sql } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import { mailboxes } from '@/db/schema';
+import { claimIsFree } from '@/lib/system/job-runner-status';
 
 /** Mailboxes whose next poll is due and that no worker is polling. */
 export async function dueMailboxes(db: Queryable, limit = 200): Promise<string[]> {
@@ -11,7 +12,7 @@ export async function dueMailboxes(db: Queryable, limit = 200): Promise<string[]
       and(
         inArray(mailboxes.status, ['active', 'failing']),
         lte(mailboxes.nextPollAt, sql`now()`),
-        or(isNull(mailboxes.leaseOwner), lt(mailboxes.leaseExpiresAt, sql`now()`)),
+        claimIsFree(mailboxes.leaseOwner, mailboxes.leaseExpiresAt),
       ),
     )
     .orderBy(asc(mailboxes.nextPollAt))

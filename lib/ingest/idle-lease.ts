@@ -1,6 +1,7 @@
-import { and, count, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, count, eq, inArray, sql } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import { mailboxes, workers } from '@/db/schema';
+import { claimIsFree, liveWorkers } from '@/lib/system/job-runner-status';
 
 /** An IDLE listener's claim on a mailbox lapses this long after its last renewal. */
 export const IDLE_LEASE_MS = 90_000;
@@ -22,21 +23,21 @@ export async function claimIdleMailboxes(db: Queryable, owner: string): Promise<
   const [workerCount] = await db
     .select({ total: count() })
     .from(workers)
-    .where(and(isNull(workers.stoppedAt), gt(workers.lastHeartbeatAt, sql`now() - interval '60 seconds'`)));
+    .where(liveWorkers);
   const share = Math.ceil(Number(listenableCount?.total ?? 0) / Math.max(1, Number(workerCount?.total ?? 1)));
   const room = share - renewed.length;
   if (room <= 0) return renewed.map((row) => row.id);
   const free = await db
     .select({ id: mailboxes.id })
     .from(mailboxes)
-    .where(and(listenable, or(isNull(mailboxes.idleOwner), lt(mailboxes.idleLeaseExpiresAt, sql`now()`))))
+    .where(and(listenable, claimIsFree(mailboxes.idleOwner, mailboxes.idleLeaseExpiresAt)))
     .limit(room);
   const claimed: string[] = [];
   for (const { id } of free) {
     const [row] = await db
       .update(mailboxes)
       .set({ idleOwner: owner, idleLeaseExpiresAt: leaseUntil })
-      .where(and(eq(mailboxes.id, id), or(isNull(mailboxes.idleOwner), lt(mailboxes.idleLeaseExpiresAt, sql`now()`))))
+      .where(and(eq(mailboxes.id, id), claimIsFree(mailboxes.idleOwner, mailboxes.idleLeaseExpiresAt)))
       .returning({ id: mailboxes.id });
     if (row) claimed.push(row.id);
   }

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { setImmediate } from 'node:timers/promises';
-import { and, eq, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, or, sql } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import { mailboxes } from '@/db/schema';
 import { log } from '@/lib/log';
+import { claimIsFree } from '@/lib/system/job-runner-status';
 
 /**
  * How long a poll's claim on a mailbox outlives its last renewal. This is how long the mailbox
@@ -20,7 +21,7 @@ export class PollStoppedError extends Error {}
 
 /**
  * One poll's claim on a mailbox: only one poll at a time holds it, whatever pg-boss and the IDLE
- * listeners start. A worker that dies simply lets it run out.
+ * listeners start. A worker that dies loses it within seconds, when its beats stop.
  */
 export class MailboxLease {
   #lost: string | null = null;
@@ -49,7 +50,7 @@ export class MailboxLease {
     const [claimed] = await db
       .update(mailboxes)
       .set({ leaseOwner: owner, leaseExpiresAt: leaseUntil() })
-      .where(and(eq(mailboxes.id, mailboxId), or(isNull(mailboxes.leaseOwner), lt(mailboxes.leaseExpiresAt, sql`now()`))))
+      .where(and(eq(mailboxes.id, mailboxId), claimIsFree(mailboxes.leaseOwner, mailboxes.leaseExpiresAt)))
       .returning({ id: mailboxes.id });
     return claimed ? new MailboxLease(db, mailboxId, owner, stopping) : null;
   }

@@ -78,9 +78,14 @@ export async function completeMailboxAuthorization({
       { kind: 'oauth', accessToken: tokens.accessToken },
     );
     const test = await testMailConnection(connection);
+    const failedStep = test.steps.find((step) => !step.ok);
+    // A mailbox that does not exist yet is saved only once its server accepts the new token: the
+    // provider vouching for the account says nothing about whether it may open that mailbox.
+    if (!existing && !test.ok) {
+      return finish(false, `You signed in as ${email}, but the connection test failed at “${failedStep?.step}”: ${failedStep?.detail} Nothing was saved; correct the settings and use Save and authorize again.`);
+    }
     const box = getSecretBox();
     const now = new Date();
-    const failedStep = test.steps.find((step) => !step.ok);
     const keepDisabled = existing?.status === 'disabled';
     const status = !test.ok ? 'failing' : keepDisabled ? 'disabled' : 'active';
     const tokenColumns = {
@@ -124,7 +129,7 @@ export async function completeMailboxAuthorization({
 
     const kindName = owner.kind === 'channel' ? 'email channel' : 'incoming mail server';
     if (!test.ok) {
-      return finish(false, `${email} is authorized and saved, but the connection test failed at “${failedStep?.step}”: ${failedStep?.detail} Fix the settings and use Test connection, then Enable.`, mailboxId);
+      return finish(false, `${email} is authorized again, but the connection test failed at “${failedStep?.step}”: ${failedStep?.detail} Fix the settings and use Test connection.`, mailboxId);
     }
     if (keepDisabled) return finish(true, `${email} is re-authorized. The ${kindName} stays disabled until you enable it.`, mailboxId);
     return finish(

@@ -8,6 +8,7 @@ import { getSecretBox } from '@/lib/crypto/secret-box';
 import { getEnv } from '@/lib/env';
 import { authorizationServerOf, clientOf, requestOptions } from './authorization-server';
 import { clientAuthenticationOf } from './client-authentication';
+import { microsoftIdentityOf } from './microsoft-identity';
 import { normalizeEmailAddress } from './mailbox-domains';
 import { classifyOAuthError } from './oauth-failure';
 import { redirectUrlFor } from './redirect-url';
@@ -124,9 +125,17 @@ export async function completeAuthorization({
     const claims = oauth.getValidatedIdTokenClaims(result);
     if (claims && server.jwks_uri) await oauth.validateApplicationLevelSignature(server, response, requestOptions(integration));
 
-    let email: unknown = claims?.email ?? (integration.provider === 'microsoft' ? claims?.preferred_username : undefined);
+    let email: unknown = claims?.email;
     let verified: unknown = claims?.email_verified;
-    if (typeof email !== 'string' && server.userinfo_endpoint) {
+    if (integration.provider === 'microsoft') {
+      const identity = microsoftIdentityOf(claims, integration.allowedTenants);
+      if (!identity.ok && identity.code === 'tenant_not_allowed') {
+        throw reject(`The account signed in from Microsoft tenant ${identity.tenant}, which the integration “${integration.name}” does not allow. Nothing was saved.`);
+      }
+      if (!identity.ok) throw reject('Microsoft did not send the account’s sign-in name. Add the “profile” scope to the integration (and grant it in the app registration). Nothing was saved.');
+      email = identity.signInName;
+      verified = true;
+    } else if (typeof email !== 'string' && server.userinfo_endpoint) {
       const userinfo = await oauth.processUserInfoResponse(
         server,
         client,

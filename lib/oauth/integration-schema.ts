@@ -55,6 +55,14 @@ export const otherMailHostsSchema = z.preprocess(
     .transform((hosts) => [...new Set(hosts.map((host) => host.toLowerCase()))]),
 );
 
+export const allowedTenantsSchema = z.preprocess(
+  splitList,
+  z
+    .array(z.uuid('Enter tenant IDs such as 72f988bf-86f1-41af-91ab-2d7cd011db47 (Microsoft Entra › Overview › Tenant ID), one per line.'))
+    .max(50, 'Enter at most 50 tenants.')
+    .transform((tenants) => [...new Set(tenants.map((tenant) => tenant.toLowerCase()))]),
+);
+
 export const integrationFormSchema = z.object({
   provider: z.enum(PROVIDER_KINDS, { error: 'Choose Google, Microsoft or Custom.' }),
   name: z.string().trim().min(1, 'Enter a name, such as “Google Workspace”.').max(120, 'Use at most 120 characters.'),
@@ -68,6 +76,7 @@ export const integrationFormSchema = z.object({
   scopes: scopesSchema,
   mailboxDomains: mailboxDomainsSchema,
   otherMailHosts: otherMailHostsSchema.default([]),
+  allowedTenants: allowedTenantsSchema.default([]),
 });
 
 export type IntegrationForm = z.output<typeof integrationFormSchema>;

@@ -50,6 +50,8 @@ export const PROVIDER_PRESETS: Record<ProviderKind, ProviderPreset> = {
       'offline_access',
       'openid',
       'email',
+      // The sign-in name (`preferred_username`) comes only with `profile`.
+      'profile',
     ],
     authorizationParameters: { prompt: 'consent' },
     imap: { host: 'outlook.office365.com', port: 993 },

@@ -54,6 +54,7 @@ export async function saveIntegration({
     scopes: form.scopes,
     mailboxDomains: form.mailboxDomains,
     otherMailHosts: form.provider === 'custom' ? [] : form.otherMailHosts,
+    allowedTenants: form.provider === 'microsoft' ? form.allowedTenants : [],
     updatedAt: new Date(),
     // A changed client must be tested again.
     ...(connectionChanged ? { lastTestedAt: null, lastTestOk: null, lastTestMessage: null } : {}),
@@ -75,6 +76,7 @@ export async function saveIntegration({
           scopes: form.scopes,
           mailboxDomains: form.mailboxDomains,
           otherMailHosts: values.otherMailHosts,
+          allowedTenants: values.allowedTenants,
           clientSecretChanged: Boolean(form.clientSecret),
         },
       });

@@ -1,4 +1,5 @@
-import { and, desc, eq, isNull, lt, max, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, lt, max, type SQL, sql } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Queryable } from '@/db/client';
 import { workers } from '@/db/schema';
 import { type Actor, requireSystemAdmin } from '@/lib/auth/actor';
@@ -36,14 +37,38 @@ export async function recordHeartbeat(db: Queryable, workerId: string): Promise<
   await db.update(workers).set({ lastHeartbeatAt: new Date() }).where(eq(workers.id, workerId));
 }
 
-/** A runner silent this long was killed without a clean stop; it no longer counts as a worker. */
-const RETIRE_AFTER_MINUTES = 10;
+/** How often a runner says it is alive. */
+export const ALIVE_INTERVAL_MS = 2_000;
 
-export async function retireSilentWorkers(db: Queryable): Promise<void> {
+/**
+ * A runner that has not said it is alive for this long (three beats missed) is dead: another
+ * worker takes over its mailboxes' claims.
+ */
+export const WORKER_DEAD_AFTER_SECONDS = 8;
+
+/** A runner silent this long was killed without a clean stop; it drops off the list of workers. */
+const RETIRE_AFTER_SECONDS = 15;
+
+const deadWorkers = sql`${workers.stoppedAt} is not null or ${workers.aliveAt} < now() - make_interval(secs => ${WORKER_DEAD_AFTER_SECONDS})`;
+
+/**
+ * Whether a claim (a poll or IDLE lease) may be taken: none is held, it ran out, or the worker
+ * holding it is dead. Owners are a worker id, or a worker id, `/` and a poll's own suffix.
+ */
+export function claimIsFree(owner: AnyPgColumn, expiresAt: AnyPgColumn): SQL {
+  return sql`(${owner} is null or ${expiresAt} < now() or exists (select 1 from ${workers} where ${workers.id} = split_part(${owner}, '/', 1) and (${deadWorkers})))`;
+}
+
+/** The workers alive now, to share IDLE listeners among. */
+export const liveWorkers = sql`${workers.stoppedAt} is null and ${workers.aliveAt} >= now() - make_interval(secs => ${WORKER_DEAD_AFTER_SECONDS})`;
+
+/** The runner's own beat: it is alive, and runners that stopped beating are retired. */
+export async function recordAlive(db: Queryable, workerId: string): Promise<void> {
+  await db.update(workers).set({ aliveAt: sql`now()` }).where(eq(workers.id, workerId));
   await db
     .update(workers)
-    .set({ stoppedAt: new Date() })
-    .where(and(isNull(workers.stoppedAt), lt(workers.lastHeartbeatAt, sql`now() - ${sql.raw(`interval '${RETIRE_AFTER_MINUTES} minutes'`)}`)));
+    .set({ stoppedAt: sql`now()` })
+    .where(and(isNull(workers.stoppedAt), lt(workers.aliveAt, sql`now() - make_interval(secs => ${RETIRE_AFTER_SECONDS})`)));
 }
 
 export async function markWorkerStopped(db: Queryable, workerId: string): Promise<void> {

@@ -54,6 +54,13 @@ describe('email channel with OAuth 2.0', () => {
     expect(otherMailbox.message).toMatch(/You signed in as help@acme\.test, but this mailbox is support@acme\.test/);
     expect(await context.database.db.select().from(mailboxes)).toHaveLength(0);
 
+    // The right account, but the server refuses what the channel asks of it (a folder it lacks): nothing stored.
+    const missingFolder = authorizationOf(await saveMailbox({ database: context.database, actor: lead, scope, input: channelInput({ authentication: integrationId, folder: 'No such folder' }), returnTo: '/x' }));
+    const refused = await finishAt(missingFolder, integrationId, redirectUri, 'support@acme.test', lead);
+    expect(refused.ok).toBe(false);
+    expect(refused.message).toMatch(/^You signed in as support@acme\.test, but the connection test failed at .*Nothing was saved/);
+    expect(await context.database.db.select().from(mailboxes)).toHaveLength(0);
+
     const third = authorizationOf(await saveMailbox({ database: context.database, actor: lead, scope, input: channelInput({ authentication: integrationId }), returnTo: '/x' }));
     const success = await finishAt(third, integrationId, redirectUri, 'support@acme.test', lead);
     expect(success).toMatchObject({ ok: true, message: 'Your email channel is enabled — customers can now create requests by emailing support@acme.test' });

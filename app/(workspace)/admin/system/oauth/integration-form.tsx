@@ -26,6 +26,7 @@ export interface IntegrationFormValues {
   scopes: string[];
   mailboxDomains: string[];
   otherMailHosts: string[];
+  allowedTenants: string[];
 }
 
 const REGISTRATION_STEPS: Record<ProviderKind, string[]> = {
@@ -38,7 +39,7 @@ const REGISTRATION_STEPS: Record<ProviderKind, string[]> = {
   microsoft: [
     'In the Azure portal, open Microsoft Entra ID › App registrations › New registration.',
     'Under Authentication, add the Web platform with the Redirect URL shown here.',
-    'Under API permissions, add Office 365 Exchange Online › IMAP.AccessAsUser.All and POP.AccessAsUser.All, and Microsoft Graph › offline_access, openid and email; grant admin consent.',
+    'Under API permissions, add Office 365 Exchange Online › IMAP.AccessAsUser.All and POP.AccessAsUser.All, and Microsoft Graph › offline_access, openid, email and profile; grant admin consent.',
     'Under Certificates & secrets, create a client secret and note when it expires; copy its value and the Application (client) ID into this form.',
   ],
   custom: [
@@ -146,6 +147,15 @@ export function IntegrationForm({
           rows={2}
           defaultValue={initial?.otherMailHosts.join('\n')}
           hint={`Tokens from this integration go only to ${view.label}’s mail servers (${view.mailHosts.join(', ')}). Add a host here only if your mailboxes are read or sent through another server you trust with them, such as a relay. One per line.`}
+        />
+      ) : null}
+      {provider === 'microsoft' ? (
+        <TextAreaField
+          name="allowedTenants"
+          label="Allowed tenants"
+          rows={2}
+          defaultValue={initial?.allowedTenants.join('\n')}
+          hint="Tenant IDs (Microsoft Entra › Overview › Tenant ID) whose accounts may authorize mailboxes. Leave empty to allow any tenant, as long as the account’s sign-in name is at one of the mailbox domains. One per line."
         />
       ) : null}
       <SubmitButton pendingLabel="Saving…">{submitLabel}</SubmitButton>

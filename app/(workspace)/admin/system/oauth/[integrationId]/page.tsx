@@ -71,6 +71,7 @@ export default async function EditIntegrationPage({
             scopes: integration.scopes,
             mailboxDomains: integration.mailboxDomains,
             otherMailHosts: integration.otherMailHosts,
+            allowedTenants: integration.allowedTenants,
           }}
           hasSecret
           submitLabel="Save"

@@ -1,0 +1,1 @@
+ALTER TABLE "oauth_integrations" ADD COLUMN "allowed_tenants" text[] DEFAULT '{}'::text[] NOT NULL;
