@@ -288,10 +288,28 @@ export const customers = pgTable(
   {
     id: uuid('id').primaryKey().defaultRandom(),
     email: text('email').notNull(),
-    name: text('name').notNull().default(''),
     createdAt: createdAt(),
   },
   (table) => [uniqueIndex('customers_email_key').on(table.email)],
+);
+
+/**
+ * The name a customer goes by in one project, learnt from the first mail (or agent) that gave
+ * one there. Per project, so a display name written to one company's desk never shows in
+ * another's, nor can one sender's choice of name label a customer everywhere.
+ */
+export const customerNames = pgTable(
+  'customer_names',
+  {
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.customerId, table.projectId] })],
 );
 
 export const requestStatus = pgEnum('request_status', ['open', 'waiting', 'resolved']);

@@ -1,16 +1,39 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
-import { customers } from '@/db/schema';
+import { customerNames, customers } from '@/db/schema';
 
-/** The customer with this address, created on first contact; a name is learnt once. */
-export async function upsertCustomer(db: Queryable, { email, name }: { email: string; name: string }): Promise<string> {
-  const [customer] = await db
+/**
+ * Everyone named, created on first contact, in one statement each; sorted so that concurrent
+ * transactions lock customers in one order. A name is learnt once per project: the first
+ * non-empty one given there. Returns each address's customer id.
+ */
+export async function upsertCustomers(db: Queryable, projectId: string, people: { email: string; name: string }[]): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  for (const { email, name } of people) {
+    const address = email.toLowerCase();
+    if (!names.get(address)) names.set(address, name.trim().slice(0, 200));
+  }
+  if (names.size === 0) return new Map();
+  const addresses = [...names.keys()].sort();
+  const upserted = await db
     .insert(customers)
-    .values({ email: email.toLowerCase(), name: name.slice(0, 200) })
-    .onConflictDoUpdate({
-      target: customers.email,
-      set: { name: sql`case when ${customers.name} = '' then excluded.name else ${customers.name} end` },
-    })
-    .returning({ id: customers.id });
-  return customer!.id;
+    .values(addresses.map((email) => ({ email })))
+    // A no-op update, so that RETURNING names the customers that already existed too.
+    .onConflictDoUpdate({ target: customers.email, set: { email: sql`excluded.email` } })
+    .returning({ id: customers.id, email: customers.email });
+  const ids = new Map(upserted.map((row) => [row.email, row.id]));
+  const named = addresses.filter((address) => names.get(address)).map((address) => ({ customerId: ids.get(address)!, projectId, name: names.get(address)! }));
+  if (named.length > 0) await db.insert(customerNames).values(named).onConflictDoNothing();
+  return ids;
+}
+
+/** One customer: see upsertCustomers. */
+export async function upsertCustomer(db: Queryable, projectId: string, person: { email: string; name: string }): Promise<string> {
+  const ids = await upsertCustomers(db, projectId, [person]);
+  return ids.get(person.email.toLowerCase())!;
+}
+
+/** The name the customer in the query's `customers` row goes by in that project, or ''. */
+export function customerNameIn(projectId: SQLWrapper | string): SQL<string> {
+  return sql<string>`coalesce((select ${customerNames.name} from ${customerNames} where ${customerNames.customerId} = ${customers.id} and ${customerNames.projectId} = ${projectId}), '')`;
 }

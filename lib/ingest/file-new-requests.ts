@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { Database, Transaction } from '@/db/client';
-import { customers, inboundMessages, mailboxes, projects, requestParticipants, requests } from '@/db/schema';
+import type { Database } from '@/db/client';
+import { inboundMessages, mailboxes, projects, requestParticipants, requests } from '@/db/schema';
+import { upsertCustomers } from '@/lib/customers/upsert-customer';
 import type { ParsedEmail } from '@/lib/email/parse-email';
 import { requestKey, requestSummary } from '@/lib/requests/insert-request';
 import { emailParticipants } from './email-participants';
@@ -15,20 +16,6 @@ export interface NewRequestMail {
 
 type Mailbox = typeof mailboxes.$inferSelect;
 type Project = typeof projects.$inferSelect;
-
-/** Everyone the batch names, created or found in one statement; sorted so that concurrent batches lock customers in one order. */
-async function upsertCustomers(tx: Transaction, people: { address: string; name: string }[]): Promise<Map<string, string>> {
-  const names = new Map<string, string>();
-  // A name is learnt once: the first non-empty one, as filing one message after the other would.
-  for (const { address, name } of people) if (!names.get(address)) names.set(address, name.slice(0, 200));
-  const rows = [...names].sort(([a], [b]) => (a < b ? -1 : 1)).map(([email, name]) => ({ email, name }));
-  const upserted = await tx
-    .insert(customers)
-    .values(rows)
-    .onConflictDoUpdate({ target: customers.email, set: { name: sql`case when ${customers.name} = '' then excluded.name else ${customers.name} end` } })
-    .returning({ id: customers.id, email: customers.email });
-  return new Map(upserted.map((row) => [row.email, row.id]));
-}
 
 /**
  * Files a run of new-request emails of one channel in one transaction, in the order given:
@@ -50,7 +37,7 @@ export async function fileNewRequests(db: Database, mailbox: Mailbox, project: P
 
     const own = new Set((await tx.select({ address: mailboxes.emailAddress }).from(mailboxes)).map((row) => row.address));
     const participantsOf = (email: ParsedEmail) => emailParticipants(email, own);
-    const customerIds = await upsertCustomers(tx, filing.flatMap(({ email }) => [email.from!, ...participantsOf(email)]));
+    const customerIds = await upsertCustomers(tx, project.id, filing.flatMap(({ email }) => [email.from!, ...participantsOf(email)]).map(({ address, name }) => ({ email: address, name })));
 
     const [counter] = await tx
       .update(projects)

@@ -58,7 +58,7 @@ async function addEmailComment(tx: Transaction, requestId: string, customerId: s
 async function createEmailRequest(tx: Transaction, mailbox: Mailbox, project: Project, reporterId: string, email: ParsedEmail) {
   const ownAddresses = new Set((await tx.select({ address: mailboxes.emailAddress }).from(mailboxes)).map((row) => row.address));
   const participantIds: string[] = [];
-  for (const address of emailParticipants(email, ownAddresses)) participantIds.push(await upsertCustomer(tx, { email: address.address, name: address.name }));
+  for (const address of emailParticipants(email, ownAddresses)) participantIds.push(await upsertCustomer(tx, project.id, { email: address.address, name: address.name }));
   const created = await insertRequest(tx, {
     projectId: project.id,
     summary: email.subject,
@@ -86,7 +86,7 @@ async function fileEmail(db: Database, message: { id: string }, mailbox: Mailbox
     // lease that ran out mid-batch): the second waits here, then sees it settled and backs off.
     const [current] = await tx.select({ status: inboundMessages.status }).from(inboundMessages).where(eq(inboundMessages.id, message.id)).for('update');
     if (current?.status !== 'pending') return null;
-    const reporterId = await upsertCustomer(tx, { email: email.from!.address, name: email.from!.name });
+    const reporterId = await upsertCustomer(tx, project.id, { email: email.from!.address, name: email.from!.name });
     const threadRequestId = mailbox.addComments ? await findRequestForReply(tx, project, email) : null;
     let outcome: InboundOutcome;
     if (threadRequestId && (await isOnRequest(tx, threadRequestId, reporterId))) {

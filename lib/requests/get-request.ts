@@ -2,6 +2,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import { attachments, comments, customers, inboundMessages, outboundMessages, projects, requestEvents, requestParticipants, requests, users } from '@/db/schema';
 import { type Actor, requireProjectRole } from '@/lib/auth/actor';
+import { customerNameIn } from '@/lib/customers/upsert-customer';
 import { NotFoundError, PermissionDeniedError } from '@/lib/errors';
 import { requestKey } from './insert-request';
 
@@ -20,7 +21,9 @@ export async function getRequest({ db, actor, key }: { db: Queryable; actor: Act
     throw error;
   });
   const request = row.request;
-  const [reporter] = request.reporterId ? await db.select().from(customers).where(eq(customers.id, request.reporterId)) : [];
+  const [reporter] = request.reporterId
+    ? await db.select({ id: customers.id, email: customers.email, name: customerNameIn(request.projectId), createdAt: customers.createdAt }).from(customers).where(eq(customers.id, request.reporterId))
+    : [];
   const [assignee] = request.assigneeId ? await db.select({ id: users.id, name: users.name, email: users.email }).from(users).where(eq(users.id, request.assigneeId)) : [];
   const thread = await db
     .select({
@@ -32,7 +35,7 @@ export async function getRequest({ db, actor, key }: { db: Queryable; actor: Act
       createdAt: comments.createdAt,
       inboundMessageId: comments.inboundMessageId,
       customerEmail: customers.email,
-      customerName: customers.name,
+      customerName: customerNameIn(request.projectId),
       userName: users.name,
     })
     .from(comments)
@@ -46,7 +49,7 @@ export async function getRequest({ db, actor, key }: { db: Queryable; actor: Act
     .where(eq(attachments.requestId, request.id))
     .orderBy(asc(attachments.createdAt));
   const participants = await db
-    .select({ id: customers.id, email: customers.email, name: customers.name })
+    .select({ id: customers.id, email: customers.email, name: customerNameIn(request.projectId) })
     .from(requestParticipants)
     .innerJoin(customers, eq(customers.id, requestParticipants.customerId))
     .where(eq(requestParticipants.requestId, request.id))

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Queryable } from '@/db/client';
 import { customers, requests, users } from '@/db/schema';
 import { type Actor, requireProjectRole } from '@/lib/auth/actor';
+import { customerNameIn } from '@/lib/customers/upsert-customer';
 import { isUuid, parseInput } from '@/lib/validation';
 
 export const QUEUE_PAGE_SIZE = 50;
@@ -68,7 +69,7 @@ export async function listRequests({ db, actor, projectId, query }: { db: Querya
       createdAt: requests.createdAt,
       lastActivityAt: requests.lastActivityAt,
       reporterEmail: customers.email,
-      reporterName: customers.name,
+      reporterName: customerNameIn(requests.projectId),
       assigneeName: assignee.name,
     })
     .from(requests)

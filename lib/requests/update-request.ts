@@ -55,7 +55,7 @@ export async function addParticipant({ db, actor, input }: { db: Database; actor
   const form = parseInput(participantSchema, input);
   const request = await loadRequestForAgent(db, actor, form.requestId);
   await db.transaction(async (tx) => {
-    const customerId = await upsertCustomer(tx, { email: form.email, name: form.name });
+    const customerId = await upsertCustomer(tx, request.projectId, { email: form.email, name: form.name });
     if (customerId === request.reporterId) throw ValidationError.field('email', 'This is the reporter; they always receive replies.');
     const inserted = await tx.insert(requestParticipants).values({ requestId: request.id, customerId }).onConflictDoNothing().returning({ id: requestParticipants.customerId });
     if (inserted.length > 0) await tx.insert(requestEvents).values({ requestId: request.id, actorUserId: actor!.userId, kind: 'participant_added', toValue: form.email });

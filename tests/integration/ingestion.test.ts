@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { attachments, comments, customers, inboundMessages, outboundMessages, requestParticipants, requests, senderRules } from '@/db/schema';
+import { customerNameIn } from '@/lib/customers/upsert-customer';
 import { pollMailbox } from '@/lib/ingest/poll-mailbox';
 
 import { connectOAuthChannel } from '../support/channels';
@@ -56,8 +57,8 @@ describe('IMAP ingestion with XOAUTH2', () => {
     const [sd1] = await context.database.db.select().from(requests).where(and(eq(requests.projectId, project.id), eq(requests.number, 1)));
     expect(sd1).toMatchObject({ summary: 'Printer on fire', status: 'open' });
     expect(sd1!.description).toContain('the printer on floor 3 is on fire');
-    const [reporter] = await context.database.db.select().from(customers).where(eq(customers.id, sd1!.reporterId!));
-    expect(reporter).toMatchObject({ email: 'customer@example.test', name: 'Casey Customer' });
+    const [reporter] = await context.database.db.select({ email: customers.email, name: customerNameIn(project.id) }).from(customers).where(eq(customers.id, sd1!.reporterId!));
+    expect(reporter).toEqual({ email: 'customer@example.test', name: 'Casey Customer' });
     const participants = await context.database.db.select({ email: customers.email }).from(requestParticipants).innerJoin(customers, eq(customers.id, requestParticipants.customerId)).where(eq(requestParticipants.requestId, sd1!.id));
     expect(participants.map((row) => row.email)).toEqual(['pat@example.test']);
     const [photo] = await context.database.db.select().from(attachments).where(eq(attachments.requestId, sd1!.id));
