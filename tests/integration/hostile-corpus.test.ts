@@ -26,11 +26,13 @@ const MB = 1024 * 1024;
  * How far RSS may rise above its level before the first message, sampled after each one and
  * read without global.gc, so garbage V8 has not collected yet counts. What it must catch is
  * a message that makes memory explode, as a 28 MB mail once cost another parser 2.5 GB.
- * PostgreSQL runs in its own process (measured: 165–310 MB). PGlite runs in this one, keeps
+ * PostgreSQL runs in its own process (measured: 165–310 MB with postgres.js 3, up to 445 MB
+ * with 4.2, whose uncollected garbage counts here; issue 18 asks for a forced-GC measure of the
+ * parser's own peak instead). PGlite runs in this one, keeps
  * its WebAssembly heap once grown (~200 MB for the 25 MB row) and encodes bytea parameters
  * with about 35 times their size in short-lived garbage (measured: ~650 MB).
  */
-const MAX_RSS_GROWTH_BYTES = (testDatabaseKind() === 'pglite' ? 1024 : 400) * MB;
+const MAX_RSS_GROWTH_BYTES = (testDatabaseKind() === 'pglite' ? 1024 : 600) * MB;
 /**
  * The longest the event loop may be held while the corpus is filed. Parsing runs in worker
  * threads; what remains is copying and storing the bytes, 2.3 s for the 25 MB message on
