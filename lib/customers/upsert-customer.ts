@@ -1,4 +1,4 @@
-import { type SQL, type SQLWrapper, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import { customerNames, customers } from '@/db/schema';
 
@@ -31,9 +31,4 @@ export async function upsertCustomers(db: Queryable, projectId: string, people: 
 export async function upsertCustomer(db: Queryable, projectId: string, person: { email: string; name: string }): Promise<string> {
   const ids = await upsertCustomers(db, projectId, [person]);
   return ids.get(person.email.toLowerCase())!;
-}
-
-/** The name the customer in the query's `customers` row goes by in that project, or ''. */
-export function customerNameIn(projectId: SQLWrapper | string): SQL<string> {
-  return sql<string>`coalesce((select ${customerNames.name} from ${customerNames} where ${customerNames.customerId} = ${customers.id} and ${customerNames.projectId} = ${projectId}), '')`;
 }

@@ -43,15 +43,13 @@ export function clientAddressOf(request: { socketAddress: string | undefined; fo
   const socket = unmapped(request.socketAddress);
   if (trusted.kind === 'none') return socket;
   const forwarded = [request.forwardedFor ?? []].flat().flatMap((header) => header.split(','));
-  const hops = [...forwarded.map(forwardedAddress), socket];
-  const trustedCount = trusted.kind === 'hops' ? trusted.count : Number.POSITIVE_INFINITY;
+  const hops = [...forwarded.map(forwardedAddress), socket].reverse();
   let client = socket;
-  for (let index = hops.length - 1, passed = 0; index >= 0; index--, passed++) {
-    const hop = hops[index];
-    if (hop === null || hop === undefined) return client;
-    client = hop;
-    const isTrusted = trusted.kind === 'hops' ? passed < trustedCount : trusted.list.allowsAddress(hop);
+  for (const [passed, hop] of hops.entries()) {
+    if (hop === null) return client;
+    const isTrusted = trusted.kind === 'hops' ? passed < trusted.count : trusted.list.allowsAddress(hop);
     if (!isTrusted) return hop;
+    client = hop;
   }
   return client;
 }

@@ -2,7 +2,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import { attachments, comments, customers, inboundMessages, outboundMessages, projects, requestEvents, requestParticipants, requests, users } from '@/db/schema';
 import { type Actor, requireProjectRole } from '@/lib/auth/actor';
-import { customerNameIn } from '@/lib/customers/upsert-customer';
+import { customerNameIn } from '@/lib/customers/customer-name';
 import { NotFoundError, PermissionDeniedError } from '@/lib/errors';
 import { requestKey } from './insert-request';
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Queryable } from '@/db/client';
 import { customers, requests, users } from '@/db/schema';
 import { type Actor, requireProjectRole } from '@/lib/auth/actor';
-import { customerNameIn } from '@/lib/customers/upsert-customer';
+import { customerNameIn } from '@/lib/customers/customer-name';
 import { isUuid, parseInput } from '@/lib/validation';
 
 export const QUEUE_PAGE_SIZE = 50;

@@ -49,18 +49,16 @@ export const WORKER_DEAD_AFTER_SECONDS = 8;
 /** A runner silent this long was killed without a clean stop; it drops off the list of workers. */
 const RETIRE_AFTER_SECONDS = 15;
 
-const deadWorkers = sql`${workers.stoppedAt} is not null or ${workers.aliveAt} < now() - make_interval(secs => ${WORKER_DEAD_AFTER_SECONDS})`;
+/** The workers alive now, to share IDLE listeners among. */
+export const liveWorkers = sql`${workers.stoppedAt} is null and ${workers.aliveAt} >= now() - make_interval(secs => ${WORKER_DEAD_AFTER_SECONDS})`;
 
 /**
  * Whether a claim (a poll or IDLE lease) may be taken: none is held, it ran out, or the worker
  * holding it is dead. Owners are a worker id, or a worker id, `/` and a poll's own suffix.
  */
 export function claimIsFree(owner: AnyPgColumn, expiresAt: AnyPgColumn): SQL {
-  return sql`(${owner} is null or ${expiresAt} < now() or exists (select 1 from ${workers} where ${workers.id} = split_part(${owner}, '/', 1) and (${deadWorkers})))`;
+  return sql`(${owner} is null or ${expiresAt} < now() or exists (select 1 from ${workers} where ${workers.id} = split_part(${owner}, '/', 1) and not (${liveWorkers})))`;
 }
-
-/** The workers alive now, to share IDLE listeners among. */
-export const liveWorkers = sql`${workers.stoppedAt} is null and ${workers.aliveAt} >= now() - make_interval(secs => ${WORKER_DEAD_AFTER_SECONDS})`;
 
 /** The runner's own beat: it is alive, and runners that stopped beating are retired. */
 export async function recordAlive(db: Queryable, workerId: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { attachments, comments, customers, inboundMessages, outboundMessages, requestParticipants, requests, senderRules } from '@/db/schema';
-import { customerNameIn } from '@/lib/customers/upsert-customer';
+import { customerNameIn } from '@/lib/customers/customer-name';
 import { pollMailbox } from '@/lib/ingest/poll-mailbox';
 
 import { connectOAuthChannel } from '../support/channels';
