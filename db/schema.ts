@@ -160,7 +160,7 @@ export const mailProtocol = pgEnum('mail_protocol', ['imap', 'pop3']);
 export const mailSecurity = pgEnum('mail_security', ['tls', 'starttls']);
 export const mailAuthMethod = pgEnum('mail_auth_method', ['oauth', 'password']);
 export const afterProcessing = pgEnum('after_processing', ['mark_read', 'move', 'delete', 'keep']);
-export const mailboxStatus = pgEnum('mailbox_status', ['active', 'needs_reauthorization', 'failing', 'disabled']);
+export const mailboxStatus = pgEnum('mailbox_status', ['active', 'needs_reauthorization', 'failing', 'disabled', 'paused_by_provider']);
 
 /**
  * A mailbox Intake reads: a project's email channel, or a global incoming mail server whose
@@ -209,6 +209,14 @@ export const mailboxes = pgTable(
     smtpHost: text('smtp_host'),
     smtpPort: integer('smtp_port'),
     smtpSecurity: mailSecurity('smtp_security'),
+    /** Emails sent at most per minute; null: the provider preset's pace (see PROVIDER_PRESETS). */
+    sendLimitPerMinute: integer('send_limit_per_minute'),
+    /** The provider throttled sending: nothing is sent through this mailbox before then. */
+    sendingPausedUntil: timestamp('sending_paused_until', { withTimezone: true }),
+    /** The provider's words when it throttled sending. */
+    sendingPauseReason: text('sending_pause_reason'),
+    /** Throttling answers in a row, each pause twice the last; reset by a send that goes through. */
+    sendingThrottles: integer('sending_throttles').notNull().default(0),
     /** When the next poll is due; pushed back exponentially after failures. */
     nextPollAt: timestamp('next_poll_at', { withTimezone: true }).notNull().defaultNow(),
     consecutiveFailures: integer('consecutive_failures').notNull().default(0),
@@ -505,6 +513,8 @@ export const outboundMessages = pgTable(
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
     /** While a worker sends, others leave the message alone until then (a worker that dies lets go). */
     claimedUntil: timestamp('claimed_until', { withTimezone: true }),
+    /** When the latest attempt started: a mailbox's attempts of the last minute are what its pace counts. */
+    lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true }),
     sentAt: timestamp('sent_at', { withTimezone: true }),
     createdAt: createdAt(),
   },
@@ -515,6 +525,8 @@ export const outboundMessages = pgTable(
     index('outbound_messages_request_idx').on(table.requestId),
     // Counting a channel's confirmations of the last hour.
     index('outbound_messages_mailbox_created_idx').on(table.mailboxId, table.createdAt),
+    // Counting a mailbox's send attempts of the last minute.
+    index('outbound_messages_mailbox_attempt_idx').on(table.mailboxId, table.lastAttemptAt),
   ],
 );
 

@@ -6,6 +6,7 @@ import { log } from '@/lib/log';
 import { imapCommand, openImap } from '@/lib/mail/imap/open-imap';
 import { MailConnectionError } from '@/lib/mail/mail-error';
 import { storedMailServerSettings } from '@/lib/mailboxes/mailbox-connection';
+import { isListenStatus } from '@/lib/mailboxes/mailbox-status';
 
 /**
  * How often the IDLE connection is checked with a NOOP (and IDLE re-issued), and how long the
@@ -58,7 +59,7 @@ export class IdleListener {
     while (!this.#stop.signal.aborted) {
       try {
         const [mailbox] = await this.database.db.select().from(mailboxes).where(eq(mailboxes.id, this.mailboxId));
-        if (!mailbox || mailbox.protocol !== 'imap' || (mailbox.status !== 'active' && mailbox.status !== 'failing')) return;
+        if (!mailbox || mailbox.protocol !== 'imap' || !isListenStatus(mailbox.status)) return;
         const client = await openImap(await storedMailServerSettings(this.database, mailbox));
         this.#client = client;
         await imapCommand(client, client.mailboxOpen(mailbox.folder, { readOnly: true }), 'Opening the folder');
@@ -75,8 +76,9 @@ export class IdleListener {
       } catch (error) {
         failures++;
         // A refused login is the poll's to judge: it refreshes the token and, if the grant is gone,
-        // asks for re-authorization. Backing off alone would leave that to the next regular poll.
-        if (failures === 1 && error instanceof MailConnectionError && error.kind === 'auth') this.onNewMail();
+        // asks for re-authorization; a throttled one, the poll pauses the mailbox for (and this
+        // listener ends with it). Backing off alone would leave that to the next regular poll.
+        if (failures === 1 && error instanceof MailConnectionError && (error.kind === 'auth' || error.kind === 'throttled')) this.onNewMail();
         log.debug('idle.reconnect', { mailboxId: this.mailboxId, failures, problem: (error as Error).message });
       } finally {
         this.#client?.close();

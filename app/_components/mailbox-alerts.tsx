@@ -2,6 +2,14 @@ import Link from 'next/link';
 import type { Queryable } from '@/db/client';
 import type { Actor } from '@/lib/auth/actor';
 import { listMailboxAlerts } from '@/lib/mailboxes/list-mailboxes';
+import { formatTime } from './request-status';
+
+function alertText(mailbox: Awaited<ReturnType<typeof listMailboxAlerts>>[number], what: string): string {
+  if (mailbox.status === 'needs_reauthorization') return `${what} needs re-authorization: Intake cannot read it until someone authorizes it again.`;
+  if (mailbox.status === 'failing') return `${what} is failing: ${mailbox.statusMessage ?? 'the last check failed'}.`;
+  if (mailbox.status === 'paused_by_provider') return `${what} is paused by its provider until ${formatTime(mailbox.nextPollAt)} (“${mailbox.statusMessage}”); Intake resumes reading by itself.`;
+  return `Sending from ${what} is paused by its provider until ${formatTime(mailbox.sendingPausedUntil!)} (“${mailbox.sendingPauseReason}”); replies go out by themselves then.`;
+}
 
 /** A banner for every mailbox that needs a person: re-authorization or a failing connection. */
 export async function MailboxAlerts({ db, actor }: { db: Queryable; actor: Actor }) {
@@ -14,9 +22,7 @@ export async function MailboxAlerts({ db, actor }: { db: Queryable; actor: Actor
         const what = mailbox.kind === 'channel' ? `The email channel of ${mailbox.projectKey} (${mailbox.emailAddress})` : `The incoming mail server “${mailbox.name}” (${mailbox.emailAddress})`;
         return (
           <p key={mailbox.id} className="text-sm text-amber-900" data-testid="mailbox-alert">
-            {mailbox.status === 'needs_reauthorization'
-              ? `${what} needs re-authorization: Intake cannot read it until someone authorizes it again.`
-              : `${what} is failing: ${mailbox.statusMessage ?? 'the last check failed'}.`}{' '}
+            {alertText(mailbox, what)}{' '}
             <Link href={href} className="font-medium underline">
               {mailbox.status === 'needs_reauthorization' ? 'Authorize' : 'Open settings'}
             </Link>

@@ -27,6 +27,7 @@ export interface MailboxFormValues {
   smtpHost: string;
   smtpPort: string;
   smtpSecurity: '' | 'tls' | 'starttls';
+  sendLimitPerMinute: string;
 }
 
 export interface MailServerHandlerValues {
@@ -235,7 +236,7 @@ export function MailboxForm({
       {protocol === 'imap' ? <TextField name="folder" label="Folder" defaultValue={initial?.folder ?? 'INBOX'} /> : <input type="hidden" name="folder" value="INBOX" />}
       <ControlledSelect name="afterProcessing" label="After processing" value={afterProcessing} options={AFTER_PROCESSING[protocol]} onChange={setAfterProcessing} hint="Intake changes the mailbox only after the request or comment is saved." />
       {afterProcessing === 'move' ? <TextField name="moveToFolder" label="Move to folder" defaultValue={initial?.moveToFolder ?? 'Processed'} /> : null}
-      <details className="rounded-md border border-slate-200 px-4 py-3" open={Boolean(initial?.smtpHost || initial?.smtpPort || initial?.smtpSecurity)}>
+      <details className="rounded-md border border-slate-200 px-4 py-3" open={Boolean(initial?.smtpHost || initial?.smtpPort || initial?.smtpSecurity || initial?.sendLimitPerMinute)}>
         <summary className="cursor-pointer text-sm font-medium">Outgoing mail (SMTP)</summary>
         <div className="mt-3 grid grid-cols-[1fr_8rem] gap-4">
           <ControlledText name="smtpHost" label="SMTP host" value={smtpHost} onChange={setSmtpHost} hint="Replies to customers are sent through this mailbox. Empty: smtp.gmail.com:465 for Google, smtp.office365.com:587 for Microsoft, else the host above on port 465." />
@@ -252,6 +253,15 @@ export function MailboxForm({
               { value: 'starttls', label: 'STARTTLS' },
             ]}
             hint="Either way the connection is encrypted and the certificate verified."
+          />
+        </div>
+        <div className="mt-4">
+          <TextField
+            name="sendLimitPerMinute"
+            label="Sending limit (emails a minute)"
+            type="number"
+            defaultValue={initial?.sendLimitPerMinute ?? ''}
+            hint="More replies than this wait in the queue and go out as the minute turns, never dropped. Empty: the provider's limit, 30 for Microsoft 365, else 60."
           />
         </div>
       </details>

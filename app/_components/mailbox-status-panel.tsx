@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { authorizeMailboxAction, removeMailboxAction, setMailboxEnabledAction, testStoredMailboxAction } from '@/app/(workspace)/mailbox-actions';
 import type { MailboxView } from '@/lib/mailboxes/list-mailboxes';
 import { InlineAction } from './inline-action';
+import { formatTime } from './request-status';
 
 type Mailbox = NonNullable<MailboxView>;
 
@@ -10,6 +11,7 @@ export const MAILBOX_STATUS_LABEL: Record<Mailbox['status'], string> = {
   needs_reauthorization: 'Needs re-authorization',
   failing: 'Failing',
   disabled: 'Disabled',
+  paused_by_provider: 'Paused by provider',
 };
 
 const STATUS_STYLE: Record<Mailbox['status'], string> = {
@@ -17,9 +19,13 @@ const STATUS_STYLE: Record<Mailbox['status'], string> = {
   needs_reauthorization: 'bg-amber-100 text-amber-900',
   failing: 'bg-red-100 text-red-800',
   disabled: 'bg-slate-200 text-slate-700',
+  paused_by_provider: 'bg-sky-100 text-sky-900',
 };
 
-const when = (date: Date | null) => (date ? `${date.toISOString().replace('T', ' ').slice(0, 16)} UTC` : 'never');
+const when = (date: Date | null) => (date ? formatTime(date) : 'never');
+
+/** Whether the provider has paused this mailbox's sending right now. */
+export const sendingPaused = (mailbox: Pick<Mailbox, 'sendingPausedUntil'>) => mailbox.sendingPausedUntil !== null && mailbox.sendingPausedUntil.getTime() > Date.now();
 
 export function MailboxStatusBadge({ status }: { status: Mailbox['status'] }) {
   return (
@@ -38,12 +44,24 @@ export function MailboxStatusPanel({ mailbox, returnTo, removedReturnTo, extra }
         <dt className="text-slate-500">Status</dt>
         <dd className="space-y-1">
           <MailboxStatusBadge status={mailbox.status} />
-          {mailbox.statusMessage && mailbox.status !== 'active' ? (
+          {mailbox.status === 'paused_by_provider' ? (
+            <p className="text-slate-700" data-testid="reading-paused">
+              Paused by provider until {when(mailbox.nextPollAt)}: “{mailbox.statusMessage}”. Intake resumes reading by itself then.
+            </p>
+          ) : mailbox.statusMessage && mailbox.status !== 'active' ? (
             <p className="text-slate-700">
               {mailbox.statusMessage} <span className="text-slate-500">(since {when(mailbox.statusSince)})</span>
             </p>
           ) : null}
         </dd>
+        {sendingPaused(mailbox) ? (
+          <>
+            <dt className="text-slate-500">Sending</dt>
+            <dd className="text-slate-700" data-testid="sending-paused">
+              Paused by provider until {when(mailbox.sendingPausedUntil)}: “{mailbox.sendingPauseReason}”. Replies wait in the queue and go out by themselves then.
+            </dd>
+          </>
+        ) : null}
         <dt className="text-slate-500">Mailbox</dt>
         <dd>
           {mailbox.emailAddress} · {mailbox.protocol.toUpperCase()} {mailbox.host}:{mailbox.port}

@@ -30,5 +30,6 @@ export function mailboxFormValues(mailbox: NonNullable<MailboxView>): MailboxFor
     smtpHost: mailbox.smtpHost ?? '',
     smtpPort: mailbox.smtpPort ? String(mailbox.smtpPort) : '',
     smtpSecurity: mailbox.smtpSecurity ?? '',
+    sendLimitPerMinute: mailbox.sendLimitPerMinute ? String(mailbox.sendLimitPerMinute) : '',
   };
 }

@@ -1,6 +1,7 @@
 import { and, asc, inArray, lte, sql } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import { mailboxes } from '@/db/schema';
+import { READ_STATUSES } from '@/lib/mailboxes/mailbox-status';
 import { claimIsFree } from '@/lib/system/job-runner-status';
 
 /** Mailboxes whose next poll is due and that no worker is polling. */
@@ -10,7 +11,7 @@ export async function dueMailboxes(db: Queryable, limit = 200): Promise<string[]
     .from(mailboxes)
     .where(
       and(
-        inArray(mailboxes.status, ['active', 'failing']),
+        inArray(mailboxes.status, READ_STATUSES),
         lte(mailboxes.nextPollAt, sql`now()`),
         claimIsFree(mailboxes.leaseOwner, mailboxes.leaseExpiresAt),
       ),

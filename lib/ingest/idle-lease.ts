@@ -1,12 +1,13 @@
 import { and, count, eq, inArray, sql } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import { mailboxes, workers } from '@/db/schema';
+import { LISTEN_STATUSES } from '@/lib/mailboxes/mailbox-status';
 import { claimIsFree, liveWorkers } from '@/lib/system/job-runner-status';
 
 /** An IDLE listener's claim on a mailbox lapses this long after its last renewal. */
 export const IDLE_LEASE_MS = 90_000;
 
-const listenable = and(eq(mailboxes.protocol, 'imap'), inArray(mailboxes.status, ['active', 'failing']));
+const listenable = and(eq(mailboxes.protocol, 'imap'), inArray(mailboxes.status, LISTEN_STATUSES));
 const leaseUntil = sql`now() + ${`${IDLE_LEASE_MS} milliseconds`}::interval`;
 
 /**
@@ -48,7 +49,10 @@ export async function releaseIdleMailboxes(db: Queryable, owner: string): Promis
   await db.update(mailboxes).set({ idleOwner: null, idleLeaseExpiresAt: null }).where(eq(mailboxes.idleOwner, owner));
 }
 
-/** Asks for a poll as soon as possible (used when a listener saw new mail while a poll was running elsewhere). */
+/**
+ * Asks for a poll as soon as possible (used when a listener saw new mail while a poll was running
+ * elsewhere), unless the provider paused the mailbox: its pause is its next poll time.
+ */
 export async function pollSoon(db: Queryable, mailboxId: string): Promise<void> {
-  await db.update(mailboxes).set({ nextPollAt: sql`now()` }).where(eq(mailboxes.id, mailboxId));
+  await db.update(mailboxes).set({ nextPollAt: sql`now()` }).where(and(eq(mailboxes.id, mailboxId), inArray(mailboxes.status, LISTEN_STATUSES)));
 }

@@ -6,7 +6,8 @@ import { MailConnectionError } from '@/lib/mail/mail-error';
 import type { MailboxRow } from '@/lib/mailboxes/mailbox-access';
 import { getMailboxAccessToken } from '@/lib/mailboxes/mailbox-access-token';
 import { storedMailServerSettings } from '@/lib/mailboxes/mailbox-connection';
-import { setMailboxStatus } from '@/lib/mailboxes/mailbox-status';
+import { isReadStatus, setMailboxStatus } from '@/lib/mailboxes/mailbox-status';
+import { type ProviderThrottle, providerPauseMs, recognizeProviderThrottle } from '@/lib/mail/provider-throttle';
 import { OAuthFailure } from '@/lib/oauth/oauth-failure';
 import { describeFailure } from '@/lib/runtime/describe-failure';
 import { MailboxLease, PollStoppedError } from './mailbox-lease';
@@ -73,8 +74,24 @@ async function fetchNewMail(options: PollOptions, mailbox: MailboxRow, lease: Ma
   }
 }
 
+/**
+ * The provider throttled reading: no poll and no IDLE connection until the pause is over (each
+ * early attempt would lengthen Exchange's penalty and use Gmail's bandwidth); then polls resume by themselves.
+ */
+async function recordThrottle(options: PollOptions, mailbox: MailboxRow, throttle: ProviderThrottle): Promise<string> {
+  const { db } = options.database;
+  const throttlesBefore = mailbox.status === 'paused_by_provider' ? mailbox.consecutiveFailures : 0;
+  const pauseMs = providerPauseMs(throttle, throttlesBefore);
+  await setMailboxStatus(db, mailbox.id, 'paused_by_provider', throttle.words);
+  await db.update(mailboxes).set({ consecutiveFailures: throttlesBefore + 1, nextPollAt: new Date(Date.now() + pauseMs), lastPollAt: new Date() }).where(eq(mailboxes.id, mailbox.id));
+  log.warn('mailbox.paused_by_provider', { mailboxId: mailbox.id, throttle: throttle.kind, pausedForSeconds: Math.round(pauseMs / 1000), problem: throttle.words });
+  return throttle.words;
+}
+
 async function recordFailure(options: PollOptions, mailbox: MailboxRow, error: unknown): Promise<string> {
   const { db } = options.database;
+  const throttle = recognizeProviderThrottle(error);
+  if (throttle) return recordThrottle(options, mailbox, throttle);
   const needsPerson =
     (error instanceof OAuthFailure && error.kind === 'needs_reauthorization') ||
     (error instanceof MailConnectionError && error.kind === 'auth' && mailbox.authMethod === 'oauth');
@@ -111,7 +128,7 @@ export async function pollMailbox(options: PollOptions): Promise<PollOutcome> {
   if (!lease) return { polled: false, reason: 'another worker is polling this mailbox' };
   try {
     const [mailbox] = await db.select().from(mailboxes).where(eq(mailboxes.id, mailboxId));
-    if (!mailbox || (mailbox.status !== 'active' && mailbox.status !== 'failing')) return { polled: false, reason: 'mailbox not active' };
+    if (!mailbox || !isReadStatus(mailbox.status)) return { polled: false, reason: 'mailbox not active' };
     try {
       await processDue(database, lease, mailbox.id);
       const stats = await fetchNewMail(options, mailbox, lease);

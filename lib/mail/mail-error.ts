@@ -1,9 +1,11 @@
+import { recognizeProviderThrottle } from './provider-throttle';
+
 /**
  * A mail-server failure in words an admin can act on. `kind` drives the mailbox status:
  * `auth` with OAuth means re-authorize; `forbidden_host` needs another host or an admin's
- * allowance; the others are retried.
+ * allowance; `throttled` pauses the mailbox for as long as the provider needs; the others are retried.
  */
-export type MailErrorKind = 'unreachable' | 'tls' | 'auth' | 'folder' | 'protocol' | 'timeout' | 'unavailable' | 'forbidden_host';
+export type MailErrorKind = 'unreachable' | 'tls' | 'auth' | 'folder' | 'protocol' | 'timeout' | 'unavailable' | 'forbidden_host' | 'throttled';
 
 export class MailConnectionError extends Error {
   constructor(
@@ -61,6 +63,9 @@ export function classifyMailError(
   const serverText = detail.responseText?.trim() || undefined;
   const where = `${context.host}:${context.port}`;
 
+  // Before the login checks: Gmail refuses a login over its bandwidth limit with a NO that reads like a refused credential.
+  const throttle = recognizeProviderThrottle(error);
+  if (throttle) return new MailConnectionError('throttled', `The mail server at ${where} is limiting this mailbox: “${throttle.words}”.`, throttle.words);
   if (TEMPORARY.test(detail.serverResponseCode ?? '') || TEMPORARY_IN_TEXT.test(serverText ?? '')) {
     const said = serverText ? ` (“${serverText}”)` : '';
     return new MailConnectionError('unavailable', `The mail server at ${where} cannot log in to the mailbox just now${said}. Intake will retry.`, serverText);

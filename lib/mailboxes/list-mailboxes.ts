@@ -1,4 +1,4 @@
-import { and, asc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, gt, inArray, or, sql } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import { inboundMessages, mailboxes, oauthIntegrations, projectMembers, projects } from '@/db/schema';
 import { type Actor, requireProjectRole, requireSystemAdmin } from '@/lib/auth/actor';
@@ -46,12 +46,13 @@ export async function getMailServer({ db, actor, mailboxId }: { db: Queryable; a
 }
 
 /**
- * Mailboxes that need a person: re-authorization or a failing connection. Project admins see
- * their projects' channels; system admins see everything.
+ * Mailboxes that need a person (re-authorization, a failing connection) or are not being read or
+ * not sending because their provider paused them. Project admins see their projects' channels;
+ * system admins see everything.
  */
 export async function listMailboxAlerts({ db, actor }: { db: Queryable; actor: Actor | null }) {
   if (!actor) return [];
-  const troubled = inArray(mailboxes.status, ['needs_reauthorization', 'failing']);
+  const troubled = or(inArray(mailboxes.status, ['needs_reauthorization', 'failing', 'paused_by_provider']), gt(mailboxes.sendingPausedUntil, sql`now()`));
   if (actor.isSystemAdmin) return selectMailboxes(db).where(troubled).orderBy(asc(mailboxes.name));
   const adminOf = db.select({ id: projectMembers.projectId }).from(projectMembers).where(and(eq(projectMembers.userId, actor.userId), eq(projectMembers.role, 'admin')));
   return selectMailboxes(db).where(and(troubled, eq(mailboxes.kind, 'channel'), inArray(mailboxes.projectId, adminOf))).orderBy(asc(mailboxes.name));

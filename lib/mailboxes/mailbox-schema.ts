@@ -51,6 +51,13 @@ export const mailboxSettingsSchema = z
     smtpPort: z.union([z.literal(''), z.coerce.number().int().min(1, 'Enter a port between 1 and 65535.').max(65535, 'Enter a port between 1 and 65535.')]).default(''),
     /** Empty: by the port, 465 TLS and any other STARTTLS. */
     smtpSecurity: z.union([z.literal(''), z.enum(['tls', 'starttls'])], { error: 'Choose TLS or STARTTLS.' }).default(''),
+    /** Empty: the provider's pace (30 a minute for Microsoft, 60 otherwise). */
+    sendLimitPerMinute: z
+      .union([
+        z.literal(''),
+        z.coerce.number({ error: 'Enter a number of emails a minute.' }).int('Enter a whole number of emails a minute.').min(1, 'Send at least 1 email a minute.').max(1000, 'Enter at most 1,000 emails a minute.'),
+      ])
+      .default(''),
   })
   .superRefine((settings, context) => {
     if (settings.protocol === 'pop3' && !['delete', 'keep'].includes(settings.afterProcessing)) {

@@ -49,6 +49,7 @@ export function mailboxColumns(settings: Omit<MailboxSettings, 'password'>, owne
     integrationId: usesOAuth ? settings.authentication : null,
     username: usesOAuth ? null : settings.username || settings.emailAddress,
     ...smtpColumnsOf(settings),
+    sendLimitPerMinute: settings.sendLimitPerMinute === '' ? null : settings.sendLimitPerMinute,
     updatedAt: new Date(),
   };
 }

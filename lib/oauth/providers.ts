@@ -16,6 +16,8 @@ export interface ProviderPreset {
   pop3: { host: string; port: number } | null;
   /** Where replies are sent from: port 465 is implicit TLS, 587 STARTTLS. */
   smtp: { host: string; port: number } | null;
+  /** How many emails a mailbox sends a minute unless its channel says otherwise: the provider's own limit, or a pace it tolerates. */
+  sendLimitPerMinute: number;
   /** The only hosts its tokens are sent to, unless a system admin adds others; null: any host (a custom provider's own servers). */
   mailHosts: string[] | null;
 }
@@ -34,6 +36,8 @@ export const PROVIDER_PRESETS: Record<ProviderKind, ProviderPreset> = {
     imap: { host: 'imap.gmail.com', port: 993 },
     pop3: { host: 'pop.gmail.com', port: 995 },
     smtp: { host: 'smtp.gmail.com', port: 465 },
+    // Gmail counts sending per day (2,000 for Workspace); a minute's pace only keeps bursts from tripping its rate checks.
+    sendLimitPerMinute: 60,
     mailHosts: ['imap.gmail.com', 'pop.gmail.com', 'smtp.gmail.com'],
   },
   microsoft: {
@@ -57,6 +61,8 @@ export const PROVIDER_PRESETS: Record<ProviderKind, ProviderPreset> = {
     imap: { host: 'outlook.office365.com', port: 993 },
     pop3: { host: 'outlook.office365.com', port: 995 },
     smtp: { host: 'smtp.office365.com', port: 587 },
+    // Exchange Online's limit per sending mailbox (and 10,000 recipients a day, which it enforces with 5.2.0 / 4.3.2).
+    sendLimitPerMinute: 30,
     // Work accounts (Exchange Online) and personal Outlook.com accounts.
     mailHosts: ['outlook.office365.com', 'outlook.office.com', 'smtp.office365.com', 'imap-mail.outlook.com', 'pop-mail.outlook.com', 'smtp-mail.outlook.com'],
   },
@@ -67,8 +73,12 @@ export const PROVIDER_PRESETS: Record<ProviderKind, ProviderPreset> = {
     imap: null,
     pop3: null,
     smtp: null,
+    sendLimitPerMinute: 60,
     mailHosts: null,
   },
 };
+
+/** The pace of a mailbox that signs in with a password: no provider to ask, so the same as a custom one's. */
+export const PASSWORD_SEND_LIMIT_PER_MINUTE = PROVIDER_PRESETS.custom.sendLimitPerMinute;
 
 export const PROVIDER_KINDS = Object.keys(PROVIDER_PRESETS) as ProviderKind[];

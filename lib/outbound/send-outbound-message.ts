@@ -1,25 +1,100 @@
-import { and, asc, eq, isNull, lte, or, sql } from 'drizzle-orm';
-import type { DatabaseHandle } from '@/db/client';
-import { comments, inboundMessages, mailboxes, outboundMessages, projects, requests } from '@/db/schema';
+import { and, asc, count, eq, gt, isNull, lte, min, or, sql } from 'drizzle-orm';
+import type { Database, DatabaseHandle } from '@/db/client';
+import { comments, inboundMessages, mailboxes, oauthIntegrations, outboundMessages, projects, requests } from '@/db/schema';
 import { log } from '@/lib/log';
 import { describeFailure } from '@/lib/runtime/describe-failure';
 import { openSmtpTransport } from '@/lib/mail/smtp/smtp-transport';
 import { storedMailServerSettings } from '@/lib/mailboxes/mailbox-connection';
 import { requestKey } from '@/lib/requests/insert-request';
 import { describeSmtpFailure } from '@/lib/mail/smtp/describe-smtp-failure';
+import { type ProviderThrottle, providerPauseMs, recognizeProviderThrottle } from '@/lib/mail/provider-throttle';
+import { PASSWORD_SEND_LIMIT_PER_MINUTE, PROVIDER_PRESETS } from '@/lib/oauth/providers';
 import { smtpEndpointOf } from './smtp-endpoint';
 
 /** Attempts before a message is given up as Failed: about four hours, with backoff doubling up to an hour. */
 export const MAX_SEND_ATTEMPTS = 10;
 /** While one worker sends, others leave the message alone for this long. */
 const SEND_CLAIM_MS = 5 * 60_000;
+/**
+ * A mailbox's pace counts its attempts in any window this long: a minute, and a margin because
+ * the provider counts a message from when it accepted it, a little after the attempt began.
+ */
+const SEND_PACE_WINDOW_MS = 65_000;
 
-/** Queued, its backoff over, and no worker sending it now. */
+/** Queued, its backoff over, no worker sending it now, and its mailbox not paused by the provider. */
 const dueForSending = and(
   eq(outboundMessages.status, 'queued'),
   lte(outboundMessages.nextAttemptAt, sql`now()`),
   or(isNull(outboundMessages.claimedUntil), lte(outboundMessages.claimedUntil, sql`now()`)),
+  sql`not exists (select 1 from ${mailboxes} where ${mailboxes.id} = ${outboundMessages.mailboxId} and ${mailboxes.sendingPausedUntil} > now())`,
 );
+
+type OutboundRow = typeof outboundMessages.$inferSelect;
+
+/**
+ * Claims a due message if its mailbox may send one more now: at most its pace of attempts in any
+ * minute (the provider's limit, see PROVIDER_PRESETS, or the channel's own). Over the pace the
+ * message waits for the minute to turn, without an attempt. Attempts of one mailbox are counted
+ * under a lock of its own, so concurrent senders cannot both take the last place.
+ */
+async function claimWithinPace(db: Database, outboundId: string): Promise<OutboundRow | 'paced' | null> {
+  return db.transaction(async (tx) => {
+    const [due] = await tx
+      .select({ mailboxId: outboundMessages.mailboxId, limit: mailboxes.sendLimitPerMinute, provider: oauthIntegrations.provider })
+      .from(outboundMessages)
+      .leftJoin(mailboxes, eq(mailboxes.id, outboundMessages.mailboxId))
+      .leftJoin(oauthIntegrations, eq(oauthIntegrations.id, mailboxes.integrationId))
+      .where(and(eq(outboundMessages.id, outboundId), dueForSending));
+    if (!due) return null;
+    if (due.mailboxId) {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`outbound-pace:${due.mailboxId}`}, 0))`);
+      const [window] = await tx
+        .select({ attempts: count(), oldest: min(outboundMessages.lastAttemptAt) })
+        .from(outboundMessages)
+        .where(and(eq(outboundMessages.mailboxId, due.mailboxId), gt(outboundMessages.lastAttemptAt, sql`now() - ${`${SEND_PACE_WINDOW_MS} milliseconds`}::interval`)));
+      const limit = due.limit ?? (due.provider ? PROVIDER_PRESETS[due.provider].sendLimitPerMinute : PASSWORD_SEND_LIMIT_PER_MINUTE);
+      if (window && window.attempts >= limit && window.oldest) {
+        await tx
+          .update(outboundMessages)
+          .set({ nextAttemptAt: new Date(new Date(window.oldest).getTime() + SEND_PACE_WINDOW_MS) })
+          .where(eq(outboundMessages.id, outboundId));
+        return 'paced';
+      }
+    }
+    const [claimed] = await tx
+      .update(outboundMessages)
+      .set({ claimedUntil: sql`now() + ${`${SEND_CLAIM_MS} milliseconds`}::interval`, lastAttemptAt: sql`now()` })
+      .where(and(eq(outboundMessages.id, outboundId), dueForSending))
+      .returning();
+    return claimed ?? null;
+  });
+}
+
+/**
+ * The provider throttled the mailbox: nothing more is sent through it until the pause is over,
+ * and the message waits as it is (the provider's limit is not the message's fault, so no attempt
+ * is counted towards giving it up).
+ */
+async function pauseSending(db: Database, message: OutboundRow, throttle: ProviderThrottle): Promise<void> {
+  const mailboxId = message.mailboxId!;
+  const [mailbox] = await db.select({ throttles: mailboxes.sendingThrottles }).from(mailboxes).where(eq(mailboxes.id, mailboxId));
+  const pauseMs = providerPauseMs(throttle, mailbox?.throttles ?? 0);
+  // Sends already under way when the provider began to throttle are refused too: they join the
+  // pause the first one set instead of doubling it.
+  const [started] = await db
+    .update(mailboxes)
+    .set({ sendingPausedUntil: new Date(Date.now() + pauseMs), sendingPauseReason: throttle.words, sendingThrottles: sql`${mailboxes.sendingThrottles} + 1` })
+    .where(and(eq(mailboxes.id, mailboxId), or(isNull(mailboxes.sendingPausedUntil), lte(mailboxes.sendingPausedUntil, sql`now()`))))
+    .returning({ until: mailboxes.sendingPausedUntil });
+  const [current] = started ? [started] : await db.select({ until: mailboxes.sendingPausedUntil }).from(mailboxes).where(eq(mailboxes.id, mailboxId));
+  const until = current?.until ?? new Date(Date.now() + pauseMs);
+  await db.update(outboundMessages).set({ claimedUntil: null, nextAttemptAt: until, lastError: throttle.words }).where(eq(outboundMessages.id, message.id));
+  if (started) log.warn('outbound.paused_by_provider', { outboundId: message.id, mailboxId, throttle: throttle.kind, pausedForSeconds: Math.round(pauseMs / 1000), problem: throttle.words });
+}
+
+async function resumeSending(db: Database, mailboxId: string): Promise<void> {
+  await db.update(mailboxes).set({ sendingPausedUntil: null, sendingPauseReason: null, sendingThrottles: 0 }).where(eq(mailboxes.id, mailboxId));
+}
 
 /** Message-IDs of the thread so far: what the customer sent and what Intake sent, oldest first. */
 async function threadOf(database: DatabaseHandle, requestId: string): Promise<string[]> {
@@ -55,16 +130,14 @@ function bodyOf(kind: 'reply' | 'confirmation', key: string, projectName: string
  * password). A failure is recorded and retried with backoff; the comment it belongs to is
  * never affected.
  */
-export async function sendOutboundMessage(database: DatabaseHandle, outboundId: string): Promise<'sent' | 'retry' | 'failed' | 'skipped'> {
+export async function sendOutboundMessage(database: DatabaseHandle, outboundId: string): Promise<'sent' | 'retry' | 'failed' | 'skipped' | 'paced' | 'paused'> {
   const { db } = database;
-  const [claimed] = await db
-    .update(outboundMessages)
-    .set({ claimedUntil: sql`now() + ${`${SEND_CLAIM_MS} milliseconds`}::interval` })
-    .where(and(eq(outboundMessages.id, outboundId), dueForSending))
-    .returning();
+  const claimed = await claimWithinPace(db, outboundId);
   if (!claimed) return 'skipped';
+  if (claimed === 'paced') return 'paced';
   // Until the SMTP server is reached, a failure is Intake's own (a token that cannot be had, say).
   let describeSendFailure: (error: unknown) => string = describeFailure;
+  let reachedServer = false;
   try {
     const [row] = await db
       .select({ request: requests, projectName: projects.name, projectKey: projects.key, mailbox: mailboxes })
@@ -79,6 +152,7 @@ export async function sendOutboundMessage(database: DatabaseHandle, outboundId: 
     const smtp = await smtpEndpointOf(database, row.mailbox);
     const login = await storedMailServerSettings(database, row.mailbox);
     describeSendFailure = (error) => describeSmtpFailure(error, smtp, login.credential.kind);
+    reachedServer = true;
     const transport = await openSmtpTransport(smtp, login);
     try {
       await transport.sendMail({
@@ -98,8 +172,14 @@ export async function sendOutboundMessage(database: DatabaseHandle, outboundId: 
       transport.close();
     }
     await db.update(outboundMessages).set({ status: 'sent', sentAt: new Date(), lastError: null, attempts: claimed.attempts + 1, claimedUntil: null }).where(eq(outboundMessages.id, claimed.id));
+    if (row.mailbox.sendingThrottles > 0) await resumeSending(db, row.mailbox.id);
     return 'sent';
   } catch (error) {
+    const throttle = reachedServer ? recognizeProviderThrottle(error) : null;
+    if (throttle && claimed.mailboxId) {
+      await pauseSending(db, claimed, throttle);
+      return 'paused';
+    }
     const attempts = claimed.attempts + 1;
     const failed = attempts >= MAX_SEND_ATTEMPTS;
     const message = describeSendFailure(error);

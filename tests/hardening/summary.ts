@@ -6,6 +6,7 @@ export interface HardeningSummary {
   corpus: { tried: number; passed: number };
   faults: { delivered: number; lost: number; duplicated: number };
   attacks: { tried: number; refused: number };
+  providerLimits: { paced: number; throttled: number; attemptsWhilePaused: number };
 }
 
 function read(name: string): Record<string, number> {
@@ -16,6 +17,7 @@ function read(name: string): Record<string, number> {
 /** Sums the figures the hardening suites wrote and prints them as a table. */
 export function writeHardeningSummary(): HardeningSummary {
   const corpus = read('corpus');
+  const limits = read('provider-limits');
   const faults = read('faults');
   const attackFiles = existsSync(figuresDir) ? readdirSync(figuresDir).filter((file) => file.startsWith('attacks-')) : [];
   const attacks = attackFiles.map((file) => read(file.replace(/\.json$/, '')));
@@ -26,11 +28,14 @@ export function writeHardeningSummary(): HardeningSummary {
       tried: attacks.reduce((sum, figures) => sum + (figures.tried ?? 0), 0),
       refused: attacks.reduce((sum, figures) => sum + (figures.refused ?? 0), 0),
     },
+    providerLimits: { paced: limits.paced ?? 0, throttled: limits.throttled ?? 0, attemptsWhilePaused: limits.attemptsWhilePaused ?? 0 },
   };
   writeFileSync(path.join(process.cwd(), 'tests', 'hardening-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   console.log('\n━━ Hardening ━━');
   console.log(`Hostile mail corpus   ${summary.corpus.passed} of ${summary.corpus.tried} cases ended as expected`);
   console.log(`Faults                ${summary.faults.delivered} messages delivered, ${summary.faults.lost} lost, ${summary.faults.duplicated} duplicated`);
   console.log(`Attacks               ${summary.attacks.refused} of ${summary.attacks.tried} refused`);
+  const { paced, throttled, attemptsWhilePaused } = summary.providerLimits;
+  console.log(`Provider limits       ${paced} emails held to the pace, ${throttled} throttling answers, ${attemptsWhilePaused} attempts while paused`);
   return summary;
 }

@@ -22,6 +22,8 @@ export interface HarnessControl {
   clearSentMessages(): Promise<void>;
   startSmtp(): Promise<void>;
   stopSmtp(): Promise<void>;
+  limitSending(email: string, perMinute: number | null): Promise<void>;
+  sendingAttempts(email: string): Promise<number>;
 }
 
 const operations = [
@@ -37,6 +39,8 @@ const operations = [
   'clearSentMessages',
   'startSmtp',
   'stopSmtp',
+  'limitSending',
+  'sendingAttempts',
 ] as const satisfies ReadonlyArray<keyof HarnessControl>;
 
 type Operation = (typeof operations)[number];
@@ -122,4 +126,6 @@ export class RemoteControl implements HarnessControl {
   clearSentMessages = () => this.call<void>('clearSentMessages');
   startSmtp = () => this.call<void>('startSmtp');
   stopSmtp = () => this.call<void>('stopSmtp');
+  limitSending = (email: string, perMinute: number | null) => this.call<void>('limitSending', email, perMinute);
+  sendingAttempts = (email: string) => this.call<number>('sendingAttempts', email);
 }

@@ -148,6 +148,16 @@ export class Harness {
     return this.control.stopSmtp();
   }
 
+  /** Sending limited as Exchange Online limits it: beyond `perMinute` a minute, 432 4.3.2; null lifts the limit. */
+  limitSending(email: string, perMinute: number | null): Promise<void> {
+    return this.control.limitSending(email, perMinute);
+  }
+
+  /** How often `email` tried to send (MAIL FROM), accepted or refused. */
+  sendingAttempts(email: string): Promise<number> {
+    return this.control.sendingAttempts(email);
+  }
+
   /** Delivers a raw message straight into the Maildir, as a delivery agent would; returns its file name. */
   deliver(email: string, raw: Buffer, options?: DeliverOptions): Promise<string> {
     return this.#mail.deliver(email, raw, options);

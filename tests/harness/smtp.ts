@@ -25,6 +25,9 @@ export interface SmtpOptions {
   introspection: IntrospectionSettings;
 }
 
+/** What Exchange Online answers a mailbox over its sending rate. */
+const EXCHANGE_THROTTLED = '4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded [Hostname=intake-harness]';
+
 /**
  * Closes at once, as an outage would: open sessions get the 421 smtp-server itself sends
  * after its closeTimeout, handshakes in progress are dropped.
@@ -51,6 +54,8 @@ async function closeNow(server: SMTPServer): Promise<void> {
  */
 export class SmtpSubmission {
   readonly #log = new SentLog();
+  readonly #limits = new Map<string, number>();
+  readonly #attempts = new Map<string, number>();
   readonly #options: SMTPServerOptions;
   #servers: SMTPServer[] = [];
 
@@ -70,8 +75,10 @@ export class SmtpSubmission {
       onMailFrom: (address, session, callback) => {
         // MAIL is refused before AUTH (authOptional is off), so the session has its user.
         const user = session.user as SmtpUser;
-        if (address.address.toLowerCase() === user.email) callback();
-        else callback(smtpError(553, `<${address.address}>: Sender address rejected: not owned by user ${user.email}`));
+        this.#attempts.set(user.email, (this.#attempts.get(user.email) ?? 0) + 1);
+        if (address.address.toLowerCase() !== user.email) callback(smtpError(553, `<${address.address}>: Sender address rejected: not owned by user ${user.email}`));
+        else if (this.#overLimit(user.email)) callback(smtpError(432, EXCHANGE_THROTTLED));
+        else callback();
       },
       onData: (stream, session, callback) => {
         readAll(stream)
@@ -105,6 +112,27 @@ export class SmtpSubmission {
     const servers = this.#servers;
     this.#servers = [];
     await Promise.all(servers.map(closeNow));
+  }
+
+  /**
+   * Exchange Online's per-mailbox limit: at most `perMinute` messages accepted from `email` in any
+   * minute, beyond which MAIL FROM is answered as Exchange does; null lifts it.
+   */
+  limitSending(email: string, perMinute: number | null): void {
+    if (perMinute === null) this.#limits.delete(email.toLowerCase());
+    else this.#limits.set(email.toLowerCase(), perMinute);
+  }
+
+  /** MAIL FROM commands from `email`'s sessions so far, refused or not: what a provider counts. */
+  sendingAttempts(email: string): number {
+    return this.#attempts.get(email.toLowerCase()) ?? 0;
+  }
+
+  #overLimit(email: string): boolean {
+    const limit = this.#limits.get(email);
+    if (limit === undefined) return false;
+    const since = Date.now() - 60_000;
+    return this.#log.list().filter((message) => message.authUser === email && message.at.getTime() > since).length >= limit;
   }
 
   sent(filter?: SentMessageFilter): SentMessage[] {

@@ -124,6 +124,9 @@ export async function startStack(extraUsers: readonly TestUser[]): Promise<Stack
       clearSentMessages: async () => smtp.clearSent(),
       startSmtp: () => smtp.start(),
       stopSmtp: () => smtp.stop(),
+      // Over HTTP a null argument arrives as undefined.
+      limitSending: async (email, perMinute) => smtp.limitSending(email, perMinute ?? null),
+      sendingAttempts: async (email) => smtp.sendingAttempts(email),
     };
     const controlServer = await serveControl(control, tls);
     stoppers.push(() => controlServer.close());

@@ -1,8 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createTcpServer, type AddressInfo, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { createServer as createTlsServer } from 'node:tls';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, mailboxes } from '@/db/schema';
@@ -16,68 +12,16 @@ import { saveMailbox } from '@/lib/mailboxes/save-mailbox';
 import { testMailboxSettings } from '@/lib/mailboxes/test-mailbox';
 import { AddressAllowList } from '@/lib/net/address-range';
 import { saveIntegration } from '@/lib/oauth/save-integration';
-import { issueServerCert } from '../harness/ca';
 import { authorizationOf, finishAuthorization, harnessChannelInput } from '../support/channels';
 import { seedProject } from '../support/fixtures';
 import { setupIntegration } from '../support/integration-context';
+import { type ScriptedImapServer, startScriptedImapServer } from '../support/scripted-imap-server';
 import { createHarnessIntegration } from '../support/oauth-flow';
 
 const context = setupIntegration();
 
-/**
- * A TLS server trusted like a real one (test CA, 127.0.0.1) that answers IMAP just enough for a
- * client to try logging in, and records every connection and every byte it is sent.
- */
-interface Recorder {
-  port: number;
-  connections: number;
-  received(): string;
-  close(): Promise<void>;
-}
-
-async function recordingImapServer(): Promise<Recorder> {
-  const folder = mkdtempSync(path.join(tmpdir(), 'intake-recorder-'));
-  const { certFile, keyFile } = await issueServerCert(folder);
-  let received = '';
-  const recorder = { port: 0, connections: 0, received: () => received } as Recorder;
-  const server = createTlsServer({ cert: readFileSync(certFile), key: readFileSync(keyFile) }, (socket) => {
-    recorder.connections += 1;
-    socket.on('error', () => {});
-    socket.write('* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n');
-    let pending = '';
-    // AUTHENTICATE without an initial response waits for "+", then the credential comes on its own line.
-    let awaitingCredentialFor: string | undefined;
-    socket.on('data', (chunk: Buffer) => {
-      received += chunk.toString('latin1');
-      pending += chunk.toString('latin1');
-      let end = pending.indexOf('\r\n');
-      while (end >= 0) {
-        const line = pending.slice(0, end);
-        const [tag = '*', command = '', ...rest] = line.split(' ');
-        pending = pending.slice(end + 2);
-        if (awaitingCredentialFor) {
-          socket.write(`${awaitingCredentialFor} NO [AUTHENTICATIONFAILED] recorded\r\n`);
-          awaitingCredentialFor = undefined;
-        } else if (/^CAPABILITY$/i.test(command)) socket.write(`* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n${tag} OK done\r\n`);
-        else if (/^AUTHENTICATE$/i.test(command) && rest.length === 1) {
-          awaitingCredentialFor = tag;
-          socket.write('+ \r\n');
-        } else socket.write(`${tag} NO [AUTHENTICATIONFAILED] recorded\r\n`);
-        end = pending.indexOf('\r\n');
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  recorder.port = (server.address() as AddressInfo).port;
-  recorder.close = async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    rmSync(folder, { recursive: true, force: true });
-  };
-  return recorder;
-}
-
 /** Every credential the recorder was sent, decoded: AUTHENTICATE PLAIN carries base64. */
-function decodedLogins(recorder: Recorder): string {
+function decodedLogins(recorder: ScriptedImapServer): string {
   return recorder
     .received()
     .split('\r\n')
@@ -87,9 +31,9 @@ function decodedLogins(recorder: Recorder): string {
     .concat('\n', recorder.received());
 }
 
-let recorder: Recorder;
+let recorder: ScriptedImapServer;
 beforeAll(async () => {
-  recorder = await recordingImapServer();
+  recorder = await startScriptedImapServer('127.0.0.1', 'NO [AUTHENTICATIONFAILED] recorded');
 });
 afterAll(() => recorder?.close());
 

@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '@/db/client';
 import { customers, inboundMessages, mailboxCursors, mailboxes, oauthIntegrations, projects, requests } from '@/db/schema';
 import { IdleListener } from '@/jobs/idle-listener';
-import { dueMailboxes } from '@/lib/ingest/due-mailboxes';
 import { pollSoon } from '@/lib/ingest/idle-lease';
 import { pollMailbox } from '@/lib/ingest/poll-mailbox';
 import { reauthorizeMailbox } from '@/lib/mailboxes/reauthorize-mailbox';
@@ -15,6 +14,7 @@ import { type CrashPoint, FaultDatabase } from '../support/fault-workers';
 import { seedProject } from '../support/fixtures';
 import { addFigures } from '../support/hardening-figures';
 import { setupIntegration } from '../support/integration-context';
+import { keepPolling as keepPollingWith } from '../support/keep-polling';
 import { TcpProxy } from '../support/tcp-proxy';
 import { type IngestionProgress, readIngestionProgress, type WorkerProcess } from '../support/worker-processes';
 
@@ -70,32 +70,7 @@ async function seenOnServer(harness: Harness, email: string): Promise<number> {
   return (await harness.listMessages(email)).filter((message) => message.flags.includes('\\Seen')).length;
 }
 
-/**
- * The worker's dispatcher for one mailbox, in this process and without pg-boss: polls it
- * whenever it is due (its next poll time, moved by backoff after failures) and never otherwise.
- */
-function keepPolling(mailboxId: string, pollIntervalSeconds: number) {
-  let stopped = false;
-  let polls = 0;
-  const loop = (async () => {
-    while (!stopped) {
-      if ((await dueMailboxes(context.database.db)).includes(mailboxId)) {
-        polls++;
-        await pollMailbox({ database: context.database, mailboxId, workerId: 'faults-test', pollIntervalSeconds, maxMessageBytes: 25 * 1024 * 1024 });
-      }
-      await sleep(100);
-    }
-  })();
-  return {
-    get polls() {
-      return polls;
-    },
-    async stop() {
-      stopped = true;
-      await loop;
-    },
-  };
-}
+const keepPolling = (mailboxId: string, pollIntervalSeconds: number) => keepPollingWith(context.database, mailboxId, pollIntervalSeconds);
 
 /** An OAuth channel of its own project whose IMAP connections go through a proxy of the test's. */
 async function proxiedChannel(key: string, name: string) {
