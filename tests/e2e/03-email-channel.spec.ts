@@ -60,6 +60,19 @@ test('a project admin connects help@acme.test with Save and authorize; a foreign
   await page.getByRole('button', { name: 'Test connection' }).first().click();
   await expect(page.getByRole('status').filter({ hasText: 'Connection works.' })).toBeVisible();
   await expect(page.getByText(`✓ Outgoing mail (SMTP): Signed in to ${stack.host}:${stack.smtp.starttlsPort} as ${MAILBOX}`)).toBeVisible();
+
+  // The pace of replies is the channel's own: a bad number is refused in place, a good one kept.
+  const sendingLimit = page.getByLabel('Sending limit (emails a minute)');
+  await sendingLimit.fill('0');
+  await page.getByRole('button', { name: 'Update', exact: true }).click();
+  await expect(page.getByText('Send at least 1 email a minute.')).toBeVisible();
+  await expect(sendingLimit).toHaveValue('0');
+  await sendingLimit.fill('20');
+  await page.getByRole('button', { name: 'Update', exact: true }).click();
+  await expect(page.getByText('Send at least 1 email a minute.')).toHaveCount(0);
+  await page.reload();
+  await expect(page.getByLabel('Sending limit (emails a minute)')).toHaveValue('20');
+  await expect(page.getByTestId('mailbox-status')).toHaveText('Active');
 });
 
 test('an email to the channel becomes a request in the queue and shows in the Email log', async ({ browser }) => {
