@@ -2,7 +2,8 @@ import { and, asc, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import type { DatabaseHandle } from '@/db/client';
 import { comments, inboundMessages, mailboxes, outboundMessages, projects, requests } from '@/db/schema';
 import { log } from '@/lib/log';
-import { describeFailure } from '@/lib/runtime/describe-failure';
+import { databaseConnectionLost, describeFailure } from '@/lib/runtime/describe-failure';
+import { retryWhileDatabaseDown } from '@/lib/runtime/retry-while-database-down';
 import { openSmtpTransport } from '@/lib/mail/smtp/smtp-transport';
 import { storedMailServerSettings } from '@/lib/mailboxes/mailbox-connection';
 import { requestKey } from '@/lib/requests/insert-request';
@@ -13,6 +14,8 @@ import { smtpEndpointOf } from './smtp-endpoint';
 export const MAX_SEND_ATTEMPTS = 10;
 /** While one worker sends, others leave the message alone for this long. */
 const SEND_CLAIM_MS = 5 * 60_000;
+/** Recording an outcome stops this long before the claim runs out, so no other worker can have taken the message over. */
+const CLAIM_MARGIN_MS = 30_000;
 
 /** Queued, its backoff over, and no worker sending it now. */
 const dueForSending = and(
@@ -53,7 +56,9 @@ function bodyOf(kind: 'reply' | 'confirmation', key: string, projectName: string
 /**
  * Sends one queued message through its channel's own mailbox over SMTP (XOAUTH2 or
  * password). A failure is recorded and retried with backoff; the comment it belongs to is
- * never affected.
+ * never affected. Once the SMTP server has accepted the message it is recorded as sent, however
+ * long the database takes to come back within the claim: recorded as a failure, it would go out
+ * again. A lost database connection before that costs no attempt.
  */
 export async function sendOutboundMessage(database: DatabaseHandle, outboundId: string): Promise<'sent' | 'retry' | 'failed' | 'skipped'> {
   const { db } = database;
@@ -63,6 +68,7 @@ export async function sendOutboundMessage(database: DatabaseHandle, outboundId: 
     .where(and(eq(outboundMessages.id, outboundId), dueForSending))
     .returning();
   if (!claimed) return 'skipped';
+  const claimedAt = Date.now();
   // Until the SMTP server is reached, a failure is Intake's own (a token that cannot be had, say).
   let describeSendFailure: (error: unknown) => string = describeFailure;
   try {
@@ -97,19 +103,44 @@ export async function sendOutboundMessage(database: DatabaseHandle, outboundId: 
     } finally {
       transport.close();
     }
-    await db.update(outboundMessages).set({ status: 'sent', sentAt: new Date(), lastError: null, attempts: claimed.attempts + 1, claimedUntil: null }).where(eq(outboundMessages.id, claimed.id));
-    return 'sent';
   } catch (error) {
+    const lost = databaseConnectionLost(error);
+    if (lost) {
+      // Not sent, and not the message's fault: it is due again as soon as the database is back.
+      await retryWhileDatabaseDown(() => db.update(outboundMessages).set({ claimedUntil: null }).where(eq(outboundMessages.id, claimed.id)), claimRemaining(claimedAt));
+      log.warn('outbound.database_connection_lost', { outboundId, code: lost });
+      return 'retry';
+    }
     const attempts = claimed.attempts + 1;
     const failed = attempts >= MAX_SEND_ATTEMPTS;
     const message = describeSendFailure(error);
-    await db
-      .update(outboundMessages)
-      .set({ attempts, lastError: message, status: failed ? 'failed' : 'queued', claimedUntil: null, nextAttemptAt: new Date(Date.now() + Math.min(30_000 * 2 ** attempts, 3_600_000)) })
-      .where(eq(outboundMessages.id, claimed.id));
+    await retryWhileDatabaseDown(
+      () =>
+        db
+          .update(outboundMessages)
+          .set({ attempts, lastError: message, status: failed ? 'failed' : 'queued', claimedUntil: null, nextAttemptAt: new Date(Date.now() + Math.min(30_000 * 2 ** attempts, 3_600_000)) })
+          .where(eq(outboundMessages.id, claimed.id)),
+      claimRemaining(claimedAt),
+    );
     log.warn('outbound.send_failed', { outboundId, attempts, problem: message });
     return failed ? 'failed' : 'retry';
   }
+  try {
+    await retryWhileDatabaseDown(
+      () => db.update(outboundMessages).set({ status: 'sent', sentAt: new Date(), lastError: null, attempts: claimed.attempts + 1, claimedUntil: null }).where(eq(outboundMessages.id, claimed.id)),
+      claimRemaining(claimedAt),
+    );
+  } catch (error) {
+    // Past the claim another worker may send it: it goes out again, with the same Message-ID.
+    log.error('outbound.sent_not_recorded', { outboundId, problem: describeFailure(error) });
+    throw error;
+  }
+  return 'sent';
+}
+
+/** What is left of a claim taken at `claimedAt`, less a margin for the clocks of database and worker. */
+function claimRemaining(claimedAt: number): number {
+  return SEND_CLAIM_MS - CLAIM_MARGIN_MS - (Date.now() - claimedAt);
 }
 
 /** Queued messages whose next attempt is due. */
