@@ -4,6 +4,8 @@ import { and, eq, isNotNull, or, sql } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import { mailboxes } from '@/db/schema';
 import { log } from '@/lib/log';
+import { describeFailure } from '@/lib/runtime/describe-failure';
+import { retryWhileDatabaseDown } from '@/lib/runtime/retry-while-database-down';
 import { claimIsFree } from '@/lib/system/job-runner-status';
 
 /**
@@ -72,7 +74,7 @@ export class MailboxLease {
       if (renewed) this.#confirmedAt = attemptedAt;
       else this.#lose('another worker took the mailbox over');
     } catch (error) {
-      if (Date.now() - this.#confirmedAt >= POLL_LEASE_MS) this.#lose(`the lease could not be renewed (${(error as Error).message})`);
+      if (Date.now() - this.#confirmedAt >= POLL_LEASE_MS) this.#lose(`the lease could not be renewed (${describeFailure(error)})`);
     }
   }
 
@@ -96,12 +98,16 @@ export class MailboxLease {
     if (this.stopping?.aborted) throw new PollStoppedError('The poll stopped: its worker is stopping.');
   }
 
+  /**
+   * Through a database restart too: a lease left behind holds the mailbox, for this worker as
+   * for any other, until it runs out.
+   */
   async release(): Promise<void> {
     clearInterval(this.#timer);
-    await this.db
-      .update(mailboxes)
-      .set({ leaseOwner: null, leaseExpiresAt: null })
-      .where(and(eq(mailboxes.id, this.mailboxId), eq(mailboxes.leaseOwner, this.owner)));
+    await retryWhileDatabaseDown(
+      () => this.db.update(mailboxes).set({ leaseOwner: null, leaseExpiresAt: null }).where(and(eq(mailboxes.id, this.mailboxId), eq(mailboxes.leaseOwner, this.owner))),
+      POLL_LEASE_MS,
+    );
   }
 }
 

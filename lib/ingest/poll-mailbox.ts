@@ -9,8 +9,9 @@ import { storedMailServerSettings } from '@/lib/mailboxes/mailbox-connection';
 import { isReadStatus, setMailboxStatus } from '@/lib/mailboxes/mailbox-status';
 import { type ProviderThrottle, providerPauseMs, recognizeProviderThrottle } from '@/lib/mail/provider-throttle';
 import { OAuthFailure } from '@/lib/oauth/oauth-failure';
-import { describeFailure } from '@/lib/runtime/describe-failure';
-import { MailboxLease, PollStoppedError } from './mailbox-lease';
+import { databaseConnectionLost, describeFailure } from '@/lib/runtime/describe-failure';
+import { retryWhileDatabaseDown } from '@/lib/runtime/retry-while-database-down';
+import { MailboxLease, POLL_LEASE_MS, PollStoppedError } from './mailbox-lease';
 import type { PollContext, PollStats } from './poll-context';
 import { pollImap } from './poll-imap';
 import { pollPop3 } from './poll-pop3';
@@ -97,10 +98,16 @@ async function recordFailure(options: PollOptions, mailbox: MailboxRow, error: u
     (error instanceof MailConnectionError && error.kind === 'auth' && mailbox.authMethod === 'oauth');
   const message = describeFailure(error);
   const failures = mailbox.consecutiveFailures + 1;
-  const delay = Math.min(options.pollIntervalSeconds * 2 ** Math.min(failures, 10), MAX_BACKOFF_SECONDS);
-  // A refused grant pauses the mailbox (no retry storm) until someone re-authorizes it.
-  await setMailboxStatus(db, mailbox.id, needsPerson ? 'needs_reauthorization' : 'failing', needsPerson && !/Re-authorize/.test(message) ? `${message} Re-authorize the mailbox.` : message);
-  await db.update(mailboxes).set({ consecutiveFailures: failures, nextPollAt: new Date(Date.now() + delay * 1000), lastPollAt: new Date() }).where(eq(mailboxes.id, mailbox.id));
+  // Backoff spares a failing mail server or provider; a lost database connection says nothing of
+  // either, and the mailbox is polled again at its regular interval.
+  const backoff = databaseConnectionLost(error) ? 1 : 2 ** Math.min(failures, 10);
+  const delay = Math.min(options.pollIntervalSeconds * backoff, MAX_BACKOFF_SECONDS);
+  // Written once the database is back, if it is what failed: else the mailbox would stay Active.
+  await retryWhileDatabaseDown(async () => {
+    // A refused grant pauses the mailbox (no retry storm) until someone re-authorizes it.
+    await setMailboxStatus(db, mailbox.id, needsPerson ? 'needs_reauthorization' : 'failing', needsPerson && !/Re-authorize/.test(message) ? `${message} Re-authorize the mailbox.` : message);
+    await db.update(mailboxes).set({ consecutiveFailures: failures, nextPollAt: new Date(Date.now() + delay * 1000), lastPollAt: new Date() }).where(eq(mailboxes.id, mailbox.id));
+  }, POLL_LEASE_MS);
   log.warn('mailbox.poll_failed', { mailboxId: mailbox.id, failures, retryInSeconds: delay, problem: message });
   return message;
 }

@@ -2,7 +2,8 @@ import { and, asc, count, eq, gt, isNull, lte, min, or, sql } from 'drizzle-orm'
 import type { Database, DatabaseHandle } from '@/db/client';
 import { comments, inboundMessages, mailboxes, oauthIntegrations, outboundMessages, projects, requests } from '@/db/schema';
 import { log } from '@/lib/log';
-import { describeFailure } from '@/lib/runtime/describe-failure';
+import { databaseConnectionLost, describeFailure } from '@/lib/runtime/describe-failure';
+import { retryWhileDatabaseDown } from '@/lib/runtime/retry-while-database-down';
 import { openSmtpTransport } from '@/lib/mail/smtp/smtp-transport';
 import { storedMailServerSettings } from '@/lib/mailboxes/mailbox-connection';
 import { requestKey } from '@/lib/requests/insert-request';
@@ -20,6 +21,8 @@ const SEND_CLAIM_MS = 5 * 60_000;
  * the provider counts a message from when it accepted it, a little after the attempt began.
  */
 const SEND_PACE_WINDOW_MS = 65_000;
+/** Recording an outcome stops this long before the claim runs out, so no other worker can have taken the message over. */
+const CLAIM_MARGIN_MS = 30_000;
 
 /** Queued, its backoff over, no worker sending it now, and its mailbox not paused by the provider. */
 const dueForSending = and(
@@ -128,16 +131,20 @@ function bodyOf(kind: 'reply' | 'confirmation', key: string, projectName: string
 /**
  * Sends one queued message through its channel's own mailbox over SMTP (XOAUTH2 or
  * password). A failure is recorded and retried with backoff; the comment it belongs to is
- * never affected.
+ * never affected. Once the SMTP server has accepted the message it is recorded as sent, however
+ * long the database takes to come back within the claim: recorded as a failure, it would go out
+ * again. A lost database connection before that costs no attempt.
  */
 export async function sendOutboundMessage(database: DatabaseHandle, outboundId: string): Promise<'sent' | 'retry' | 'failed' | 'skipped' | 'paced' | 'paused'> {
   const { db } = database;
   const claimed = await claimWithinPace(db, outboundId);
   if (!claimed) return 'skipped';
   if (claimed === 'paced') return 'paced';
+  const claimedAt = Date.now();
   // Until the SMTP server is reached, a failure is Intake's own (a token that cannot be had, say).
   let describeSendFailure: (error: unknown) => string = describeFailure;
   let reachedServer = false;
+  let wasThrottled = false;
   try {
     const [row] = await db
       .select({ request: requests, projectName: projects.name, projectKey: projects.key, mailbox: mailboxes })
@@ -146,6 +153,7 @@ export async function sendOutboundMessage(database: DatabaseHandle, outboundId: 
       .innerJoin(mailboxes, eq(mailboxes.id, sql`${claimed.mailboxId}`))
       .where(eq(requests.id, claimed.requestId));
     if (!row) throw new Error('The mailbox this email would be sent from was removed.');
+    wasThrottled = row.mailbox.sendingThrottles > 0;
     const [comment] = claimed.commentId ? await db.select({ body: comments.body }).from(comments).where(eq(comments.id, claimed.commentId)) : [];
     const key = requestKey(row.projectKey, row.request.number);
     const thread = await threadOf(database, row.request.id);
@@ -171,10 +179,14 @@ export async function sendOutboundMessage(database: DatabaseHandle, outboundId: 
     } finally {
       transport.close();
     }
-    await db.update(outboundMessages).set({ status: 'sent', sentAt: new Date(), lastError: null, attempts: claimed.attempts + 1, claimedUntil: null }).where(eq(outboundMessages.id, claimed.id));
-    if (row.mailbox.sendingThrottles > 0) await resumeSending(db, row.mailbox.id);
-    return 'sent';
   } catch (error) {
+    const lost = databaseConnectionLost(error);
+    if (lost) {
+      // Not sent, and not the message's fault: it is due again as soon as the database is back.
+      await retryWhileDatabaseDown(() => db.update(outboundMessages).set({ claimedUntil: null }).where(eq(outboundMessages.id, claimed.id)), claimRemaining(claimedAt));
+      log.warn('outbound.database_connection_lost', { outboundId, code: lost });
+      return 'retry';
+    }
     const throttle = reachedServer ? recognizeProviderThrottle(error) : null;
     if (throttle && claimed.mailboxId) {
       await pauseSending(db, claimed, throttle);
@@ -183,13 +195,34 @@ export async function sendOutboundMessage(database: DatabaseHandle, outboundId: 
     const attempts = claimed.attempts + 1;
     const failed = attempts >= MAX_SEND_ATTEMPTS;
     const message = describeSendFailure(error);
-    await db
-      .update(outboundMessages)
-      .set({ attempts, lastError: message, status: failed ? 'failed' : 'queued', claimedUntil: null, nextAttemptAt: new Date(Date.now() + Math.min(30_000 * 2 ** attempts, 3_600_000)) })
-      .where(eq(outboundMessages.id, claimed.id));
+    await retryWhileDatabaseDown(
+      () =>
+        db
+          .update(outboundMessages)
+          .set({ attempts, lastError: message, status: failed ? 'failed' : 'queued', claimedUntil: null, nextAttemptAt: new Date(Date.now() + Math.min(30_000 * 2 ** attempts, 3_600_000)) })
+          .where(eq(outboundMessages.id, claimed.id)),
+      claimRemaining(claimedAt),
+    );
     log.warn('outbound.send_failed', { outboundId, attempts, problem: message });
     return failed ? 'failed' : 'retry';
   }
+  try {
+    await retryWhileDatabaseDown(
+      () => db.update(outboundMessages).set({ status: 'sent', sentAt: new Date(), lastError: null, attempts: claimed.attempts + 1, claimedUntil: null }).where(eq(outboundMessages.id, claimed.id)),
+      claimRemaining(claimedAt),
+    );
+  } catch (error) {
+    // Past the claim another worker may send it: it goes out again, with the same Message-ID.
+    log.error('outbound.sent_not_recorded', { outboundId, problem: describeFailure(error) });
+    throw error;
+  }
+  if (wasThrottled && claimed.mailboxId) await resumeSending(db, claimed.mailboxId);
+  return 'sent';
+}
+
+/** What is left of a claim taken at `claimedAt`, less a margin for the clocks of database and worker. */
+function claimRemaining(claimedAt: number): number {
+  return SEND_CLAIM_MS - CLAIM_MARGIN_MS - (Date.now() - claimedAt);
 }
 
 /** Queued messages whose next attempt is due. */

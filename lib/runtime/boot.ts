@@ -5,6 +5,7 @@ import { type JobRunner, startJobRunner } from '@/jobs/runner';
 import { SecretKeyError } from '@/lib/crypto/secret-box';
 import { ConfigError, getEnv } from '@/lib/env';
 import { log } from '@/lib/log';
+import { surviveOutages } from './survive-outages';
 
 export interface Runtime {
   database: DatabaseHandle;
@@ -15,6 +16,7 @@ export interface Runtime {
 /** Opens the database, applies migrations and, when asked, starts the job runner. */
 export async function bootRuntime({ mode }: { mode: 'in-process' | 'worker' }): Promise<Runtime> {
   const env = getEnv();
+  surviveOutages();
   const database = await getDatabase();
   await migrateDatabase(database);
   const concurrency = mode === 'worker' ? Math.max(1, env.INTAKE_WORKERS) : env.INTAKE_WORKERS;

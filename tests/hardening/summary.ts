@@ -4,7 +4,8 @@ import { figuresDir } from '../support/hardening-figures';
 
 export interface HardeningSummary {
   corpus: { tried: number; passed: number };
-  faults: { delivered: number; lost: number; duplicated: number };
+  /** `sent`: emails that had to go out exactly once; `unsent` of them never did, `sentTwice` counts the extra copies. */
+  faults: { delivered: number; lost: number; duplicated: number; sent: number; unsent: number; sentTwice: number };
   attacks: { tried: number; refused: number };
   providerLimits: { paced: number; throttled: number; attemptsWhilePaused: number };
 }
@@ -23,7 +24,7 @@ export function writeHardeningSummary(): HardeningSummary {
   const attacks = attackFiles.map((file) => read(file.replace(/\.json$/, '')));
   const summary: HardeningSummary = {
     corpus: { tried: corpus.tried ?? 0, passed: corpus.passed ?? 0 },
-    faults: { delivered: faults.delivered ?? 0, lost: faults.lost ?? 0, duplicated: faults.duplicated ?? 0 },
+    faults: { delivered: faults.delivered ?? 0, lost: faults.lost ?? 0, duplicated: faults.duplicated ?? 0, sent: faults.sent ?? 0, unsent: faults.unsent ?? 0, sentTwice: faults.sentTwice ?? 0 },
     attacks: {
       tried: attacks.reduce((sum, figures) => sum + (figures.tried ?? 0), 0),
       refused: attacks.reduce((sum, figures) => sum + (figures.refused ?? 0), 0),
@@ -34,6 +35,7 @@ export function writeHardeningSummary(): HardeningSummary {
   console.log('\n━━ Hardening ━━');
   console.log(`Hostile mail corpus   ${summary.corpus.passed} of ${summary.corpus.tried} cases ended as expected`);
   console.log(`Faults                ${summary.faults.delivered} messages delivered, ${summary.faults.lost} lost, ${summary.faults.duplicated} duplicated`);
+  console.log(`                      ${summary.faults.sent} emails to send, ${summary.faults.unsent} never sent, ${summary.faults.sentTwice} sent twice`);
   console.log(`Attacks               ${summary.attacks.refused} of ${summary.attacks.tried} refused`);
   const { paced, throttled, attemptsWhilePaused } = summary.providerLimits;
   console.log(`Provider limits       ${paced} emails held to the pace, ${throttled} throttling answers, ${attemptsWhilePaused} attempts while paused`);

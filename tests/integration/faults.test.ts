@@ -1,11 +1,12 @@
 import { and, eq, type SQL, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '@/db/client';
-import { customers, inboundMessages, mailboxCursors, mailboxes, oauthIntegrations, projects, requests } from '@/db/schema';
+import { customers, inboundMessages, mailboxCursors, mailboxes, oauthIntegrations, outboundMessages, projects, requests } from '@/db/schema';
 import { IdleListener } from '@/jobs/idle-listener';
 import { pollSoon } from '@/lib/ingest/idle-lease';
 import { pollMailbox } from '@/lib/ingest/poll-mailbox';
 import { reauthorizeMailbox } from '@/lib/mailboxes/reauthorize-mailbox';
+import { databaseConnectionLost } from '@/lib/runtime/describe-failure';
 import type { Harness } from '../harness';
 import { type BulkMailbox, expectEachMessageFiledOnce, seedBulkMailbox, waitUntil } from '../support/bulk-ingestion';
 import { connectOAuthChannel, finishAuthorization } from '../support/channels';
@@ -15,6 +16,7 @@ import { seedProject } from '../support/fixtures';
 import { addFigures } from '../support/hardening-figures';
 import { setupIntegration } from '../support/integration-context';
 import { keepPolling as keepPollingWith } from '../support/keep-polling';
+import { PrivatePostgres } from '../support/private-postgres';
 import { TcpProxy } from '../support/tcp-proxy';
 import { type IngestionProgress, readIngestionProgress, type WorkerProcess } from '../support/worker-processes';
 
@@ -392,38 +394,51 @@ describe('a worker process SIGKILLed at each step of ingestion', () => {
 
 /**
  * Holds a lock in a transaction of the test's own (one of its pooled connections) until the
- * returned function releases it: the worker's transaction that needs it waits, mid-way.
+ * returned function releases it: the worker's transaction that needs it waits, mid-way. With
+ * `locked`, a lock that takes rows: when the statement took none, nothing is held and the
+ * answer is null.
  */
-async function holdLock(db: Database, statement: SQL): Promise<() => Promise<void>> {
+async function holdLock(db: Database, statement: SQL): Promise<() => Promise<void>>;
+async function holdLock(db: Database, statement: SQL, locked: (rows: unknown[]) => boolean): Promise<(() => Promise<void>) | null>;
+async function holdLock(db: Database, statement: SQL, locked: (rows: unknown[]) => boolean = () => true): Promise<(() => Promise<void>) | null> {
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
-  let taken!: () => void;
-  const isTaken = new Promise<void>((resolve) => (taken = resolve));
+  let taken!: (held: boolean) => void;
+  const isTaken = new Promise<boolean>((resolve) => (taken = resolve));
   const transaction = db.transaction(async (tx) => {
-    await tx.execute(statement);
-    taken();
-    await released;
+    const held = locked((await tx.execute(statement)) as unknown as unknown[]);
+    taken(held);
+    if (held) await released;
   });
-  await Promise.race([isTaken, transaction]);
+  if (!(await Promise.race([isTaken, transaction.then(() => false)]))) {
+    await transaction;
+    return null;
+  }
   return async () => {
     release();
     await transaction;
   };
 }
 
-/** Terminates the worker's backend that waits for a lock inside a statement matching `statement`, once it does. */
-async function terminateWaiting(database: FaultDatabase, appName: string, statement: string): Promise<string[]> {
-  return waitUntil(`a backend waiting in ${statement} was terminated`, async () => {
-    const cut = await database.handle.query<{ statement: string }>(
+/**
+ * The worker's backends that wait for a lock inside a statement matching `statement`, once there
+ * are any (as their first lines); with `terminate`, only those inside a transaction that has
+ * written already, and they are terminated.
+ */
+async function waitForLockWait(database: FaultDatabase, appName: string, statement: string, { terminate, describe = () => '' }: { terminate: boolean; describe?: () => string }): Promise<string[]> {
+  return waitUntil(`a backend waiting in ${statement}${terminate ? ' was terminated' : ''}`, async () => {
+    const found = await database.handle.query<{ statement: string }>(
       `with waiting as materialized (
          select pid, query from pg_stat_activity
-         where datname = current_database() and application_name = $1 and wait_event_type = 'Lock' and query ~ $2 and backend_xid is not null
-       ) select left(query, 60) as statement from waiting where pg_terminate_backend(pid)`,
-      [appName, statement],
+         where datname = current_database() and application_name = $1 and wait_event_type = 'Lock' and query ~ $2 and (not $3 or backend_xid is not null)
+       ) select left(query, 60) as statement from waiting where not $3 or pg_terminate_backend(pid)`,
+      [appName, statement, terminate],
     );
-    return cut.length > 0 && cut.map((row) => row.statement);
-  }, 60_000);
+    return found.length > 0 && found.map((row) => row.statement);
+  }, 60_000, describe);
 }
+
+const terminateWaiting = (database: FaultDatabase, appName: string, statement: string) => waitForLockWait(database, appName, statement, { terminate: true });
 
 /** One worker that must ride through every fault: any death is an error, and nothing restarts it. */
 function workerThatMustSurvive(start: () => WorkerProcess) {
@@ -434,6 +449,10 @@ function workerThatMustSurvive(start: () => WorkerProcess) {
     if (!stopping) died = new Error(`The worker died:\n${worker.output}`);
   });
   return {
+    /** Its last lines, for a failing test's message. */
+    get output(): string {
+      return worker.output;
+    },
     /** Throws if the worker died. */
     check(): void {
       if (died) throw died;
@@ -443,6 +462,14 @@ function workerThatMustSurvive(start: () => WorkerProcess) {
       await worker.stop();
     },
   };
+}
+
+/** Until the worker's first poll of the (empty) mailbox has set its folder cursor. */
+async function waitForFirstPoll(database: FaultDatabase, worker: ReturnType<typeof workerThatMustSurvive>, mailbox: BulkMailbox): Promise<void> {
+  await waitUntil('the first poll set the folder cursor', async () => {
+    worker.check();
+    return (await database.handle.db.select().from(mailboxCursors).where(eq(mailboxCursors.mailboxId, mailbox.mailboxId))).length > 0;
+  }, 60_000, () => worker.output);
 }
 
 describe('the database connection dropped mid-transaction', () => {
@@ -456,10 +483,7 @@ describe('the database connection dropped mid-transaction', () => {
       const appName = 'intake-faults-worker';
       const worker = workerThatMustSurvive(() => database.startWorker(context.harness.caFile, { env: { PGAPPNAME: appName } }));
       try {
-        await waitUntil('the first poll set the folder cursor', async () => {
-          worker.check();
-          return (await db.select().from(mailboxCursors).where(eq(mailboxCursors.mailboxId, mailbox.mailboxId))).length > 0;
-        }, 60_000);
+        await waitForFirstPoll(database, worker, mailbox);
 
         // Storing: the transaction has inserted the messages and waits to move the cursor.
         const releaseCursors = await holdLock(db, sql`lock table mailbox_cursors in share mode`);
@@ -512,4 +536,213 @@ describe('the database connection dropped mid-transaction', () => {
       await expectRecovered(database, mailbox);
     });
   }
+});
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL itself failing under a worker that is never restarted: a server of the test's own
+// (private-postgres.ts), restarted, cut off behind a proxy, its backends terminated at random.
+
+/** What a probe of the test's own reads while the server is down: not yet, rather than an error. */
+function unlessDatabaseDown<T>(probe: () => Promise<T>): () => Promise<T | false> {
+  return () =>
+    probe().catch((error: unknown) => {
+      if (databaseConnectionLost(error)) return false;
+      throw error;
+    });
+}
+
+/** Every message filed once, marked read on the server, and the channel Active again, with the worker alive throughout. */
+async function waitUntilImported(database: FaultDatabase, worker: ReturnType<typeof workerThatMustSurvive>, mailbox: BulkMailbox, timeoutMs: number): Promise<void> {
+  const count = mailbox.subjects.length;
+  await waitUntil('every message is filed and marked read, the channel Active', unlessDatabaseDown(async () => {
+    worker.check();
+    const progress = await readIngestionProgress(database.handle);
+    if (progress.settled < count || progress.pending > 0 || progress.serverActionsPending > 0 || progress.mailboxesNotActive > 0) return false;
+    return (await seenOnServer(context.harness, mailbox.address)) === count;
+  }), timeoutMs, () => worker.output);
+  worker.check();
+}
+
+/** How often the harness's SMTP server accepted each of `messageIds`. */
+async function timesSent(messageIds: string[]): Promise<Map<string, number>> {
+  const sent = new Map(messageIds.map((id) => [id, 0]));
+  for (const message of await context.harness.sentMessages()) {
+    const id = /^Message-ID:\s*<([^>]+)>/im.exec(message.raw.toString('utf8'))?.[1];
+    if (id && sent.has(id)) sent.set(id, sent.get(id)! + 1);
+  }
+  return sent;
+}
+
+/**
+ * Counts, at the SMTP server, what became of the emails of `outbound` rows: never sent, and sent
+ * more than once; adds them to the hardening figures, then requires both to be zero.
+ */
+async function expectSentExactlyOnce(messageIds: string[]): Promise<void> {
+  const sent = [...(await timesSent(messageIds)).values()];
+  const unsent = sent.filter((times) => times === 0).length;
+  const sentTwice = sent.reduce((sum, times) => sum + Math.max(0, times - 1), 0);
+  addFigures('faults', { sent: messageIds.length, unsent, sentTwice });
+  expect({ unsent, sentTwice }).toEqual({ unsent: 0, sentTwice: 0 });
+}
+
+describe('PostgreSQL restarted, unreachable and terminating backends under a worker that is never restarted', () => {
+  if (!process.env.TEST_DATABASE_URL) {
+    it.skip('needs a PostgreSQL server of its own: PGlite runs inside the worker process and cannot be restarted or cut off under it');
+    return;
+  }
+  let server: PrivatePostgres;
+  beforeAll(async () => {
+    server = await PrivatePostgres.start();
+  }, 60_000);
+  afterAll(async () => {
+    // Databases on it are dropped with it.
+    for (const database of privateDatabases) await database.handle.close().catch(() => {});
+    await server?.destroy();
+  });
+  const privateDatabases: FaultDatabase[] = [];
+  async function privateDatabase(): Promise<FaultDatabase> {
+    const database = await FaultDatabase.create(server.url);
+    privateDatabases.push(database);
+    return database;
+  }
+  const appName = 'intake-faults-worker';
+
+  /**
+   * A database of its own on the server, an empty channel for `count` messages to come, and a
+   * worker (given `env`) that has polled it once.
+   */
+  async function channelWithWorker(key: string, name: string, count: number, env: (database: FaultDatabase) => Record<string, string> = () => ({})) {
+    const database = await privateDatabase();
+    const mailbox = await seedBulkMailbox(context.harness, database.handle, { key, address: address(name), count: 0, protocol: 'imap', afterProcessing: 'mark_read' });
+    mailbox.subjects.push(...subjectsFor(key, count));
+    const worker = workerThatMustSurvive(() => database.startWorker(context.harness.caFile, { env: { PGAPPNAME: appName, ...env(database) } }));
+    try {
+      await waitForFirstPoll(database, worker, mailbox);
+    } catch (error) {
+      await worker.stop();
+      throw error;
+    }
+    return { database, db: database.handle.db, mailbox, worker };
+  }
+
+  it('pg_ctl restart -m fast during a backlog import, while it stores and while it files: every message filed once, the channel Active again', { timeout: 180_000 }, async () => {
+    const { database, db, mailbox, worker } = await channelWithWorker('FRS', 'pg-restart', 300);
+    const started = Date.now();
+    try {
+      // Storing: the worker's transaction has inserted the messages and waits to move the cursor.
+      const releaseCursors = await holdLock(db, sql`lock table mailbox_cursors in share mode`);
+      await context.harness.deliverMany(mailbox.address, messages(mailbox.address, mailbox.subjects, 2_000));
+      await waitForLockWait(database, appName, 'mailbox_cursors', { terminate: false, describe: () => worker.output });
+      await server.restart({ mode: 'fast' });
+      await releaseCursors().catch(() => {});
+      // Filing: its transaction waits for the request counter when the server goes.
+      const releaseCounter = await holdLock(db, sql`select id from projects where id = ${mailbox.projectId} for no key update`);
+      await waitForLockWait(database, appName, '"projects"', { terminate: false, describe: () => worker.output });
+      const filedBefore = (await readIngestionProgress(database.handle)).requests;
+      await server.restart({ mode: 'fast' });
+      await releaseCounter().catch(() => {});
+      expect(filedBefore).toBeLessThan(mailbox.subjects.length);
+      await waitUntilImported(database, worker, mailbox, 120_000);
+      console.log(`PostgreSQL restarted twice during a 300-message import: all filed ${Math.round((Date.now() - started) / 1000)} s after the start`);
+    } finally {
+      await worker.stop();
+    }
+    await expectRecovered(database, mailbox);
+  });
+
+  it('pg_ctl restart -m fast while confirmations go out, one of them accepted by the SMTP server and not yet recorded: each sent exactly once', { timeout: 180_000 }, async () => {
+    const { harness } = context;
+    const { database, db, mailbox, worker } = await channelWithWorker('FSD', 'pg-send', 200, () => ({ INTAKE_CONFIRMATIONS_PER_HOUR: '1000' }));
+    await db.update(projects).set({ sendConfirmations: true }).where(eq(projects.id, mailbox.projectId));
+    await db.update(mailboxes).set({ smtpHost: harness.host, smtpPort: harness.smtp.tlsPort, smtpSecurity: 'tls' }).where(eq(mailboxes.id, mailbox.mailboxId));
+    const queued = () => db.select({ messageId: outboundMessages.messageId, status: outboundMessages.status }).from(outboundMessages);
+    const started = Date.now();
+    try {
+      await harness.deliverMany(mailbox.address, messages(mailbox.address, mailbox.subjects));
+      await waitUntil('the first confirmations went out', async () => {
+        worker.check();
+        return (await queued()).filter((row) => row.status === 'sent').length >= 5;
+      }, 90_000, () => worker.output);
+      // Confirmations claimed for sending and not yet sent are locked: the SMTP server accepts
+      // them, recording them as sent waits, and the server goes.
+      const release = await waitUntil('a confirmation is being sent', () =>
+        holdLock(db, sql`select id from outbound_messages where status = 'queued' and claimed_until > now() for no key update`, (rows) => rows.length > 0),
+      30_000);
+      const waiting = await waitForLockWait(database, appName, '^update "outbound_messages" set "status"', { terminate: false, describe: () => worker.output });
+      await server.restart({ mode: 'fast' });
+      await release().catch(() => {});
+      await waitUntil('every confirmation is recorded as sent', unlessDatabaseDown(async () => {
+        worker.check();
+        const rows = await queued();
+        return rows.length === mailbox.subjects.length && rows.every((row) => row.status === 'sent');
+      }), 120_000, () => worker.output);
+      await waitUntilImported(database, worker, mailbox, 60_000);
+      console.log(`PostgreSQL restarted while sending (${waiting.length} sent, not yet recorded): ${mailbox.subjects.length} confirmations out ${Math.round((Date.now() - started) / 1000)} s after the start`);
+    } finally {
+      await worker.stop();
+    }
+    await expectRecovered(database, mailbox);
+    await expectSentExactlyOnce((await queued()).map((row) => row.messageId));
+  });
+
+  it('the database unreachable for 30 s (a black hole between worker and server): the worker rides it out and files the mail that came meanwhile once', { timeout: 180_000 }, async () => {
+    const proxy = await TcpProxy.start('127.0.0.1', { host: '127.0.0.1', port: server.port });
+    const throughProxy = (database: FaultDatabase) => {
+      const url = new URL(database.url);
+      url.port = String(proxy.port);
+      return { DATABASE_URL: url.toString() };
+    };
+    const { database, mailbox, worker } = await channelWithWorker('FBH', 'pg-away', 150, throughProxy);
+    const before = mailbox.subjects.slice(0, 50);
+    const meanwhile = mailbox.subjects.slice(50);
+    try {
+      await context.harness.deliverMany(mailbox.address, messages(mailbox.address, before));
+      await waitUntil('the first mail is filed', async () => {
+        worker.check();
+        return (await readIngestionProgress(database.handle)).requests === before.length;
+      }, 60_000, () => worker.output);
+      proxy.startBlackHole();
+      const cutAt = Date.now();
+      await context.harness.deliverMany(mailbox.address, messages(mailbox.address, meanwhile));
+      // The outage lasts 30 s whatever the worker does: nothing to wait for but the time.
+      await sleep(30_000);
+      worker.check();
+      expect((await readIngestionProgress(database.handle)).requests).toBe(before.length);
+      proxy.endBlackHole();
+      const backAt = Date.now();
+      await waitUntilImported(database, worker, mailbox, 120_000);
+      console.log(`Database unreachable for ${Math.round((backAt - cutAt) / 1000)} s: the mail of meanwhile filed ${Math.round((Date.now() - backAt) / 1000)} s after it came back`);
+    } finally {
+      await worker.stop();
+      await proxy.close();
+    }
+    await expectRecovered(database, mailbox);
+  });
+
+  it('pg_terminate_backend of the worker’s connections at random points of an import: nothing lost or twice, the channel Active again', { timeout: 180_000 }, async () => {
+    const { database, mailbox, worker } = await channelWithWorker('FTR', 'pg-random', 500);
+    let terminated = 0;
+    try {
+      await context.harness.deliverMany(mailbox.address, messages(mailbox.address, mailbox.subjects, 2_000));
+      // One of the worker's backends (its own pool's or the job queue's) every 100 to 600 ms, until
+      // everything is filed (or for 30 s at most).
+      const until = Date.now() + 30_000;
+      while (Date.now() < until && (await readIngestionProgress(database.handle)).settled < mailbox.subjects.length) {
+        worker.check();
+        const cut = await database.handle.query<{ pid: number }>(
+          `select pid from pg_stat_activity where datname = current_database() and application_name in ($1, 'intake-jobs')
+           order by random() limit 1`,
+          [appName],
+        );
+        if (cut[0]) terminated += (await database.handle.query<{ done: boolean }>('select pg_terminate_backend($1) as done', [cut[0].pid]))[0]?.done ? 1 : 0;
+        await sleep(100 + Math.random() * 500);
+      }
+      expect(terminated).toBeGreaterThan(5);
+      await waitUntilImported(database, worker, mailbox, 120_000);
+      console.log(`Terminated ${terminated} of the worker's backends at random during a 500-message import; it rode through`);
+    } finally {
+      await worker.stop();
+    }
+    await expectRecovered(database, mailbox);
+  });
 });

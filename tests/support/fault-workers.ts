@@ -39,9 +39,10 @@ export class FaultDatabase {
     this.#current = handle;
   }
 
-  static async create(): Promise<FaultDatabase> {
-    if (process.env.TEST_DATABASE_URL) {
-      const testDb = await createTestDatabase();
+  /** On PostgreSQL: a database of its own on the server of `adminUrl` (TEST_DATABASE_URL unless given). */
+  static async create(adminUrl = process.env.TEST_DATABASE_URL): Promise<FaultDatabase> {
+    if (adminUrl) {
+      const testDb = await createTestDatabase(adminUrl);
       return new FaultDatabase('postgres', testDb.handle, { url: testDb.url! }, () => testDb.drop());
     }
     const dataDir = path.resolve('tests/.tmp', `faults-${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -52,6 +53,12 @@ export class FaultDatabase {
       rmSync(dataDir, { recursive: true, force: true });
     });
     return database;
+  }
+
+  /** The postgres:// URL the workers are given (PostgreSQL only). */
+  get url(): string {
+    if (!('url' in this.location)) throw new Error('A PGlite database has no URL.');
+    return this.location.url;
   }
 
   get handle(): DatabaseHandle {

@@ -16,10 +16,9 @@ export function testDatabaseKind(): 'pglite' | 'postgres' {
 
 /**
  * A fresh, migrated database for one test file: in-memory PGlite by default, or a database
- * of its own on the server named by TEST_DATABASE_URL, dropped afterwards.
+ * of its own on the server named by `adminUrl` (TEST_DATABASE_URL unless given), dropped afterwards.
  */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const adminUrl = process.env.TEST_DATABASE_URL;
+export async function createTestDatabase(adminUrl = process.env.TEST_DATABASE_URL): Promise<TestDatabase> {
   if (!adminUrl) {
     const handle = await openDatabase({ kind: 'pglite' });
     await migrateDatabase(handle);
