@@ -28,15 +28,26 @@ export interface DatabaseHandle {
   query<Row = Record<string, unknown>>(text: string, values?: unknown[]): Promise<Row[]>;
   /** Runs `work` while holding a cluster-wide advisory lock (a no-op guard on single-process PGlite). */
   withAdvisoryLock<T>(lockId: number, work: () => Promise<T>): Promise<T>;
+  /**
+   * PGlite only: the data folder as PGlite's gzipped tar, taken with no transaction open and no
+   * statement running (everything else waits meanwhile), so it opens as a consistent database.
+   */
+  dumpDataDir?(): Promise<Blob>;
   close(): Promise<void>;
 }
 
 export type OpenOptions =
-  | { kind: 'pglite'; /** Omit for an in-memory database (tests). */ dataDir?: string }
+  | {
+      kind: 'pglite';
+      /** Omit for an in-memory database (tests). */
+      dataDir?: string;
+      /** A data folder dumped by `dumpDataDir`, to start an empty `dataDir` from (a restore). */
+      loadDataDir?: Blob;
+    }
   | { kind: 'postgres'; url: string; maxConnections?: number };
 
 export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle> {
-  return options.kind === 'pglite' ? openPglite(options.dataDir) : openPostgres(options.url, options.maxConnections);
+  return options.kind === 'pglite' ? openPglite(options.dataDir, options.loadDataDir) : openPostgres(options.url, options.maxConnections);
 }
 
 /** PostgreSQL's type oid of bytea. */
@@ -55,12 +66,12 @@ function byteaFromHex(text: string): Buffer {
   return Buffer.from(text.slice(2), 'hex');
 }
 
-async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> {
+async function openPglite(dataDir: string | undefined, loadDataDir: Blob | undefined): Promise<DatabaseHandle> {
   let lock: DataDirLock | undefined;
   if (dataDir) lock = acquireDataDirLock(dataDir);
   let client: PGlite;
   try {
-    client = await PGlite.create(dataDir ? path.join(dataDir, 'pglite') : undefined, { serializers: { [BYTEA]: byteaToHex }, parsers: { [BYTEA]: byteaFromHex } });
+    client = await PGlite.create(dataDir ? path.join(dataDir, 'pglite') : undefined, { serializers: { [BYTEA]: byteaToHex }, parsers: { [BYTEA]: byteaFromHex }, loadDataDir });
   } catch (error) {
     lock?.release();
     throw error;
@@ -83,6 +94,13 @@ async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> 
       return (await client.query<Row>(text, values)).rows;
     },
     withAdvisoryLock: (_lockId, work) => work(),
+    async dumpDataDir() {
+      // The checkpoint keeps the replay short when the copy is opened. query() and exec() hold
+      // the transaction mutex, dumpDataDir() only the query one: holding the former as well
+      // keeps any transaction from being half done in the copy.
+      await client.exec('CHECKPOINT');
+      return client._runExclusiveTransaction(() => client.dumpDataDir('gzip'));
+    },
     async close() {
       try {
         await client.close();

@@ -26,10 +26,15 @@ export interface MigrationStatus {
   expected: number;
 }
 
-export async function readMigrationStatus(handle: DatabaseHandle): Promise<MigrationStatus> {
+/** How many migrations this version of Intake has. */
+export function countCommittedMigrations(): number {
   const journal = JSON.parse(readFileSync(path.join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as {
     entries: unknown[];
   };
+  return journal.entries.length;
+}
+
+export async function readMigrationStatus(handle: DatabaseHandle): Promise<MigrationStatus> {
   let applied = 0;
   try {
     const [row] = await handle.query<{ count: number | string }>(
@@ -39,5 +44,5 @@ export async function readMigrationStatus(handle: DatabaseHandle): Promise<Migra
   } catch {
     applied = 0; // The migrations table does not exist yet.
   }
-  return { applied, expected: journal.entries.length };
+  return { applied, expected: countCommittedMigrations() };
 }

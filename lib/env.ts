@@ -86,18 +86,39 @@ const FIX_HINTS: Record<string, string> = {
   INTAKE_SECRET_KEY: 'set INTAKE_SECRET_KEY to a random string (openssl rand -base64 32) and keep it safe: it decrypts stored tokens',
 };
 
-export function parseEnv(source: Record<string, string | undefined>, cwd = process.cwd()): Env {
-  const cleaned = Object.fromEntries(
-    Object.entries(source).filter(([, value]) => value !== undefined && value !== ''),
+function cleanedSource(source: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(source).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''),
   );
+}
+
+/** The first problem of a failed parse as one line; secret values and database URLs are never repeated. */
+function configErrorOf(error: z.ZodError, cleaned: Record<string, string>): ConfigError {
+  const issue = error.issues[0]!;
+  const variable = String(issue.path[0] ?? 'environment');
+  const given = cleaned[variable];
+  const shown = variable.includes('SECRET') || variable.includes('KEY') || variable === 'DATABASE_URL' ? '' : ` (got "${given}")`;
+  return new ConfigError(variable, `is invalid${shown}: ${issue.message}`);
+}
+
+export type DatabaseLocation = { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
+
+/**
+ * Where the database is, without resolving the secrets: backup and restore must not generate
+ * a secrets file in a data folder (a restore's target must stay empty until it is restored).
+ */
+export function parseDatabaseLocation(source: Record<string, string | undefined>, cwd = process.cwd()): DatabaseLocation {
+  const cleaned = cleanedSource(source);
+  const result = envSchema.pick({ DATABASE_URL: true, INTAKE_DATA_DIR: true }).safeParse(cleaned);
+  if (!result.success) throw configErrorOf(result.error, cleaned);
+  const { DATABASE_URL: url, INTAKE_DATA_DIR: dataDir } = result.data;
+  return url ? { kind: 'postgres', url } : { kind: 'pglite', dataDir: path.resolve(cwd, dataDir) };
+}
+
+export function parseEnv(source: Record<string, string | undefined>, cwd = process.cwd()): Env {
+  const cleaned = cleanedSource(source);
   const result = envSchema.safeParse(cleaned);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const variable = String(issue.path[0] ?? 'environment');
-    const given = cleaned[variable];
-    const shown = variable.includes('SECRET') || variable.includes('KEY') || variable === 'DATABASE_URL' ? '' : ` (got "${given}")`;
-    throw new ConfigError(variable, `is invalid${shown}: ${issue.message}`);
-  }
+  if (!result.success) throw configErrorOf(result.error, cleaned);
   const parsed = result.data;
   const dataDir = path.resolve(cwd, parsed.INTAKE_DATA_DIR);
   const databaseKind = parsed.DATABASE_URL ? 'postgres' : 'pglite';

@@ -2,6 +2,7 @@ import { type DatabaseHandle, getDatabase } from '@/db/client';
 import { DataDirLockedError } from '@/db/data-dir-lock';
 import { migrateDatabase } from '@/db/migrate';
 import { type JobRunner, startJobRunner } from '@/jobs/runner';
+import { serveBackupRequests } from '@/lib/backup/serve-backup-requests';
 import { SecretKeyError } from '@/lib/crypto/secret-box';
 import { ConfigError, getEnv } from '@/lib/env';
 import { log } from '@/lib/log';
@@ -21,6 +22,8 @@ export async function bootRuntime({ mode }: { mode: 'in-process' | 'worker' }): 
   await migrateDatabase(database);
   const concurrency = mode === 'worker' ? Math.max(1, env.INTAKE_WORKERS) : env.INTAKE_WORKERS;
   const runner = concurrency > 0 ? await startJobRunner({ database, mode, concurrency }) : null;
+  // Only this process may open the embedded database, so `npm run backup` asks it for the copy.
+  const backups = database.kind === 'pglite' ? serveBackupRequests({ database, dataDir: env.dataDir }) : null;
   let stopping: Promise<void> | undefined;
   return {
     database,
@@ -28,6 +31,7 @@ export async function bootRuntime({ mode }: { mode: 'in-process' | 'worker' }): 
     shutdown() {
       stopping ??= (async () => {
         await runner?.stop().catch((error) => log.error('jobs.stop_failed', { error }));
+        await backups?.stop();
         await database.close();
       })();
       return stopping;
