@@ -1,5 +1,6 @@
 import type { DatabaseHandle } from '@/db/client';
 import { readMigrationStatus } from '@/db/migrate';
+import { checkDatabase } from './check-database';
 import { HEARTBEAT_STALE_SECONDS, lastHeartbeatAt } from './job-runner-status';
 
 export interface Health {
@@ -16,13 +17,17 @@ export async function getHealth(handle: DatabaseHandle, now = new Date()): Promi
   let reachable = true;
   let migrations = { applied: 0, expected: 0 };
   let heartbeat: Date | null = null;
+  // Checked first and with a timeout: the probe must answer 503 at once, not hang with the database.
   try {
-    migrations = await readMigrationStatus(handle);
-    heartbeat = await lastHeartbeatAt(handle.db);
+    reachable = (await checkDatabase(handle)).reachable;
+    if (reachable) {
+      migrations = await readMigrationStatus(handle);
+      heartbeat = await lastHeartbeatAt(handle.db);
+    }
   } catch {
     reachable = false;
-    problems.push('The database cannot be reached.');
   }
+  if (!reachable) problems.push('The database cannot be reached.');
   const upToDate = reachable && migrations.applied >= migrations.expected;
   if (reachable && !upToDate) problems.push('Database migrations are not applied.');
   const secondsAgo = heartbeat ? Math.max(0, Math.round((now.getTime() - heartbeat.getTime()) / 1000)) : null;
