@@ -83,8 +83,11 @@ async function recordThrottle(options: PollOptions, mailbox: MailboxRow, throttl
   const { db } = options.database;
   const throttlesBefore = mailbox.status === 'paused_by_provider' ? mailbox.consecutiveFailures : 0;
   const pauseMs = providerPauseMs(throttle, throttlesBefore);
-  await setMailboxStatus(db, mailbox.id, 'paused_by_provider', throttle.words);
-  await db.update(mailboxes).set({ consecutiveFailures: throttlesBefore + 1, nextPollAt: new Date(Date.now() + pauseMs), lastPollAt: new Date() }).where(eq(mailboxes.id, mailbox.id));
+  // One transaction: a listener's pollSoon between the two would make the paused mailbox due at once.
+  await db.transaction(async (tx) => {
+    await setMailboxStatus(tx, mailbox.id, 'paused_by_provider', throttle.words);
+    await tx.update(mailboxes).set({ consecutiveFailures: throttlesBefore + 1, nextPollAt: new Date(Date.now() + pauseMs), lastPollAt: new Date() }).where(eq(mailboxes.id, mailbox.id));
+  });
   log.warn('mailbox.paused_by_provider', { mailboxId: mailbox.id, throttle: throttle.kind, pausedForSeconds: Math.round(pauseMs / 1000), problem: throttle.words });
   return throttle.words;
 }

@@ -8,8 +8,15 @@ import { databaseConnectionLost, networkFailure } from './describe-failure';
  * no caller can catch it, and Node's default ends the process.
  */
 export function isOutage(reason: unknown): boolean {
-  return databaseConnectionLost(reason) !== null || networkFailure(reason) !== null;
+  return databaseConnectionLost(reason) !== null || networkFailure(reason) !== null || pgConnectionEnded(reason);
 }
+
+/**
+ * pg (pg-boss's driver) rejects a query whose connection the server or the network cut with an
+ * error that has no code at all, only these words of its own.
+ */
+const PG_CONNECTION_ENDED = /^Connection terminated( unexpectedly| due to connection timeout)?$/;
+const pgConnectionEnded = (reason: unknown) => reason instanceof Error && !('code' in reason && reason.code) && PG_CONNECTION_ENDED.test(reason.message);
 
 let installed = false;
 
@@ -22,6 +29,6 @@ export function surviveOutages(): void {
   installed = true;
   process.on('unhandledRejection', (reason) => {
     if (!isOutage(reason)) throw reason;
-    log.warn('runtime.outage_rejection', { code: databaseConnectionLost(reason) ?? networkFailure(reason) });
+    log.warn('runtime.outage_rejection', { code: databaseConnectionLost(reason) ?? networkFailure(reason) ?? 'CONNECTION_ENDED' });
   });
 }

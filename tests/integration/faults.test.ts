@@ -654,7 +654,8 @@ describe('PostgreSQL restarted, unreachable and terminating backends under a wor
     const { harness } = context;
     const { database, db, mailbox, worker } = await channelWithWorker('FSD', 'pg-send', 200, () => ({ INTAKE_CONFIRMATIONS_PER_HOUR: '1000' }));
     await db.update(projects).set({ sendConfirmations: true }).where(eq(projects.id, mailbox.projectId));
-    await db.update(mailboxes).set({ smtpHost: harness.host, smtpPort: harness.smtp.tlsPort, smtpSecurity: 'tls' }).where(eq(mailboxes.id, mailbox.mailboxId));
+    // 200 confirmations at once: above the default pace (60 a minute), which provider-limits.test proves.
+    await db.update(mailboxes).set({ smtpHost: harness.host, smtpPort: harness.smtp.tlsPort, smtpSecurity: 'tls', sendLimitPerMinute: 1000 }).where(eq(mailboxes.id, mailbox.mailboxId));
     const queued = () => db.select({ messageId: outboundMessages.messageId, status: outboundMessages.status }).from(outboundMessages);
     const started = Date.now();
     try {

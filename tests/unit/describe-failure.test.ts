@@ -40,6 +40,8 @@ describe('describeFailure', () => {
 describe('isOutage', () => {
   it('lets a lost connection or an unreachable server go, and nothing else', () => {
     expect(isOutage(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }))).toBe(true);
+    // pg (pg-boss's driver) gives a cut connection no code.
+    expect(isOutage(new Error('Connection terminated unexpectedly'))).toBe(true);
     expect(isOutage(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toBe(true);
     expect(isOutage(new TypeError("Cannot read properties of null (reading 'write')"))).toBe(false);
     expect(isOutage(Object.assign(new Error('duplicate key'), { code: '23505' }))).toBe(false);
