@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { BackupError } from './backup-error';
 
 /**
@@ -144,6 +144,8 @@ export async function openArchive(file: string): Promise<Archive> {
     },
     stream(name) {
       const { offset, size } = locate(name);
+      // createReadStream reads to `end` inclusive, which cannot express nothing at all.
+      if (size === 0) return Readable.from([]);
       return createReadStream(file, { start: offset, end: offset + size - 1 });
     },
   };

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { expect } from 'vitest';
 import type { DatabaseHandle } from '@/db/client';
-import { inboundMessages, projects, requests } from '@/db/schema';
+import { inboundMessages, mailboxes, projects, requests } from '@/db/schema';
 import type { Harness } from '../harness';
 import { connectOAuthChannel } from './channels';
 import { buildEmail } from './emails';
@@ -15,20 +15,41 @@ export interface BulkMailbox {
   subjects: string[];
 }
 
+/** The attachment of bulk message `index`, when the mailbox is seeded with attachments. */
+export function bulkAttachment(index: number) {
+  return { filename: `invoice-${index}.txt`, contentType: 'text/plain', content: Buffer.from(`Invoice ${index}\n`.repeat(64)) };
+}
+
+export interface BulkMailboxOptions {
+  key: string;
+  address: string;
+  count: number;
+  protocol: 'imap' | 'pop3';
+  afterProcessing: 'mark_read' | 'delete';
+  /** Each request's confirmation goes out through the harness's SMTP server. */
+  confirmations?: boolean;
+  /** Each message carries `bulkAttachment(index)`. */
+  attachments?: boolean;
+  /** How many of the messages are delivered now (all by default); `bulkEmail` builds the rest. */
+  delivered?: number;
+}
+
+/** Bulk message `index` of a mailbox, from its own sender so the per-sender rate limit never applies. */
+export function bulkEmail(options: Pick<BulkMailboxOptions, 'key' | 'address' | 'attachments'>, index: number): Buffer {
+  const subject = `${options.key} message ${index}`;
+  return buildEmail({ from: `Customer ${index} <customer${index}@bulk.test>`, to: options.address, subject, ...(options.attachments ? { attachment: bulkAttachment(index) } : {}) });
+}
+
 /**
  * A project whose email channel (authorized over OAuth, XOAUTH2-only server as with Microsoft)
- * holds `count` messages, each from its own sender so the per-sender rate limit never applies.
+ * holds `count` messages (`bulkEmail`).
  */
-export async function seedBulkMailbox(
-  harness: Harness,
-  database: DatabaseHandle,
-  options: { key: string; address: string; count: number; protocol: 'imap' | 'pop3'; afterProcessing: 'mark_read' | 'delete' },
-): Promise<BulkMailbox> {
+export async function seedBulkMailbox(harness: Harness, database: DatabaseHandle, options: BulkMailboxOptions): Promise<BulkMailbox> {
   const admin = await seedAdmin(database.db);
   const { project } = await seedProject(database.db, admin, options.key);
-  // Confirmation emails would only add sends to a server the harness does not run here; whether
-  // each request gets one is decided in the transaction that files it, and tested elsewhere.
-  await database.db.update(projects).set({ sendConfirmations: false }).where(eq(projects.id, project.id));
+  // Without `confirmations` they would only add sends to a server the mailbox is not set up for;
+  // whether each request gets one is decided in the transaction that files it, and tested elsewhere.
+  await database.db.update(projects).set({ sendConfirmations: options.confirmations ?? false }).where(eq(projects.id, project.id));
   await harness.addUser(options.address, `pw-${options.key}-0123456789`);
   const { mailbox } = await connectOAuthChannel(harness, database, admin, project.id, {
     email: options.address,
@@ -36,10 +57,13 @@ export async function seedBulkMailbox(
     afterProcessing: options.afterProcessing,
     xoauth2Only: true,
   });
+  if (options.confirmations) {
+    await database.db.update(mailboxes).set({ smtpHost: harness.host, smtpPort: harness.smtp.tlsPort, smtpSecurity: 'tls' }).where(eq(mailboxes.id, mailbox.id));
+  }
   const subjects = Array.from({ length: options.count }, (_, index) => `${options.key} message ${index}`);
   await harness.deliverMany(
     options.address,
-    subjects.map((subject, index) => buildEmail({ from: `Customer ${index} <customer${index}@bulk.test>`, to: options.address, subject })),
+    subjects.slice(0, options.delivered ?? options.count).map((_, index) => bulkEmail(options, index)),
   );
   return { mailboxId: mailbox.id, projectId: project.id, address: options.address, subjects };
 }

@@ -24,13 +24,19 @@ export async function createTestDatabase(adminUrl = process.env.TEST_DATABASE_UR
     await migrateDatabase(handle);
     return { handle, drop: () => handle.close() };
   }
+  const database = await createEmptyTestDatabase(adminUrl);
+  await migrateDatabase(database.handle);
+  return database;
+}
+
+/** A database of its own on the server at `adminUrl`, with nothing in it (not even migrations), dropped afterwards. */
+export async function createEmptyTestDatabase(adminUrl: string): Promise<TestDatabase & { url: string }> {
   const name = `intake_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${name}`);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const handle = await openDatabase({ kind: 'postgres', url: url.toString(), maxConnections: 5 });
-  await migrateDatabase(handle);
   return {
     handle,
     url: url.toString(),

@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { type DatabaseHandle, openDatabase } from '@/db/client';
 import { migrateDatabase } from '@/db/migrate';
-import { createTestDatabase } from './test-database';
+import { createEmptyTestDatabase, createTestDatabase } from './test-database';
 
 /** Where the ingestion of a database stands; read by the test (PostgreSQL) or reported by the embedded launcher (PGlite). */
 export interface IngestionProgress {
@@ -18,6 +18,8 @@ export interface IngestionProgress {
   serverActionsPending: number;
   /** Mailboxes Failing or Needs re-authorization. */
   mailboxesNotActive: number;
+  /** Outgoing emails not sent yet (nor given up). */
+  outboundQueued: number;
 }
 
 export async function readIngestionProgress(database: DatabaseHandle): Promise<IngestionProgress> {
@@ -27,7 +29,8 @@ export async function readIngestionProgress(database: DatabaseHandle): Promise<I
        (count(*) filter (where status in ('processed', 'ignored')))::int as "settled",
        (count(*) filter (where status in ('processed', 'ignored') and server_action = 'pending'))::int as "serverActionsPending",
        (select count(*)::int from requests) as "requests",
-       (select count(*)::int from mailboxes where status <> 'active') as "mailboxesNotActive"
+       (select count(*)::int from mailboxes where status <> 'active') as "mailboxesNotActive",
+       (select count(*)::int from outbound_messages where status = 'queued') as "outboundQueued"
      from inbound_messages`,
   );
   return row!;
@@ -140,14 +143,36 @@ export class WorkerDatabase {
       const testDb = await createTestDatabase();
       return new WorkerDatabase('postgres', testDb.handle, { url: testDb.url }, () => testDb.drop());
     }
+    const database = WorkerDatabase.#pgliteFolder();
+    database.current = await openDatabase({ kind: 'pglite', dataDir: database.location.dataDir! });
+    await migrateDatabase(database.current);
+    return database;
+  }
+
+  /**
+   * A database with nothing in it, to restore into: on PostgreSQL an empty database (not even
+   * migrated), on PGlite a data folder that does not exist yet, handed over from the start.
+   */
+  static async empty(): Promise<WorkerDatabase> {
+    if (process.env.TEST_DATABASE_URL) {
+      const testDb = await createEmptyTestDatabase(process.env.TEST_DATABASE_URL);
+      return new WorkerDatabase('postgres', testDb.handle, { url: testDb.url }, () => testDb.drop());
+    }
+    return WorkerDatabase.#pgliteFolder();
+  }
+
+  static #pgliteFolder(): WorkerDatabase {
     const dataDir = path.resolve('tests/.tmp', `workers-${process.pid}-${randomBytes(4).toString('hex')}`);
-    const handle = await openDatabase({ kind: 'pglite', dataDir });
-    await migrateDatabase(handle);
-    const database: WorkerDatabase = new WorkerDatabase('pglite', handle, { dataDir }, async () => {
+    const database: WorkerDatabase = new WorkerDatabase('pglite', null, { dataDir }, async () => {
       await database.current?.close();
       rmSync(dataDir, { recursive: true, force: true });
     });
     return database;
+  }
+
+  /** Where Intake finds this database: DATABASE_URL or INTAKE_DATA_DIR. */
+  get locationEnv(): Record<string, string> {
+    return this.kind === 'postgres' ? { DATABASE_URL: this.location.url! } : { INTAKE_DATA_DIR: this.location.dataDir! };
   }
 
   /** The test's own handle; on PGlite only while no worker holds the folder. */
@@ -175,7 +200,12 @@ export class WorkerDatabase {
 
   /** Starts a worker on this database, configured like the test process so it can decrypt the stored tokens. */
   startWorker(caFile: string, extraEnv: Record<string, string> = {}): WorkerProcess {
-    const env: NodeJS.ProcessEnv = {
+    return new WorkerProcess(this.kind === 'postgres' ? path.resolve('jobs/worker.ts') : launcher, this.processEnv(caFile, extraEnv));
+  }
+
+  /** The environment of an Intake process (worker or command) on this database, with the test's keys. */
+  processEnv(caFile: string, extraEnv: Record<string, string> = {}): NodeJS.ProcessEnv {
+    return {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       NODE_ENV: 'test',
@@ -186,10 +216,9 @@ export class WorkerDatabase {
       INTAKE_LOG_LEVEL: 'info',
       NODE_EXTRA_CA_CERTS: caFile,
       INTAKE_POLL_INTERVAL_SECONDS: '5',
-      ...(this.kind === 'postgres' ? { DATABASE_URL: this.location.url } : { INTAKE_DATA_DIR: this.location.dataDir }),
+      ...this.locationEnv,
       ...extraEnv,
     };
-    return new WorkerProcess(this.kind === 'postgres' ? path.resolve('jobs/worker.ts') : launcher, env);
   }
 
   drop(): Promise<void> {
