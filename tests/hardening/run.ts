@@ -14,6 +14,7 @@ const SUITES = [
   'tests/integration/faults.test.ts',
   'tests/integration/crash.test.ts',
   'tests/integration/race.test.ts',
+  'tests/integration/worker-death.test.ts',
   'tests/integration/provider-limits.test.ts',
   'tests/integration/oauth.test.ts',
   'tests/integration/authorization-matrix.test.ts',
