@@ -9,6 +9,7 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database'
 // of the test's own, which is stopped under it and started again: the health probe says so
 // without hanging, pages show a plain "database unavailable" page, and the server stays up.
 
+// PostgreSQL only: PGlite runs inside the web server and cannot be gone while it runs.
 const postgres = Boolean(process.env.TEST_DATABASE_URL);
 
 describe.runIf(postgres)('the database gone under the web server', () => {
@@ -63,8 +64,4 @@ describe.runIf(postgres)('the database gone under the web server', () => {
     await waitUntil('health is back', async () => (await healthy().catch(() => ({ status: 0 }))).status === 200, 60_000);
     expect((await get('/')).status).toBeLessThan(500);
   });
-});
-
-describe.skipIf(postgres)('on PGlite', () => {
-  it.skip('the database runs inside the web server and cannot be gone while it runs: see the PostgreSQL pass');
 });

@@ -585,11 +585,8 @@ async function expectSentExactlyOnce(messageIds: string[]): Promise<void> {
   expect({ unsent, sentTwice }).toEqual({ unsent: 0, sentTwice: 0 });
 }
 
-describe('PostgreSQL restarted, unreachable and terminating backends under a worker that is never restarted', () => {
-  if (!process.env.TEST_DATABASE_URL) {
-    it.skip('needs a PostgreSQL server of its own: PGlite runs inside the worker process and cannot be restarted or cut off under it');
-    return;
-  }
+// PostgreSQL only: PGlite runs inside the worker process and cannot be restarted or cut off under it.
+describe.runIf(process.env.TEST_DATABASE_URL)('PostgreSQL restarted, unreachable and terminating backends under a worker that is never restarted', () => {
   let server: PrivatePostgres;
   beforeAll(async () => {
     server = await PrivatePostgres.start();
