@@ -160,6 +160,11 @@ export const mailProtocol = pgEnum('mail_protocol', ['imap', 'pop3']);
 export const mailSecurity = pgEnum('mail_security', ['tls', 'starttls']);
 export const mailAuthMethod = pgEnum('mail_auth_method', ['oauth', 'password']);
 export const afterProcessing = pgEnum('after_processing', ['mark_read', 'move', 'delete', 'keep']);
+/**
+ * What becomes of the mail a mailbox already holds when it is connected: `new_only` files none
+ * of it, the others import it (filed without confirmations or any other email).
+ */
+export const existingMailChoice = pgEnum('existing_mail_choice', ['new_only', 'unread', 'since', 'all']);
 export const mailboxStatus = pgEnum('mailbox_status', ['active', 'needs_reauthorization', 'failing', 'disabled', 'paused_by_provider']);
 
 /**
@@ -184,6 +189,9 @@ export const mailboxes = pgTable(
     folder: text('folder').notNull().default('INBOX'),
     afterProcessing: afterProcessing('after_processing').notNull(),
     moveToFolder: text('move_to_folder'),
+    existingMail: existingMailChoice('existing_mail').notNull().default('new_only'),
+    /** With `since`: mail received on or after this day is imported. */
+    existingMailSince: timestamp('existing_mail_since', { withTimezone: true }),
     authMethod: mailAuthMethod('auth_method').notNull(),
     integrationId: uuid('integration_id').references(() => oauthIntegrations.id),
     username: text('username'),
@@ -275,7 +283,12 @@ export const oauthAuthorizations = pgTable(
   (table) => [uniqueIndex('oauth_authorizations_state_key').on(table.stateHash)],
 );
 
-/** Where an IMAP folder's reading stopped: UIDVALIDITY and the highest UID stored. */
+/**
+ * Where an IMAP folder's reading stopped: UIDVALIDITY and the highest UID stored. Written when
+ * the mailbox is connected, from what the folder held then, so that the channel's Existing mail
+ * choice decides the mail that was there before. A POP3 mailbox has one row (folder INBOX,
+ * UIDVALIDITY 0) for its import; the messages it held are in `mailbox_existing_uidls`.
+ */
 export const mailboxCursors = pgTable(
   'mailbox_cursors',
   {
@@ -285,9 +298,31 @@ export const mailboxCursors = pgTable(
     folder: text('folder').notNull(),
     uidValidity: bigint('uid_validity', { mode: 'bigint' }).notNull(),
     lastUid: bigint('last_uid', { mode: 'number' }).notNull().default(0),
+    /** IMAP: UIDs up to this one were in the folder before; those the filter picks are imported. Null: no import left. */
+    importUntilUid: bigint('import_until_uid', { mode: 'number' }),
+    importFilter: text('import_filter', { enum: ['unread', 'since', 'all'] }),
+    importSince: timestamp('import_since', { withTimezone: true }),
+    /** Messages the import files, once known (IMAP: counted on its first poll). */
+    importTotal: integer('import_total'),
+    importStartedAt: timestamp('import_started_at', { withTimezone: true }),
+    importEndedAt: timestamp('import_ended_at', { withTimezone: true }),
+    importCancelled: boolean('import_cancelled').notNull().default(false),
     updatedAt: updatedAt(),
   },
   (table) => [primaryKey({ columns: [table.mailboxId, table.folder] })],
+);
+
+/** The messages a POP3 mailbox held when it was connected: imported, or never filed (`import` false). */
+export const mailboxExistingUidls = pgTable(
+  'mailbox_existing_uidls',
+  {
+    mailboxId: uuid('mailbox_id')
+      .notNull()
+      .references(() => mailboxes.id, { onDelete: 'cascade' }),
+    uidl: text('uidl').notNull(),
+    import: boolean('import').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.mailboxId, table.uidl] })],
 );
 
 /** Someone who emails a project; created on first contact. */
@@ -340,6 +375,8 @@ export const requests = pgTable(
     /** The mailbox replies go out through. */
     mailboxId: uuid('mailbox_id').references(() => mailboxes.id, { onDelete: 'set null' }),
     createdById: uuid('created_by_id').references(() => users.id, { onDelete: 'set null' }),
+    /** Filed from the mail a mailbox held when it was connected: no confirmation, not counted against the sender's rate limit. */
+    imported: boolean('imported').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     lastActivityAt: timestamp('last_activity_at', { withTimezone: true }).notNull().defaultNow(),
@@ -398,6 +435,8 @@ export const inboundMessages = pgTable(
     fromAddress: text('from_address'),
     subject: text('subject'),
     receivedAt: timestamp('received_at', { withTimezone: true }),
+    /** Part of the mail the mailbox held when it was connected: filed without sending anything. */
+    imported: boolean('imported').notNull().default(false),
     fetchedAt: timestamp('fetched_at', { withTimezone: true }).notNull().defaultNow(),
     status: inboundStatus('status').notNull().default('pending'),
     /** What happened, in words for the Email log: "Request created", "Ignored: auto-reply", … */

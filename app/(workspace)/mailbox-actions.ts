@@ -11,6 +11,7 @@ import { getEnv } from '@/lib/env';
 import { MailConnectionError } from '@/lib/mail/mail-error';
 import { retryInboundMessage } from '@/lib/ingest/retry-inbound-message';
 import { addSenderRule, removeSenderRule } from '@/lib/ingest/sender-rules';
+import { cancelExistingMailImport } from '@/lib/mailboxes/existing-mail-import';
 import { reauthorizeMailbox } from '@/lib/mailboxes/reauthorize-mailbox';
 import { removeMailbox } from '@/lib/mailboxes/remove-mailbox';
 import { saveMailbox } from '@/lib/mailboxes/save-mailbox';
@@ -98,6 +99,13 @@ export const setMailboxEnabledAction = formAction(async ({ actor, formData }) =>
   await setMailboxEnabled({ database: await getDatabase(), actor, mailboxId, enabled });
   revalidatePath(returnTo);
   return { status: 'success', message: enabled ? 'Enabled: the connection test passed and Intake reads this mailbox again.' : 'Disabled: Intake no longer reads this mailbox.' };
+});
+
+export const cancelExistingMailImportAction = formAction(async ({ actor, formData }) => {
+  const { mailboxId, returnTo } = parseInput(mailboxIdSchema, formInput(formData));
+  await cancelExistingMailImport({ database: await getDatabase(), actor, mailboxId });
+  revalidatePath(returnTo);
+  return { status: 'success', message: 'Import cancelled: what was imported stays, the older mail is left in the mailbox. New mail is filed as before.' };
 });
 
 /** Tests a saved mailbox as stored and records the result as its health. */

@@ -29,6 +29,7 @@ export function EmailLog({ log, basePath, returnTo }: { log: EmailLogPage; baseP
               ) : (
                 (row.outcome ?? (row.attempts > 0 ? `Waiting to retry: ${row.lastError}` : 'Waiting to be processed'))
               )}
+              {row.imported ? <span className="ml-2 rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-700">Imported</span> : null}
             </Cell>
             <Cell className="whitespace-nowrap text-right">
               {row.hasRaw ? (

@@ -23,6 +23,8 @@ export interface MailboxFormValues {
   folder: string;
   afterProcessing: 'mark_read' | 'move' | 'delete' | 'keep';
   moveToFolder: string;
+  existingMail: 'new_only' | 'unread' | 'since' | 'all';
+  existingMailSince: string;
   username: string;
   smtpHost: string;
   smtpPort: string;
@@ -42,12 +44,66 @@ const AFTER_PROCESSING = {
     { value: 'mark_read', label: 'Mark as read' },
     { value: 'move', label: 'Move to a folder' },
     { value: 'delete', label: 'Delete' },
+    { value: 'keep', label: 'Keep as it is' },
   ],
   pop3: [
     { value: 'delete', label: 'Delete from the server' },
     { value: 'keep', label: 'Keep on the server' },
   ],
 } as const;
+
+const EXISTING_MAIL = [
+  { value: 'new_only', label: 'Only mail that arrives from now on', hint: 'Nothing already in the mailbox becomes a request.', imapOnly: false },
+  { value: 'unread', label: 'Unread mail', hint: 'Unread messages already in the folder are imported.', imapOnly: true },
+  { value: 'since', label: 'Everything since a date', hint: 'Messages received on or after the day you enter are imported.', imapOnly: true },
+  { value: 'all', label: 'Everything', hint: 'Every message already in the mailbox is imported.', imapOnly: false },
+] as const;
+
+/**
+ * What becomes of the mail already in the mailbox when it is connected. Imported mail becomes
+ * requests without confirmations; Test connection shows how many messages there are.
+ */
+function ExistingMailField({ protocol, initial }: { protocol: 'imap' | 'pop3'; initial: MailboxFormValues | null }) {
+  const id = useId();
+  const choice = useFieldState('existingMail');
+  const since = useFieldState('existingMailSince');
+  const [value, setValue] = useState<string>(String(choice.submitted ?? initial?.existingMail ?? 'new_only'));
+  const options = EXISTING_MAIL.filter((option) => protocol === 'imap' || !option.imapOnly);
+  const chosen = options.some((option) => option.value === value) ? value : 'new_only';
+  return (
+    <fieldset className="space-y-2" aria-describedby={`${id}-hint`}>
+      <legend className="text-sm font-medium text-slate-800">Existing mail</legend>
+      <p id={`${id}-hint`} className="text-xs text-slate-500">
+        Mail already in the mailbox when you connect it. Imported mail becomes requests without confirmations or any other email; Test connection shows how many messages there are.
+      </p>
+      {options.map((option) => (
+        <div key={option.value} className="flex items-start gap-2">
+          <input id={`${id}-${option.value}`} type="radio" name="existingMail" value={option.value} checked={chosen === option.value} onChange={() => setValue(option.value)} className="mt-1" />
+          <label htmlFor={`${id}-${option.value}`} className="text-sm">
+            {option.label} <span className="text-slate-500">— {option.hint}</span>
+          </label>
+        </div>
+      ))}
+      {chosen === 'since' ? (
+        <FieldShell id={`${id}-since`} label="Import mail received since" errors={since.errors}>
+          <input
+            id={`${id}-since`}
+            name="existingMailSince"
+            type="date"
+            defaultValue={String(since.submitted ?? initial?.existingMailSince ?? '')}
+            aria-invalid={since.errors.length > 0}
+            className={inputClass}
+          />
+        </FieldShell>
+      ) : null}
+      {choice.errors.map((error) => (
+        <p key={error} className="text-sm text-red-700">
+          {error}
+        </p>
+      ))}
+    </fieldset>
+  );
+}
 
 const defaultPort = (protocol: 'imap' | 'pop3', security: 'tls' | 'starttls') =>
   protocol === 'imap' ? (security === 'tls' ? 993 : 143) : security === 'tls' ? 995 : 110;
@@ -236,6 +292,14 @@ export function MailboxForm({
       {protocol === 'imap' ? <TextField name="folder" label="Folder" defaultValue={initial?.folder ?? 'INBOX'} /> : <input type="hidden" name="folder" value="INBOX" />}
       <ControlledSelect name="afterProcessing" label="After processing" value={afterProcessing} options={AFTER_PROCESSING[protocol]} onChange={setAfterProcessing} hint="Intake changes the mailbox only after the request or comment is saved." />
       {afterProcessing === 'move' ? <TextField name="moveToFolder" label="Move to folder" defaultValue={initial?.moveToFolder ?? 'Processed'} /> : null}
+      {isNew ? (
+        <ExistingMailField protocol={protocol} initial={initial} />
+      ) : (
+        <>
+          <input type="hidden" name="existingMail" value={initial && protocol === initial.protocol ? initial.existingMail : 'new_only'} />
+          <input type="hidden" name="existingMailSince" value={initial?.existingMailSince ?? ''} />
+        </>
+      )}
       <details className="rounded-md border border-slate-200 px-4 py-3" open={Boolean(initial?.smtpHost || initial?.smtpPort || initial?.smtpSecurity || initial?.sendLimitPerMinute)}>
         <summary className="cursor-pointer text-sm font-medium">Outgoing mail (SMTP)</summary>
         <div className="mt-3 grid grid-cols-[1fr_8rem] gap-4">

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
-import { authorizeMailboxAction, removeMailboxAction, setMailboxEnabledAction, testStoredMailboxAction } from '@/app/(workspace)/mailbox-actions';
+import { authorizeMailboxAction, cancelExistingMailImportAction, removeMailboxAction, setMailboxEnabledAction, testStoredMailboxAction } from '@/app/(workspace)/mailbox-actions';
 import type { MailboxView } from '@/lib/mailboxes/list-mailboxes';
+import { AutoRefresh } from './auto-refresh';
 import { InlineAction } from './inline-action';
 import { formatTime } from './request-status';
 
@@ -23,6 +24,28 @@ const STATUS_STYLE: Record<Mailbox['status'], string> = {
 };
 
 const when = (date: Date | null) => (date ? formatTime(date) : 'never');
+
+const number = (value: number) => value.toLocaleString('en-US');
+
+function duration(seconds: number): string {
+  if (seconds < 90) return `${Math.max(1, Math.round(seconds))} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  return `${Math.round(seconds / 3600)} h`;
+}
+
+/** N of M, the rate and the time left of a running import; what it filed once it ended. */
+function describeImport(progress: NonNullable<Mailbox['existingMailImport']>): string {
+  const { total, done, startedAt, endedAt, cancelled } = progress;
+  if (endedAt) {
+    const filed = `${number(done)} existing email${done === 1 ? '' : 's'} imported`;
+    return cancelled ? `Cancelled on ${when(endedAt)}: ${filed}; the older mail stays in the mailbox.` : `${filed} on ${when(endedAt)}, without confirmations.`;
+  }
+  if (total === null) return 'Counting the existing mail to import…';
+  const seconds = (Date.now() - startedAt.getTime()) / 1000;
+  const rate = done / Math.max(seconds, 1);
+  const left = rate > 0 ? `, about ${duration((total - done) / rate)} left` : '';
+  return `Importing existing mail: ${number(done)} of ${number(total)} (${rate >= 10 ? number(Math.round(rate)) : rate.toFixed(1)} a second${left}). No confirmations are sent for it.`;
+}
 
 /** Whether the provider has paused this mailbox's sending right now. */
 export const sendingPaused = (mailbox: Pick<Mailbox, 'sendingPausedUntil'>) => mailbox.sendingPausedUntil !== null && mailbox.sendingPausedUntil.getTime() > Date.now();
@@ -82,6 +105,15 @@ export function MailboxStatusPanel({ mailbox, returnTo, removedReturnTo, extra }
           {mailbox.messagesWaiting}
           {mailbox.oldestWaitingAt ? ` (the oldest for ${Math.max(1, Math.round((Date.now() - mailbox.oldestWaitingAt.getTime()) / 1000))} s)` : ''}
         </dd>
+        {mailbox.existingMailImport ? (
+          <>
+            <dt className="text-slate-500">Existing mail</dt>
+            <dd className="text-slate-700" data-testid="existing-mail-import">
+              {describeImport(mailbox.existingMailImport)}
+              {mailbox.existingMailImport.endedAt ? null : <AutoRefresh seconds={3} />}
+            </dd>
+          </>
+        ) : null}
         {extra}
       </dl>
       <div className="flex flex-wrap gap-3">
@@ -93,6 +125,9 @@ export function MailboxStatusPanel({ mailbox, returnTo, removedReturnTo, extra }
             pendingLabel="Opening the provider…"
             variant={mailbox.status === 'needs_reauthorization' ? 'primary' : 'secondary'}
           />
+        ) : null}
+        {mailbox.existingMailImport && !mailbox.existingMailImport.endedAt ? (
+          <InlineAction action={cancelExistingMailImportAction} fields={{ mailboxId: mailbox.id, returnTo }} label="Cancel import" pendingLabel="Cancelling…" />
         ) : null}
         <InlineAction action={testStoredMailboxAction} fields={{ mailboxId: mailbox.id, returnTo }} label="Test connection" pendingLabel="Testing…" />
         <InlineAction

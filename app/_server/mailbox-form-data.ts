@@ -26,6 +26,8 @@ export function mailboxFormValues(mailbox: NonNullable<MailboxView>): MailboxFor
     folder: mailbox.folder,
     afterProcessing: mailbox.afterProcessing,
     moveToFolder: mailbox.moveToFolder ?? '',
+    existingMail: mailbox.existingMail,
+    existingMailSince: mailbox.existingMailSince ? mailbox.existingMailSince.toISOString().slice(0, 10) : '',
     username: mailbox.username ?? '',
     smtpHost: mailbox.smtpHost ?? '',
     smtpPort: mailbox.smtpPort ? String(mailbox.smtpPort) : '',

@@ -90,7 +90,7 @@ export async function senderOverRateLimit(db: Queryable, mailboxId: string, repo
   const [row] = await db
     .select({ total: count() })
     .from(requests)
-    .where(and(eq(requests.mailboxId, mailboxId), eq(requests.reporterId, reporterId), gt(requests.createdAt, new Date(Date.now() - 3_600_000))));
+    .where(and(eq(requests.mailboxId, mailboxId), eq(requests.reporterId, reporterId), eq(requests.imported, false), gt(requests.createdAt, new Date(Date.now() - 3_600_000))));
   return Number(row?.total ?? 0) >= SENDER_RATE_LIMIT_PER_HOUR;
 }
 
@@ -101,7 +101,7 @@ export async function senderRequestCounts(db: Queryable, mailboxId: string, addr
     .select({ email: customers.email, total: count() })
     .from(requests)
     .innerJoin(customers, eq(customers.id, requests.reporterId))
-    .where(and(eq(requests.mailboxId, mailboxId), inArray(customers.email, addresses), gt(requests.createdAt, new Date(Date.now() - 3_600_000))))
+    .where(and(eq(requests.mailboxId, mailboxId), inArray(customers.email, addresses), eq(requests.imported, false), gt(requests.createdAt, new Date(Date.now() - 3_600_000))))
     .groupBy(customers.email);
   return new Map(rows.map((row) => [row.email, Number(row.total)]));
 }

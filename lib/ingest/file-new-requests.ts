@@ -12,6 +12,8 @@ import { storeAttachments } from './store-attachments';
 export interface NewRequestMail {
   inboundId: string;
   email: ParsedEmail;
+  /** Existing mail of a newly connected mailbox: filed without a confirmation. */
+  imported: boolean;
 }
 
 type Mailbox = typeof mailboxes.$inferSelect;
@@ -50,7 +52,7 @@ export async function fileNewRequests(db: Database, mailbox: Mailbox, project: P
       return { ...item, id: randomUUID(), number, key: requestKey(counter.key, number), summary: requestSummary(item.email.subject), reporterId: customerIds.get(item.email.from!.address)! };
     });
     await tx.insert(requests).values(
-      created.map(({ id, number, summary, email, reporterId }) => ({
+      created.map(({ id, number, summary, email, reporterId, imported }) => ({
         id,
         projectId: project.id,
         number,
@@ -59,6 +61,7 @@ export async function fileNewRequests(db: Database, mailbox: Mailbox, project: P
         descriptionHtml: email.html,
         reporterId,
         mailboxId: mailbox.id,
+        imported,
       })),
     );
     const participants = created.flatMap(({ id, email, reporterId }) =>
@@ -71,7 +74,7 @@ export async function fileNewRequests(db: Database, mailbox: Mailbox, project: P
     );
     if (project.sendConfirmations) {
       const budget = await confirmationsLeft(tx, mailbox.id);
-      for (const { id, key, summary, email } of created) await queueConfirmation(tx, { id, key, summary, projectId: project.id, mailboxId: mailbox.id }, email, budget);
+      for (const { id, key, summary, email } of created.filter((item) => !item.imported)) await queueConfirmation(tx, { id, key, summary, projectId: project.id, mailboxId: mailbox.id }, email, budget);
     }
     const outcomes = sql.join(
       created.map(({ inboundId, id, key }) => sql`(${inboundId}::uuid, ${`Request created ${key}`}, ${id}::uuid)`),

@@ -21,6 +21,7 @@ export async function listEmailLog({ db, actor, mailboxId, before }: { db: Query
       size: inboundMessages.size,
       status: inboundMessages.status,
       outcome: inboundMessages.outcome,
+      imported: inboundMessages.imported,
       lastError: inboundMessages.lastError,
       attempts: inboundMessages.attempts,
       // Whether the source was kept, not the source itself: a page may list fifty 25 MB messages.

@@ -4,6 +4,8 @@ import { inboundMessages, mailboxCursors } from '@/db/schema';
 import { imapCommand, openImap } from '@/lib/mail/imap/open-imap';
 import { classifyMailError } from '@/lib/mail/mail-error';
 import { chunkByWeight, oversizedReason, type PollContext, type PollStats, SOURCE_BATCH_BYTES } from './poll-context';
+import { log } from '@/lib/log';
+import { connectedCursor, endImapImport, importCancelled, renumberedCursor } from './record-existing-mail';
 import { type FetchedMessage, storeInboundMessages } from './store-inbound-message';
 
 /** UIDs looked at per round trip. */
@@ -64,7 +66,7 @@ async function* envelopeGroups(context: PollContext, client: ImapFlow, uids: num
 }
 
 /** Fetches a group's sources (only headers of a message too large to download) and stores them, before anything changes on the server. */
-async function fetchAndStore(context: PollContext, client: ImapFlow, uidValidity: bigint, group: Envelope[]): Promise<StoredGroup> {
+async function fetchAndStore(context: PollContext, client: ImapFlow, uidValidity: bigint, group: Envelope[], importUntilUid: number): Promise<StoredGroup> {
   const { mailbox } = context;
   const wanted = group.filter((envelope) => envelope.size <= context.maxMessageBytes);
   const sources = new Map<number, Buffer>();
@@ -93,6 +95,7 @@ async function fetchAndStore(context: PollContext, client: ImapFlow, uidValidity
       headers: headers ?? undefined,
       size: envelope.size,
       receivedAt: envelope.internalDate,
+      imported: envelope.uid <= importUntilUid,
       rejectedBecause: oversized ? oversizedReason(envelope.size, context.maxMessageBytes) : undefined,
     });
   }
@@ -107,6 +110,49 @@ async function fetchAndStore(context: PollContext, client: ImapFlow, uidValidity
   return stored;
 }
 
+type Cursor = typeof mailboxCursors.$inferSelect;
+
+/**
+ * The folder's cursor. A folder never read (its connection test did not record it) is recorded
+ * now as at a connection; one renumbered (UIDVALIDITY changed) is read again, without sending.
+ */
+async function folderCursor(context: PollContext, uidValidity: bigint, uidNext: number): Promise<Cursor> {
+  const { db } = context.database;
+  const { mailbox } = context;
+  const where = and(eq(mailboxCursors.mailboxId, mailbox.id), eq(mailboxCursors.folder, mailbox.folder));
+  const [cursor] = await db.select().from(mailboxCursors).where(where);
+  if (!cursor) {
+    await db.insert(mailboxCursors).values(connectedCursor(mailbox, uidValidity, uidNext)).onConflictDoNothing();
+  } else if (cursor.uidValidity !== uidValidity) {
+    log.warn('ingest.uidvalidity_changed', { mailboxId: mailbox.id, folder: mailbox.folder });
+    await db.update(mailboxCursors).set(renumberedCursor(cursor, uidValidity, uidNext)).where(where);
+  } else {
+    return cursor;
+  }
+  const [recorded] = await db.select().from(mailboxCursors).where(where);
+  return recorded!;
+}
+
+/** The existing mail still to import among the UIDs above the cursor, by the import's filter; counted on its first poll. */
+async function existingMailToImport(context: PollContext, client: ImapFlow, cursor: Cursor, above: number[]): Promise<{ untilUid: number; uids: number[] }> {
+  const untilUid = cursor.importUntilUid!;
+  const older = above.filter((uid) => uid <= untilUid);
+  let uids = older;
+  if (older.length > 0 && cursor.importFilter !== 'all') {
+    const range = `${cursor.lastUid + 1}:${untilUid}`;
+    const criteria = cursor.importFilter === 'unread' ? { uid: range, seen: false } : { uid: range, since: cursor.importSince ?? new Date(0) };
+    const picked = new Set((await imapCommand(client, client.search(criteria, { uid: true }), 'Searching the existing mail')) || []);
+    uids = older.filter((uid) => picked.has(uid));
+  }
+  if (cursor.importTotal === null) {
+    await context.database.db
+      .update(mailboxCursors)
+      .set({ importTotal: uids.length })
+      .where(and(eq(mailboxCursors.mailboxId, cursor.mailboxId), eq(mailboxCursors.folder, cursor.folder), eq(mailboxCursors.uidValidity, cursor.uidValidity)));
+  }
+  return { untilUid, uids };
+}
+
 /** Both settle before either's failure is thrown: nothing of a poll may still run once it has ended. */
 async function bothSettled<A, B>(first: Promise<A>, second: Promise<B>): Promise<[A, B]> {
   const [a, b] = await Promise.allSettled([first, second]);
@@ -117,8 +163,8 @@ async function bothSettled<A, B>(first: Promise<A>, second: Promise<B>): Promise
 
 /**
  * Reads new mail by UID: everything above the highest UID stored for this UIDVALIDITY, never
- * by sequence number and never by the \Seen flag. A changed UIDVALIDITY starts over from UID 1
- * and relies on de-duplication. Messages are stored before any flag, move or delete, and
+ * by sequence number and never by the \Seen flag, after the existing mail the import still has
+ * to file (see record-existing-mail.ts). Messages are stored before any flag, move or delete, and
  * flagged, moved or deleted only once filed. While one group is filed (the database's work)
  * the next is fetched and stored, so the mail server and the database work at the same time.
  */
@@ -134,27 +180,24 @@ export async function pollImap(context: PollContext): Promise<PollStats> {
     try {
       const opened = client.mailbox as MailboxObject;
       const uidValidity = opened.uidValidity;
-      const [cursor] = await db.select().from(mailboxCursors).where(and(eq(mailboxCursors.mailboxId, mailbox.id), eq(mailboxCursors.folder, mailbox.folder)));
-      let lastUid = cursor?.lastUid ?? 0;
-      if (!cursor || cursor.uidValidity !== uidValidity) {
-        lastUid = 0;
-        await db
-          .insert(mailboxCursors)
-          .values({ mailboxId: mailbox.id, folder: mailbox.folder, uidValidity, lastUid: 0 })
-          .onConflictDoUpdate({ target: [mailboxCursors.mailboxId, mailboxCursors.folder], set: { uidValidity, lastUid: 0, updatedAt: new Date() } });
-      }
+      const cursor = await folderCursor(context, uidValidity, opened.uidNext);
+      const lastUid = cursor.lastUid;
       await applyServerActions(context, client, uidValidity);
 
       const found = opened.exists > 0 ? await imapCommand(client, client.search({ uid: `${lastUid + 1}:*` }, { uid: true }), 'Searching for new mail') : [];
       // `n:*` always matches the last message, even when its UID is below n.
-      const uids = (found || []).filter((uid) => uid > lastUid).sort((a, b) => a - b);
+      const above = (found || []).filter((uid) => uid > lastUid).sort((a, b) => a - b);
+      const importing = cursor.importUntilUid === null ? null : await existingMailToImport(context, client, cursor, above);
+      const uids = importing ? [...importing.uids, ...above.filter((uid) => uid > importing.untilUid)] : above;
       const groups = envelopeGroups(context, client, uids);
       let fetched = 0;
       const nextGroup = async (): Promise<StoredGroup | null> => {
         await context.checkLease();
+        // A cancelled import stops here; the new mail after it is read on the next poll.
+        if (importing && (await importCancelled(db, mailbox.id, mailbox.folder, uidValidity))) return null;
         const { value: group, done } = await groups.next();
         if (done) return null;
-        const stored = await fetchAndStore(context, client, uidValidity, group);
+        const stored = await fetchAndStore(context, client, uidValidity, group, importing?.untilUid ?? 0);
         fetched += stored.fetched;
         return stored;
       };
@@ -163,6 +206,7 @@ export async function pollImap(context: PollContext): Promise<PollStats> {
         await applyServerActions(context, client, uidValidity);
         current = next;
       }
+      if (importing) await endImapImport(db, mailbox.id, mailbox.folder, uidValidity, importing.untilUid);
       return { fetched, waiting: 0 };
     } finally {
       lock.release();

@@ -3,6 +3,7 @@ import { inboundMessages } from '@/db/schema';
 import { classifyMailError } from '@/lib/mail/mail-error';
 import { Pop3Client, Pop3MessageTooLargeError } from '@/lib/mail/pop3/pop3-client';
 import { chunkByWeight, oversizedReason, type PollContext, type PollStats, SOURCE_BATCH_BYTES } from './poll-context';
+import { endPop3Import, importCancelled, POP3_CURSOR, pop3ExistingMail, recordPop3ExistingMail } from './record-existing-mail';
 import { type FetchedMessage, storeInboundMessages } from './store-inbound-message';
 
 
@@ -65,6 +66,9 @@ export async function pollPop3(context: PollContext): Promise<PollStats> {
     }
 
     if (deletes && uidls) await recordDeletionsDoneBeforeACrash(context, new Set(uidls.values()));
+    // Recorded at the connection test; a mailbox whose test did not get that far records it now.
+    await recordPop3ExistingMail(db, mailbox, ids);
+    const existing = await pop3ExistingMail(db, mailbox.id, ids.filter((uidl) => !known.has(uidl)));
 
     const toDelete = new Map<number, string>();
     const markDeletable = (number: number, id: string, status: string) => {
@@ -74,12 +78,17 @@ export async function pollPop3(context: PollContext): Promise<PollStats> {
     for (const number of numbers) {
       const uidl = uidls?.get(number) ?? null;
       const seen = uidl ? known.get(uidl) : undefined;
-      if (!seen) unknown.push(number);
-      else if (seen.serverAction === 'pending') markDeletable(number, seen.id, seen.status);
+      const importable = uidl ? existing.get(uidl) : undefined;
+      // Existing mail the channel does not import is never fetched.
+      if (!seen && importable !== false) unknown.push(number);
+      else if (seen?.serverAction === 'pending') markDeletable(number, seen.id, seen.status);
     }
     let fetched = 0;
+    const importing = [...existing.values()].some(Boolean);
     for (const group of chunkByWeight(unknown, (number) => Math.min(sizes.get(number) ?? 0, context.maxMessageBytes), SOURCE_BATCH_BYTES)) {
       await context.checkLease();
+      // A cancelled import stops here: what it would still import is left alone from now on.
+      if (importing && (await importCancelled(db, mailbox.id, POP3_CURSOR.folder, POP3_CURSOR.uidValidity))) break;
       const messages: FetchedMessage[] = [];
       for (const number of group) {
         const listed = sizes.get(number) ?? 0;
@@ -90,6 +99,7 @@ export async function pollPop3(context: PollContext): Promise<PollStats> {
         messages.push({
           mailbox,
           popUidl: uidls?.get(number) ?? null,
+          imported: existing.get(uidls?.get(number) ?? '') === true,
           raw,
           size,
           receivedAt: null,
@@ -112,6 +122,7 @@ export async function pollPop3(context: PollContext): Promise<PollStats> {
       for (const id of await context.processStored([...numberOf.keys()], sources)) markDeletable(numberOf.get(id)!, id, 'processed');
     }
 
+    await endPop3Import(db, mailbox.id);
     for (const number of toDelete.keys()) await client.dele(number);
     await client.quit();
     quitCleanly = true;

@@ -29,13 +29,14 @@ interface BatchContext {
  * sender policy, naming no request it could answer, under the sender's rate limit. Everything
  * else (replies, ignored, rejected, unparsable mail) takes the one-message path.
  */
-function isPlainNewRequest(context: BatchContext, email: ParsedEmail): boolean {
+function isPlainNewRequest(context: BatchContext, email: ParsedEmail, imported: boolean): boolean {
   const { mailbox, project, policy, sent } = context;
   const decision = decideSenderPolicy(policy, project.emailAccess, email);
   if (decision.verdict !== 'accept' || !mailbox.createRequests) return false;
   const mayAnswer = requestNumberInSubject(email.subject, project.key) !== null || email.inReplyTo.length > 0 || email.references.length > 0;
   if (mailbox.addComments && mayAnswer) return false;
-  if (decision.allowlisted) return true;
+  // Existing mail imported at connection is old mail, not a flood: no rate limit.
+  if (decision.allowlisted || imported) return true;
   const count = sent.get(email.from!.address) ?? 0;
   if (count >= SENDER_RATE_LIMIT_PER_HOUR) return false;
   sent.set(email.from!.address, count + 1);
@@ -43,15 +44,15 @@ function isPlainNewRequest(context: BatchContext, email: ParsedEmail): boolean {
 }
 
 /** The batch's messages still pending, with their sources: from the caller where it holds them, else read back. */
-async function pendingRows(db: Database, mailboxId: string, ids: string[], sources: Map<string, Buffer>): Promise<{ id: string; raw: Buffer | null }[]> {
+async function pendingRows(db: Database, mailboxId: string, ids: string[], sources: Map<string, Buffer>): Promise<{ id: string; imported: boolean; raw: Buffer | null }[]> {
   const rows = await db
-    .select({ id: inboundMessages.id })
+    .select({ id: inboundMessages.id, imported: inboundMessages.imported })
     .from(inboundMessages)
     .where(and(inArray(inboundMessages.id, ids), eq(inboundMessages.mailboxId, mailboxId), eq(inboundMessages.status, 'pending')));
   const missing = rows.filter((row) => !sources.has(row.id)).map((row) => row.id);
   const read = missing.length > 0 ? await db.select({ id: inboundMessages.id, raw: inboundMessages.raw }).from(inboundMessages).where(inArray(inboundMessages.id, missing)) : [];
   const readRaw = new Map(read.map((row) => [row.id, row.raw]));
-  return rows.map((row) => ({ id: row.id, raw: sources.get(row.id) ?? readRaw.get(row.id) ?? null }));
+  return rows.map((row) => ({ ...row, raw: sources.get(row.id) ?? readRaw.get(row.id) ?? null }));
 }
 
 async function parsed(raw: Buffer): Promise<ParsedEmail | null> {
@@ -108,8 +109,8 @@ export async function processInboundMessages(db: Database, mailboxId: string, id
     let run: NewRequestMail[] = [];
     for (const [index, row] of rows.entries()) {
       const email = emails[index];
-      if (email && isPlainNewRequest(context, email)) {
-        run.push({ inboundId: row.id, email });
+      if (email && isPlainNewRequest(context, email, row.imported)) {
+        run.push({ inboundId: row.id, email, imported: row.imported });
         if (run.length < RUN_LENGTH) continue;
         settled.push(...(await fileRun(db, context, run, beforeEach)));
         run = [];

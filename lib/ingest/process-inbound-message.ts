@@ -55,7 +55,7 @@ async function addEmailComment(tx: Transaction, requestId: string, customerId: s
   return comment!.id;
 }
 
-async function createEmailRequest(tx: Transaction, mailbox: Mailbox, project: Project, reporterId: string, email: ParsedEmail) {
+async function createEmailRequest(tx: Transaction, mailbox: Mailbox, project: Project, reporterId: string, email: ParsedEmail, imported: boolean) {
   const ownAddresses = new Set((await tx.select({ address: mailboxes.emailAddress }).from(mailboxes)).map((row) => row.address));
   const participantIds: string[] = [];
   for (const address of emailParticipants(email, ownAddresses)) participantIds.push(await upsertCustomer(tx, project.id, { email: address.address, name: address.name }));
@@ -67,6 +67,7 @@ async function createEmailRequest(tx: Transaction, mailbox: Mailbox, project: Pr
     reporterId,
     mailboxId: mailbox.id,
     participantIds,
+    imported,
   });
   await storeAttachments(tx, [{ requestId: created.id, commentId: null, email }]);
   return created;
@@ -76,7 +77,7 @@ async function createEmailRequest(tx: Transaction, mailbox: Mailbox, project: Pr
  * Decides what an email becomes and commits it with the message's new status, in one
  * transaction. Null when the message was no longer pending: another poll filed it first.
  */
-async function fileEmail(db: Database, message: { id: string }, mailbox: Mailbox, project: Project, email: ParsedEmail): Promise<InboundOutcome | null> {
+async function fileEmail(db: Database, message: { id: string; imported: boolean }, mailbox: Mailbox, project: Project, email: ParsedEmail): Promise<InboundOutcome | null> {
   const decision = await applySenderPolicy(db, { projectId: project.id, emailAccess: project.emailAccess }, email);
   if (decision.verdict === 'ignored') return { status: 'ignored', outcome: `Ignored: ${decision.reason}`, requestId: null };
   if (decision.verdict === 'rejected') return { status: 'rejected', outcome: `Rejected: ${decision.reason}`, requestId: null };
@@ -95,11 +96,11 @@ async function fileEmail(db: Database, message: { id: string }, mailbox: Mailbox
       outcome = { status: 'processed', outcome: `Comment added to ${requestKey(project.key, request!.number)}`, requestId: threadRequestId };
     } else if (!mailbox.createRequests) {
       outcome = { status: 'ignored', outcome: 'Ignored: not a reply, and this mail handler does not create requests', requestId: null };
-    } else if (!decision.allowlisted && (await senderOverRateLimit(tx, mailbox.id, reporterId))) {
+    } else if (!decision.allowlisted && !message.imported && (await senderOverRateLimit(tx, mailbox.id, reporterId))) {
       outcome = { status: 'rejected', outcome: 'Rejected: sender over the rate limit (20 requests per hour)', requestId: null };
     } else {
-      const created = await createEmailRequest(tx, mailbox, project, reporterId, email);
-      if (project.sendConfirmations) await queueConfirmation(tx, { ...created, projectId: project.id, mailboxId: mailbox.id }, email, await confirmationsLeft(tx, mailbox.id));
+      const created = await createEmailRequest(tx, mailbox, project, reporterId, email, message.imported);
+      if (project.sendConfirmations && !message.imported) await queueConfirmation(tx, { ...created, projectId: project.id, mailboxId: mailbox.id }, email, await confirmationsLeft(tx, mailbox.id));
       outcome = { status: 'processed', outcome: `Request created ${created.key}`, requestId: created.id };
     }
     await tx
@@ -129,6 +130,7 @@ export async function processInboundMessage(db: Database, inboundId: string, par
       attempts: inboundMessages.attempts,
       mailboxId: inboundMessages.mailboxId,
       projectId: inboundMessages.projectId,
+      imported: inboundMessages.imported,
       downloaded: sql<boolean>`${inboundMessages.raw} is not null`,
     })
     .from(inboundMessages)

@@ -18,6 +18,8 @@ export interface FetchedMessage {
   headers?: Buffer;
   size: number;
   receivedAt: Date | null;
+  /** Part of the mail the mailbox held when it was connected. */
+  imported?: boolean;
   /** Set for a message that is refused before processing (too large). */
   rejectedBecause?: string;
 }
@@ -80,6 +82,7 @@ function rowOf(message: FetchedMessage, position: number) {
     fromAddress: logLine(fields.From),
     subject: logLine(fields.Subject),
     receivedAt: message.receivedAt,
+    imported: message.imported ?? false,
     // Rows of one batch share the transaction's now(): a microsecond apart, they keep their
     // order wherever messages are listed or retried oldest first.
     fetchedAt: sql`now() + ${position} * interval '1 microsecond'`,

@@ -14,13 +14,24 @@ export interface ConnectionStep {
   detail: string;
 }
 
+/**
+ * What the mailbox held when it was tested: the mail that is there before it is connected,
+ * which the Existing mail choice decides (see record-existing-mail.ts).
+ */
+export type ExistingMailSnapshot =
+  | { protocol: 'imap'; folder: string; uidValidity: bigint; uidNext: number; messages: number; unread: number }
+  | { protocol: 'pop3'; uidls: string[] };
+
 export interface ConnectionTestResult {
   ok: boolean;
   steps: ConnectionStep[];
   /** Present when a step failed. */
   error?: MailConnectionError;
   messageCount?: number;
+  existingMail?: ExistingMailSnapshot;
 }
+
+const messagesWord = (count: number) => `${count.toLocaleString('en-US')} message${count === 1 ? '' : 's'}`;
 
 function probeSocket(open: () => Socket, event: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -78,8 +89,10 @@ export async function testMailConnection(settings: MailServerSettings): Promise<
       const client = await run('Authenticate', () => openImap(settings), () => `Signed in to ${protocolName} as ${settings.username} with ${mechanism}${settings.security === 'starttls' ? ' after STARTTLS' : ''}.`);
       try {
         const mailbox = await run('Open folder', () => imapCommand(client, client.mailboxOpen(settings.folder, { readOnly: true }), 'Opening the folder'), () => `Opened ${settings.folder}.`);
-        steps.push({ step: 'Message count', ok: true, detail: `${mailbox.exists} message${mailbox.exists === 1 ? '' : 's'} in ${settings.folder}.` });
-        return { ok: true, steps, messageCount: mailbox.exists };
+        const unread = mailbox.exists > 0 ? ((await imapCommand(client, client.search({ seen: false }, { uid: true }), 'Counting unread mail')) || []).length : 0;
+        steps.push({ step: 'Message count', ok: true, detail: `${messagesWord(mailbox.exists)} in ${settings.folder}, ${unread.toLocaleString('en-US')} unread.` });
+        const existingMail = { protocol: 'imap' as const, folder: settings.folder, uidValidity: BigInt(mailbox.uidValidity), uidNext: mailbox.uidNext, messages: mailbox.exists, unread };
+        return { ok: true, steps, messageCount: mailbox.exists, existingMail };
       } finally {
         await withTimeout(client.logout(), MAIL_TIMEOUTS.commandMs, () => client.close(), 'Logging out').catch(() => client.close());
       }
@@ -87,8 +100,10 @@ export async function testMailConnection(settings: MailServerSettings): Promise<
     const pop3 = await run('Authenticate', () => Pop3Client.connect(settings), () => `Signed in to ${protocolName} as ${settings.username} with ${mechanism}${settings.security === 'starttls' ? ' after STLS' : ''}.`);
     try {
       const status = await run('Open folder', () => pop3.stat(), () => 'Opened the POP3 inbox.');
-      steps.push({ step: 'Message count', ok: true, detail: `${status.count} message${status.count === 1 ? '' : 's'} on the server.` });
-      return { ok: true, steps, messageCount: status.count };
+      steps.push({ step: 'Message count', ok: true, detail: `${messagesWord(status.count)} on the server.` });
+      // A server without UIDL cannot tell its messages apart across connections: nothing to record.
+      const uidls = status.count > 0 ? await pop3.uidl() : new Map<number, string>();
+      return { ok: true, steps, messageCount: status.count, existingMail: { protocol: 'pop3', uidls: uidls ? [...uidls.values()] : [] } };
     } finally {
       await pop3.quit().catch(() => pop3.close());
     }

@@ -10,6 +10,7 @@ import { testMailConnection } from '@/lib/mail/test-mail-connection';
 import { AuthorizationRejectedError, completeAuthorization } from '@/lib/oauth/complete-authorization';
 import { emailDomainOf } from '@/lib/oauth/mailbox-domains';
 import { sendQueuedNow } from '@/lib/outbound/send-queued-now';
+import { recordExistingMail } from '@/lib/ingest/record-existing-mail';
 import { isUniqueViolation } from '@/lib/validation';
 import { requireMailboxAdmin } from './mailbox-access';
 import { mailServerSettingsOf } from './mailbox-connection';
@@ -117,6 +118,7 @@ export async function completeMailboxAuthorization({
             .returning({ id: mailboxes.id, kind: mailboxes.kind })
         : await tx.insert(mailboxes).values({ ...columns!, ...tokenColumns }).returning({ id: mailboxes.id, kind: mailboxes.kind });
       if (existing) await sendQueuedNow(tx, existing.id);
+      await recordExistingMail(tx, { ...(columns ?? existing!), id: row!.id }, test.existingMail);
       await recordAudit(tx, {
         actor,
         action: existing ? 'mailbox.reauthorize' : 'mailbox.create',

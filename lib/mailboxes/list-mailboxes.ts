@@ -3,6 +3,7 @@ import type { Queryable } from '@/db/client';
 import { inboundMessages, mailboxes, oauthIntegrations, projectMembers, projects } from '@/db/schema';
 import { type Actor, requireProjectRole, requireSystemAdmin } from '@/lib/auth/actor';
 import { PermissionDeniedError } from '@/lib/errors';
+import { readExistingMailImport } from './existing-mail-import';
 
 const { password: _password, accessToken: _accessToken, refreshToken: _refreshToken, ...visibleColumns } = getTableColumns(mailboxes);
 
@@ -28,10 +29,15 @@ function selectMailboxes(db: Queryable) {
 
 export type MailboxView = Awaited<ReturnType<typeof getProjectChannel>>;
 
+/** A mailbox as its page shows it: with the import of its existing mail, if any. */
+async function withImport<T extends { id: string; protocol: 'imap' | 'pop3'; folder: string }>(db: Queryable, mailbox: T | undefined) {
+  return mailbox ? { ...mailbox, existingMailImport: await readExistingMailImport(db, mailbox) } : null;
+}
+
 export async function getProjectChannel({ db, actor, projectId }: { db: Queryable; actor: Actor | null; projectId: string }) {
   await requireProjectRole(db, actor, projectId, 'admin');
   const [channel] = await selectMailboxes(db).where(and(eq(mailboxes.projectId, projectId), eq(mailboxes.kind, 'channel')));
-  return channel ?? null;
+  return withImport(db, channel);
 }
 
 export async function listMailServers({ db, actor }: { db: Queryable; actor: Actor | null }) {
@@ -42,7 +48,7 @@ export async function listMailServers({ db, actor }: { db: Queryable; actor: Act
 export async function getMailServer({ db, actor, mailboxId }: { db: Queryable; actor: Actor | null; mailboxId: string }) {
   requireSystemAdmin(actor);
   const [server] = await selectMailboxes(db).where(and(eq(mailboxes.id, mailboxId), eq(mailboxes.kind, 'server')));
-  return server ?? null;
+  return withImport(db, server);
 }
 
 /**

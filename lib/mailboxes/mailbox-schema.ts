@@ -43,6 +43,9 @@ export const mailboxSettingsSchema = z
     folder: folderSchema.default('INBOX'),
     afterProcessing: z.enum(['mark_read', 'move', 'delete', 'keep'], { error: 'Choose what happens to processed mail.' }),
     moveToFolder: z.string().trim().max(200).default(''),
+    /** Decided when the mailbox (or its folder) is connected; see EXISTING_MAIL_CHOICES. */
+    existingMail: z.enum(['new_only', 'unread', 'since', 'all'], { error: 'Choose what happens to the mail already in the mailbox.' }).default('new_only'),
+    existingMailSince: z.union([z.literal(''), z.iso.date({ error: 'Enter a date such as 2026-01-31.' })]).default(''),
     username: z.string().trim().max(320).default(''),
     /** Empty on update keeps the stored password. */
     password: z.string().max(1024).default(''),
@@ -63,8 +66,12 @@ export const mailboxSettingsSchema = z
     if (settings.protocol === 'pop3' && !['delete', 'keep'].includes(settings.afterProcessing)) {
       context.addIssue({ code: 'custom', path: ['afterProcessing'], message: 'POP3 can only delete processed mail or keep it on the server.' });
     }
-    if (settings.protocol === 'imap' && settings.afterProcessing === 'keep') {
-      context.addIssue({ code: 'custom', path: ['afterProcessing'], message: 'For IMAP choose mark as read, move to a folder, or delete.' });
+    if (settings.protocol === 'pop3' && (settings.existingMail === 'unread' || settings.existingMail === 'since')) {
+      context.addIssue({ code: 'custom', path: ['existingMail'], message: 'POP3 keeps no read flags or dates Intake could choose by: import everything or only new mail.' });
+    }
+    if (settings.existingMail === 'since') {
+      if (!settings.existingMailSince) context.addIssue({ code: 'custom', path: ['existingMailSince'], message: 'Enter the day from which to import mail.' });
+      else if (Date.parse(settings.existingMailSince) > Date.now()) context.addIssue({ code: 'custom', path: ['existingMailSince'], message: 'Enter a day that is not in the future.' });
     }
     if (settings.afterProcessing === 'move') {
       if (!settings.moveToFolder) context.addIssue({ code: 'custom', path: ['moveToFolder'], message: 'Enter the folder to move processed mail to.' });

@@ -11,6 +11,7 @@ import { assertIntegrationMailHosts } from '@/lib/oauth/integration-mail-hosts';
 import { type StartedAuthorization, startAuthorization } from '@/lib/oauth/start-authorization';
 import { smtpEndpointOf } from '@/lib/outbound/smtp-endpoint';
 import { sendQueuedNow } from '@/lib/outbound/send-queued-now';
+import { recordExistingMail } from '@/lib/ingest/record-existing-mail';
 import { isUniqueViolation, parseInput } from '@/lib/validation';
 import { loadMailboxForAdmin, type MailboxRow } from './mailbox-access';
 import { auditStoredCredentialUse, mailServerSettingsOf, PASSWORD_AGAIN, reachesStoredServer, smtpColumnsOf, storedMailServerSettings } from './mailbox-connection';
@@ -45,6 +46,8 @@ export function mailboxColumns(settings: Omit<MailboxSettings, 'password'>, owne
     folder: settings.protocol === 'imap' ? settings.folder : 'INBOX',
     afterProcessing: settings.afterProcessing,
     moveToFolder: settings.afterProcessing === 'move' ? settings.moveToFolder : null,
+    existingMail: settings.existingMail,
+    existingMailSince: settings.existingMail === 'since' ? new Date(`${settings.existingMailSince}T00:00:00Z`) : null,
     authMethod: usesOAuth ? ('oauth' as const) : ('password' as const),
     integrationId: usesOAuth ? settings.authentication : null,
     username: usesOAuth ? null : settings.username || settings.emailAddress,
@@ -108,7 +111,7 @@ export async function saveMailbox({
     const test = await testMailConnection(mailServerSettingsOf(settings, current.credential));
     await auditStoredCredentialUse(database, actor, existing, settings, test.ok);
     if (!test.ok) return { outcome: 'test_failed', test };
-    await persist(database, actor, existing, mailboxColumns(settings, owner), {});
+    await persist(database, actor, existing, mailboxColumns(settings, owner), {}, test);
     return { outcome: 'saved', mailboxId: existing.id, test };
   }
 
@@ -126,7 +129,7 @@ export async function saveMailbox({
     accessTokenExpiresAt: null,
     authorizedEmail: null,
   };
-  const saved = await persist(database, actor, existing, mailboxColumns(settings, owner), secrets);
+  const saved = await persist(database, actor, existing, mailboxColumns(settings, owner), secrets, test);
   return { outcome: 'saved', mailboxId: saved, test };
 }
 
@@ -136,6 +139,7 @@ async function persist(
   existing: MailboxRow | undefined,
   columns: ReturnType<typeof mailboxColumns>,
   secrets: Partial<typeof mailboxes.$inferInsert>,
+  test: ConnectionTestResult,
 ): Promise<string> {
   try {
     return await database.db.transaction(async (tx) => {
@@ -147,6 +151,7 @@ async function persist(
             .values({ ...columns, ...secrets, status: 'active', statusSince: now, lastCheckAt: now, lastSuccessAt: now })
             .returning({ id: mailboxes.id });
       if (existing) await sendQueuedNow(tx, existing.id);
+      await recordExistingMail(tx, { ...columns, id: row!.id }, test.existingMail);
       await recordAudit(tx, {
         actor,
         action: existing ? 'mailbox.update' : 'mailbox.create',

@@ -12,6 +12,8 @@ export interface NewRequest {
   mailboxId?: string | null;
   createdById?: string | null;
   participantIds?: string[];
+  /** Filed from the mail its mailbox held when it was connected. */
+  imported?: boolean;
 }
 
 /** A subject as a request's summary: one trimmed line of at most 255 characters, never empty. */
@@ -46,6 +48,7 @@ export async function insertRequest(tx: Queryable, request: NewRequest): Promise
       reporterId: request.reporterId,
       mailboxId: request.mailboxId ?? null,
       createdById: request.createdById ?? null,
+      imported: request.imported ?? false,
     })
     .returning({ id: requests.id });
   const participants = [...new Set(request.participantIds ?? [])].filter((id) => id !== request.reporterId);

@@ -1,4 +1,4 @@
-import { chown, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readFile, readdir, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -20,6 +20,8 @@ export interface DeliverOptions {
   folder?: string;
   /** Flags the message already carries: such a message goes to cur/ as Dovecot would have moved it. */
   flags?: MessageFlag[];
+  /** When the server received it (Dovecot's INTERNALDATE is the file's time); default now. */
+  receivedAt?: Date;
 }
 
 export interface StoredMessage {
@@ -143,6 +145,7 @@ export class MailStore {
     const temporary = join(dir, 'tmp', name);
     await writeFile(temporary, raw);
     await chown(temporary, this.owner.uid, this.owner.gid);
+    if (options.receivedAt) await utimes(temporary, options.receivedAt, options.receivedAt);
     await rename(temporary, target);
     return name;
   }

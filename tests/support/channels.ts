@@ -54,6 +54,8 @@ export interface ChannelOptions {
   moveToFolder?: string;
   /** Use Dovecot's XOAUTH2-only instance, as with Microsoft. */
   xoauth2Only?: boolean;
+  existingMail?: 'new_only' | 'unread' | 'since' | 'all';
+  existingMailSince?: string;
 }
 
 /** A project's email channel authorized through the harness provider, ready to be polled. */
@@ -77,6 +79,8 @@ export async function connectOAuthChannel(harness: Harness, database: DatabaseHa
         folder: 'INBOX',
         afterProcessing: options.afterProcessing ?? (protocol === 'imap' ? 'mark_read' : 'delete'),
         moveToFolder: options.moveToFolder ?? '',
+        existingMail: options.existingMail ?? 'new_only',
+        existingMailSince: options.existingMailSince ?? '',
       },
       returnTo: '/x',
     }),

@@ -107,6 +107,11 @@ export default async function RequestPage({ params }: Props) {
                 'Created by an agent'
               )}{' '}
               · {formatTime(request.createdAt)}
+              {request.imported ? (
+                <span data-testid="request-imported" className="ml-2 rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-700" title="Filed from the mail the mailbox held when it was connected; no confirmation was sent.">
+                  Imported
+                </span>
+              ) : null}
               {request.sourceMessageId ? (
                 <>
                   {' · '}
