@@ -298,6 +298,8 @@ export const mailboxCursors = pgTable(
     folder: text('folder').notNull(),
     uidValidity: bigint('uid_validity', { mode: 'bigint' }).notNull(),
     lastUid: bigint('last_uid', { mode: 'number' }).notNull().default(0),
+    /** Messages the folder held when it was connected (null: connected before this was recorded). */
+    existingMessages: integer('existing_messages'),
     /** IMAP: UIDs up to this one were in the folder before; those the filter picks are imported. Null: no import left. */
     importUntilUid: bigint('import_until_uid', { mode: 'number' }),
     importFilter: text('import_filter', { enum: ['unread', 'since', 'all'] }),

@@ -33,9 +33,15 @@ function duration(seconds: number): string {
   return `${Math.round(seconds / 3600)} h`;
 }
 
-/** N of M, the rate and the time left of a running import; what it filed once it ended. */
-function describeImport(progress: NonNullable<Mailbox['existingMailImport']>): string {
-  const { total, done, startedAt, endedAt, cancelled } = progress;
+const importRunning = (mailbox: Mailbox) => Boolean(mailbox.existingMail?.import && !mailbox.existingMail.import.endedAt);
+
+/** What the mailbox held when connected; N of M, the rate and the time left of a running import; what it filed once it ended. */
+function describeExistingMail(existing: NonNullable<Mailbox['existingMail']>): string {
+  if (!existing.import) {
+    const held = existing.messages ?? 0;
+    return `${number(held)} message${held === 1 ? ' was' : 's were'} in the mailbox when it was connected; none of them became a request.`;
+  }
+  const { total, done, startedAt, endedAt, cancelled } = existing.import;
   if (endedAt) {
     const filed = `${number(done)} existing email${done === 1 ? '' : 's'} imported`;
     return cancelled ? `Cancelled on ${when(endedAt)}: ${filed}; the older mail stays in the mailbox.` : `${filed} on ${when(endedAt)}, without confirmations.`;
@@ -105,12 +111,12 @@ export function MailboxStatusPanel({ mailbox, returnTo, removedReturnTo, extra }
           {mailbox.messagesWaiting}
           {mailbox.oldestWaitingAt ? ` (the oldest for ${Math.max(1, Math.round((Date.now() - mailbox.oldestWaitingAt.getTime()) / 1000))} s)` : ''}
         </dd>
-        {mailbox.existingMailImport ? (
+        {mailbox.existingMail && (mailbox.existingMail.import || mailbox.existingMail.messages) ? (
           <>
             <dt className="text-slate-500">Existing mail</dt>
-            <dd className="text-slate-700" data-testid="existing-mail-import">
-              {describeImport(mailbox.existingMailImport)}
-              {mailbox.existingMailImport.endedAt ? null : <AutoRefresh seconds={3} />}
+            <dd className="text-slate-700" data-testid="existing-mail">
+              {describeExistingMail(mailbox.existingMail)}
+              {importRunning(mailbox) ? <AutoRefresh seconds={3} /> : null}
             </dd>
           </>
         ) : null}
@@ -126,7 +132,7 @@ export function MailboxStatusPanel({ mailbox, returnTo, removedReturnTo, extra }
             variant={mailbox.status === 'needs_reauthorization' ? 'primary' : 'secondary'}
           />
         ) : null}
-        {mailbox.existingMailImport && !mailbox.existingMailImport.endedAt ? (
+        {importRunning(mailbox) ? (
           <InlineAction action={cancelExistingMailImportAction} fields={{ mailboxId: mailbox.id, returnTo }} label="Cancel import" pendingLabel="Cancelling…" />
         ) : null}
         <InlineAction action={testStoredMailboxAction} fields={{ mailboxId: mailbox.id, returnTo }} label="Test connection" pendingLabel="Testing…" />

@@ -7,6 +7,7 @@ CREATE TABLE "mailbox_existing_uidls" (
 );
 --> statement-breakpoint
 ALTER TABLE "inbound_messages" ADD COLUMN "imported" boolean DEFAULT false NOT NULL;--> statement-breakpoint
+ALTER TABLE "mailbox_cursors" ADD COLUMN "existing_messages" integer;--> statement-breakpoint
 ALTER TABLE "mailbox_cursors" ADD COLUMN "import_until_uid" bigint;--> statement-breakpoint
 ALTER TABLE "mailbox_cursors" ADD COLUMN "import_filter" text;--> statement-breakpoint
 ALTER TABLE "mailbox_cursors" ADD COLUMN "import_since" timestamp with time zone;--> statement-breakpoint

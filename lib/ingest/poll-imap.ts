@@ -116,16 +116,16 @@ type Cursor = typeof mailboxCursors.$inferSelect;
  * The folder's cursor. A folder never read (its connection test did not record it) is recorded
  * now as at a connection; one renumbered (UIDVALIDITY changed) is read again, without sending.
  */
-async function folderCursor(context: PollContext, uidValidity: bigint, uidNext: number): Promise<Cursor> {
+async function folderCursor(context: PollContext, folder: { uidValidity: bigint; uidNext: number; messages: number }): Promise<Cursor> {
   const { db } = context.database;
   const { mailbox } = context;
   const where = and(eq(mailboxCursors.mailboxId, mailbox.id), eq(mailboxCursors.folder, mailbox.folder));
   const [cursor] = await db.select().from(mailboxCursors).where(where);
   if (!cursor) {
-    await db.insert(mailboxCursors).values(connectedCursor(mailbox, uidValidity, uidNext)).onConflictDoNothing();
-  } else if (cursor.uidValidity !== uidValidity) {
+    await db.insert(mailboxCursors).values(connectedCursor(mailbox, folder)).onConflictDoNothing();
+  } else if (cursor.uidValidity !== folder.uidValidity) {
     log.warn('ingest.uidvalidity_changed', { mailboxId: mailbox.id, folder: mailbox.folder });
-    await db.update(mailboxCursors).set(renumberedCursor(cursor, uidValidity, uidNext)).where(where);
+    await db.update(mailboxCursors).set(renumberedCursor(cursor, folder.uidValidity, folder.uidNext)).where(where);
   } else {
     return cursor;
   }
@@ -180,7 +180,7 @@ export async function pollImap(context: PollContext): Promise<PollStats> {
     try {
       const opened = client.mailbox as MailboxObject;
       const uidValidity = opened.uidValidity;
-      const cursor = await folderCursor(context, uidValidity, opened.uidNext);
+      const cursor = await folderCursor(context, { uidValidity, uidNext: opened.uidNext, messages: opened.exists });
       const lastUid = cursor.lastUid;
       await applyServerActions(context, client, uidValidity);
 

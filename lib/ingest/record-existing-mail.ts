@@ -15,13 +15,13 @@ const UIDL_CHUNK = 1000;
  * The cursor of an IMAP folder connected when its next UID was `uidNext`: everything below is
  * the existing mail, skipped (`new_only`) or imported by the channel's filter.
  */
-export function connectedCursor(mailbox: Mailbox, uidValidity: bigint, uidNext: number, now = new Date()) {
+export function connectedCursor(mailbox: Mailbox, folder: { uidValidity: bigint; uidNext: number; messages: number }, now = new Date()) {
+  const { uidValidity, uidNext, messages } = folder;
   const lastExisting = Math.max(0, uidNext - 1);
-  if (mailbox.existingMail === 'new_only' || lastExisting === 0) return { mailboxId: mailbox.id, folder: mailbox.folder, uidValidity, lastUid: lastExisting };
+  const base = { mailboxId: mailbox.id, folder: mailbox.folder, uidValidity, existingMessages: messages };
+  if (mailbox.existingMail === 'new_only' || lastExisting === 0) return { ...base, lastUid: lastExisting };
   return {
-    mailboxId: mailbox.id,
-    folder: mailbox.folder,
-    uidValidity,
+    ...base,
     lastUid: 0,
     importUntilUid: lastExisting,
     importFilter: mailbox.existingMail,
@@ -60,7 +60,7 @@ export async function recordExistingMail(tx: Queryable, mailbox: Mailbox, snapsh
   if (!snapshot || snapshot.protocol !== mailbox.protocol) return;
   if (snapshot.protocol === 'imap') {
     if (snapshot.folder !== mailbox.folder) return;
-    await tx.insert(mailboxCursors).values(connectedCursor(mailbox, snapshot.uidValidity, snapshot.uidNext)).onConflictDoNothing();
+    await tx.insert(mailboxCursors).values(connectedCursor(mailbox, snapshot)).onConflictDoNothing();
     return;
   }
   await recordPop3ExistingMail(tx, mailbox, snapshot.uidls);
@@ -71,7 +71,7 @@ export async function recordPop3ExistingMail(tx: Queryable, mailbox: Mailbox, ui
   const importing = mailbox.existingMail !== 'new_only' && uidls.length > 0;
   const [created] = await tx
     .insert(mailboxCursors)
-    .values({ mailboxId: mailbox.id, ...POP3_CURSOR, lastUid: 0, ...(importing ? { importTotal: uidls.length, importStartedAt: new Date() } : {}) })
+    .values({ mailboxId: mailbox.id, ...POP3_CURSOR, lastUid: 0, existingMessages: uidls.length, ...(importing ? { importTotal: uidls.length, importStartedAt: new Date() } : {}) })
     .onConflictDoNothing()
     .returning({ mailboxId: mailboxCursors.mailboxId });
   if (!created) return;

@@ -7,6 +7,13 @@ import { ValidationError } from '@/lib/errors';
 import { POP3_CURSOR } from '@/lib/ingest/record-existing-mail';
 import { loadMailboxForAdmin, type MailboxRow } from './mailbox-access';
 
+/** What the mailbox held when it was connected, and the import of it if the channel imports any. */
+export interface ExistingMail {
+  /** Null for a mailbox connected before this was recorded. */
+  messages: number | null;
+  import: ExistingMailImport | null;
+}
+
 export interface ExistingMailImport {
   /** Messages the import files; null until its first poll has counted them. */
   total: number | null;
@@ -20,20 +27,28 @@ export interface ExistingMailImport {
 const cursorOf = (mailbox: Pick<MailboxRow, 'id' | 'protocol' | 'folder'>) =>
   and(eq(mailboxCursors.mailboxId, mailbox.id), eq(mailboxCursors.folder, mailbox.protocol === 'pop3' ? POP3_CURSOR.folder : mailbox.folder));
 
-/** The import of the mail the mailbox held when it was connected, if it imports any. */
-export async function readExistingMailImport(db: Queryable, mailbox: Pick<MailboxRow, 'id' | 'protocol' | 'folder'>): Promise<ExistingMailImport | null> {
+/** Null until the mailbox's folder is connected (its cursor written). */
+export async function readExistingMail(db: Queryable, mailbox: Pick<MailboxRow, 'id' | 'protocol' | 'folder'>): Promise<ExistingMail | null> {
   const [cursor] = await db
-    .select({ total: mailboxCursors.importTotal, startedAt: mailboxCursors.importStartedAt, endedAt: mailboxCursors.importEndedAt, cancelled: mailboxCursors.importCancelled })
+    .select({
+      messages: mailboxCursors.existingMessages,
+      total: mailboxCursors.importTotal,
+      startedAt: mailboxCursors.importStartedAt,
+      endedAt: mailboxCursors.importEndedAt,
+      cancelled: mailboxCursors.importCancelled,
+    })
     .from(mailboxCursors)
-    .where(and(cursorOf(mailbox), isNotNull(mailboxCursors.importStartedAt)))
-    .orderBy(desc(mailboxCursors.importStartedAt))
+    .where(cursorOf(mailbox))
+    .orderBy(desc(mailboxCursors.updatedAt))
     .limit(1);
-  if (!cursor?.startedAt) return null;
+  if (!cursor) return null;
+  const { startedAt } = cursor;
+  if (!startedAt) return { messages: cursor.messages, import: null };
   const [settled] = await db
     .select({ done: count() })
     .from(inboundMessages)
-    .where(and(eq(inboundMessages.mailboxId, mailbox.id), eq(inboundMessages.imported, true), ne(inboundMessages.status, 'pending'), gte(inboundMessages.fetchedAt, cursor.startedAt)));
-  return { total: cursor.total, done: Number(settled?.done ?? 0), startedAt: cursor.startedAt, endedAt: cursor.endedAt, cancelled: cursor.cancelled };
+    .where(and(eq(inboundMessages.mailboxId, mailbox.id), eq(inboundMessages.imported, true), ne(inboundMessages.status, 'pending'), gte(inboundMessages.fetchedAt, startedAt)));
+  return { messages: cursor.messages, import: { total: cursor.total, done: Number(settled?.done ?? 0), startedAt, endedAt: cursor.endedAt, cancelled: cursor.cancelled } };
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Queryable } from '@/db/client';
 import { inboundMessages, mailboxes, oauthIntegrations, projectMembers, projects } from '@/db/schema';
 import { type Actor, requireProjectRole, requireSystemAdmin } from '@/lib/auth/actor';
 import { PermissionDeniedError } from '@/lib/errors';
-import { readExistingMailImport } from './existing-mail-import';
+import { readExistingMail } from './existing-mail-import';
 
 const { password: _password, accessToken: _accessToken, refreshToken: _refreshToken, ...visibleColumns } = getTableColumns(mailboxes);
 
@@ -29,9 +29,9 @@ function selectMailboxes(db: Queryable) {
 
 export type MailboxView = Awaited<ReturnType<typeof getProjectChannel>>;
 
-/** A mailbox as its page shows it: with the import of its existing mail, if any. */
+/** A mailbox as its page shows it: with what it held when connected and the import of it. */
 async function withImport<T extends { id: string; protocol: 'imap' | 'pop3'; folder: string }>(db: Queryable, mailbox: T | undefined) {
-  return mailbox ? { ...mailbox, existingMailImport: await readExistingMailImport(db, mailbox) } : null;
+  return mailbox ? { ...mailbox, existingMail: await readExistingMail(db, mailbox) } : null;
 }
 
 export async function getProjectChannel({ db, actor, projectId }: { db: Queryable; actor: Actor | null; projectId: string }) {

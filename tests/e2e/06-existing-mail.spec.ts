@@ -34,7 +34,7 @@ test('connecting a mailbox with years of mail imports only its unread mail, with
   await expect(admin.getByTestId('authorization-outcome')).toHaveText(`Your email channel is enabled — customers can now create requests by emailing ${MAILBOX}`);
 
   // The page follows the import by itself until it is done.
-  await expect(admin.getByTestId('existing-mail-import')).toContainText('4 existing emails imported', { timeout: 30_000 });
+  await expect(admin.getByTestId('existing-mail')).toContainText('4 existing emails imported', { timeout: 30_000 });
   await expect(admin.getByRole('button', { name: 'Cancel import' })).toHaveCount(0);
   await admin.getByRole('button', { name: 'Test connection' }).first().click();
   await expect(admin.getByText('✓ Message count: 12 messages in INBOX, 4 unread.')).toBeVisible();

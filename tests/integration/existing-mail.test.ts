@@ -2,7 +2,7 @@ import { and, count, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inboundMessages, outboundMessages, requests } from '@/db/schema';
 import { pollMailbox } from '@/lib/ingest/poll-mailbox';
-import { cancelExistingMailImport, readExistingMailImport } from '@/lib/mailboxes/existing-mail-import';
+import { cancelExistingMailImport, readExistingMail } from '@/lib/mailboxes/existing-mail-import';
 import { connectOAuthChannel } from '../support/channels';
 import { buildEmail } from '../support/emails';
 import { seedProject } from '../support/fixtures';
@@ -76,9 +76,10 @@ describe('connecting a mailbox that already holds mail', () => {
     await pollUntilQuiet(mailbox.id);
 
     expect(await figures(project.id, mailbox.id)).toEqual({ requests: expected + 2, imported: expected, confirmations: 2 });
-    const progress = await readExistingMailImport(context.database.db, mailbox);
-    if (expected === 0) expect(progress).toBeNull();
-    else expect(progress).toMatchObject({ total: expected, done: expected, cancelled: false, endedAt: expect.any(Date) });
+    const existing = await readExistingMail(context.database.db, mailbox);
+    expect(existing?.messages).toBe(2_000);
+    if (expected === 0) expect(existing?.import).toBeNull();
+    else expect(existing?.import).toMatchObject({ total: expected, done: expected, cancelled: false, endedAt: expect.any(Date) });
     // Keep as it is: nothing on the server changed.
     const onServer = await context.harness.listMessages(address);
     expect(onServer).toHaveLength(2_002);
@@ -102,7 +103,7 @@ describe('connecting a mailbox that already holds mail', () => {
     await context.harness.deliver(addresses.pop3All, buildEmail({ to: addresses.pop3All, subject: 'New POP3 mail', messageId: `new-1.${addresses.pop3All}` }));
     await pollUntilQuiet(connected.mailbox.id);
     expect(await figures(everything.project.id, connected.mailbox.id)).toEqual({ requests: 301, imported: 300, confirmations: 1 });
-    expect(await readExistingMailImport(context.database.db, connected.mailbox)).toMatchObject({ total: 300, done: 300, endedAt: expect.any(Date) });
+    expect(await readExistingMail(context.database.db, connected.mailbox)).toMatchObject({ messages: 300, import: { total: 300, done: 300, endedAt: expect.any(Date) } });
     expect(await context.harness.listMessages(addresses.pop3All)).toHaveLength(0);
   });
 
@@ -115,7 +116,7 @@ describe('connecting a mailbox that already holds mail', () => {
     await context.harness.deliver(addresses.cancel, buildEmail({ to: addresses.cancel, subject: 'New after cancelling', messageId: `new-1.${addresses.cancel}` }));
     await pollUntilQuiet(mailbox.id);
     expect(await figures(project.id, mailbox.id)).toEqual({ requests: 1, imported: 0, confirmations: 1 });
-    expect(await readExistingMailImport(context.database.db, mailbox)).toMatchObject({ total: null, done: 0, cancelled: true });
+    expect(await readExistingMail(context.database.db, mailbox)).toMatchObject({ messages: 50, import: { total: null, done: 0, cancelled: true } });
   });
 
   it('a renumbered folder (UIDVALIDITY changed) files nothing twice and sends nothing about mail it reads again', { timeout: 180_000 }, async () => {
