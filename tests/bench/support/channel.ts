@@ -33,7 +33,8 @@ export interface ChannelSpec {
 
 /**
  * A project with an email channel authorized over OAuth on the XOAUTH2-only server (as with
- * Microsoft). Confirmation emails are off: sending them is another job than ingestion.
+ * Microsoft), importing everything the mailbox holds. Confirmation emails are off: sending
+ * them is another job than ingestion.
  * The channel is left paused (next poll far ahead) so a worker's start-up is not measured:
  * `startPolling` releases it.
  */
@@ -45,6 +46,8 @@ export async function seedChannel(harness: Harness, database: DatabaseHandle, ad
     protocol: spec.protocol,
     afterProcessing: spec.afterProcessing,
     xoauth2Only: true,
+    // The backlog is delivered before the channel is connected: it is the mail the channel imports.
+    existingMail: 'all',
   });
   await database.db.update(mailboxes).set({ nextPollAt: new Date(Date.now() + 3_600_000) }).where(eq(mailboxes.id, mailbox.id));
   return { mailboxId: mailbox.id, projectId: project.id, address: spec.address };
