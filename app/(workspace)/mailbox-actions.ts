@@ -43,7 +43,7 @@ function describeTest(test: MailboxTestResult): string {
 /** The answer to Test connection: reading and sending are told apart, since a mailbox may do one and not the other. */
 function testOutcome(test: MailboxTestResult): FormState {
   if (!test.ok) return { status: 'error', message: `The connection test failed.\n${describeTest(test)}` };
-  if (test.outgoing && !test.outgoing.ok) return { status: 'error', message: `Intake can read this mailbox, but replies cannot be sent through it.\n${describeTest(test)}` };
+  if (test.outgoing && !test.outgoing.ok) return { status: 'warning', message: `Intake can read this mailbox, but replies cannot be sent through it.\n${describeTest(test)}` };
   return { status: 'success', message: `Connection works.\n${describeTest(test)}` };
 }
 

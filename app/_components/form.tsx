@@ -51,10 +51,15 @@ export function ActionForm({
   );
 }
 
+const ALERT_STYLE = {
+  error: 'border-red-200 bg-red-50 text-red-800',
+  warning: 'border-amber-200 bg-amber-50 text-amber-900',
+} as const;
+
 function FormAlert({ state, successMessage }: { state: FormState; successMessage?: string }) {
-  if (state.status === 'error' && state.message) {
+  if ((state.status === 'error' || state.status === 'warning') && state.message) {
     return (
-      <p role="alert" className="whitespace-pre-line rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">
+      <p role="alert" data-status={state.status} className={`whitespace-pre-line rounded-md border px-3 py-2 text-sm ${ALERT_STYLE[state.status]}`}>
         {state.message}
       </p>
     );

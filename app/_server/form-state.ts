@@ -1,6 +1,7 @@
 /** What a form's server action answers; shared by server actions and the form components. */
 export interface FormState {
-  status: 'idle' | 'success' | 'error';
+  /** `warning`: it worked, with a part that needs attention (reading works, sending does not). */
+  status: 'idle' | 'success' | 'warning' | 'error';
   message?: string;
   fieldErrors?: Record<string, string[]>;
   /** The submitted values (never secrets), so a rejected form loses nothing. */

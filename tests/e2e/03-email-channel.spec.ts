@@ -44,7 +44,10 @@ test('a project admin connects help@acme.test with Save and authorize; a foreign
 
   // Reading works, but replies would go to the host's port 465, where nothing listens: Test connection says so.
   await page.getByRole('button', { name: 'Test connection' }).first().click();
-  await expect(page.getByRole('alert').filter({ hasText: 'Intake can read this mailbox, but replies cannot be sent through it.' })).toBeVisible();
+  // Reading works: a warning (amber), not an error.
+  const sendingWarning = page.getByRole('alert').filter({ hasText: 'Intake can read this mailbox, but replies cannot be sent through it.' });
+  await expect(sendingWarning).toBeVisible();
+  await expect(sendingWarning).toHaveAttribute('data-status', 'warning');
   await expect(page.getByText('✓ Message count')).toBeVisible();
   await expect(page.getByText(`✗ Outgoing mail (SMTP): The SMTP server ${stack.host}:465 cannot be reached`)).toBeVisible();
   await expect(page.getByTestId('mailbox-status')).toHaveText('Active');
