@@ -111,7 +111,11 @@ service anvil {
 `;
 }
 
-/** The oauth2 passdb: every token is checked by introspection, so revoked or expired tokens fail at once. */
+/**
+ * The oauth2 passdb: every token is checked by introspection, so revoked or expired tokens fail
+ * at once. The provider shares its process with busy tests: 5 s without an answer, on a loaded
+ * machine, failed a sign-in with "Temporary authentication failure".
+ */
 export function renderOAuth2Config(settings: IntrospectionSettings): string {
   // Credentials go in the URL only: also sending client_id/client_secret makes the provider answer 400.
   const url = new URL(settings.url);
@@ -125,7 +129,7 @@ active_attribute = active
 active_value = true
 scope = ${settings.scope}
 tls_ca_cert_file = ${settings.caFile}
-timeout_msecs = 5000
+timeout_msecs = 20000
 max_parallel_connections = 10
 `;
 }
