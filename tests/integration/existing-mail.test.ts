@@ -22,7 +22,7 @@ const EXISTING = [
   { count: 100, receivedAt: RECENT, flags: [] as MessageFlag[] },
 ];
 
-const addresses = { new_only: 'existing-new@acme.test', unread: 'existing-unread@acme.test', since: 'existing-since@acme.test', all: 'existing-all@acme.test', pop3: 'existing-pop@acme.test', pop3All: 'existing-pop-all@acme.test', cancel: 'existing-cancel@acme.test', renumbered: 'existing-renumbered@acme.test' };
+const addresses = { new_only: 'existing-new@acme.test', unread: 'existing-unread@acme.test', since: 'existing-since@acme.test', all: 'existing-all@acme.test', pop3: 'existing-pop@acme.test', pop3All: 'existing-pop-all@acme.test', cancel: 'existing-cancel@acme.test', cancelRunning: 'existing-cancel-running@acme.test', renumbered: 'existing-renumbered@acme.test' };
 
 beforeAll(async () => {
   await context.harness.addUsers(Object.values(addresses).map((email) => ({ email, password: `${email}-secret` })));
@@ -117,6 +117,26 @@ describe('connecting a mailbox that already holds mail', () => {
     await pollUntilQuiet(mailbox.id);
     expect(await figures(project.id, mailbox.id)).toEqual({ requests: 1, imported: 0, confirmations: 1 });
     expect(await readExistingMail(context.database.db, mailbox)).toMatchObject({ messages: 50, import: { total: null, done: 0, cancelled: true } });
+  });
+
+  it('cancelling stops an import a poll is working through, at its next group of messages', { timeout: 180_000 }, async () => {
+    const { project } = await seedProject(context.database.db, context.admin, 'EMCR');
+    await deliverExisting(addresses.cancelRunning);
+    const { mailbox } = await connectOAuthChannel(context.harness, context.database, context.admin, project.id, { email: addresses.cancelRunning, xoauth2Only: true, existingMail: 'all' });
+    const running = poll(mailbox.id);
+    const startedImporting = async () => ((await readExistingMail(context.database.db, mailbox))?.import?.done ?? 0) > 0;
+    for (let waited = 0; !(await startedImporting()); waited += 20) {
+      if (waited > 60_000) throw new Error('The import never started.');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await cancelExistingMailImport({ database: context.database, actor: context.admin, mailboxId: mailbox.id });
+    await running;
+    const stopped = await figures(project.id, mailbox.id);
+    expect(stopped.imported).toBeGreaterThan(0);
+    expect(stopped.imported).toBeLessThan(2_000);
+    await pollUntilQuiet(mailbox.id);
+    expect(await figures(project.id, mailbox.id)).toEqual(stopped);
+    expect((await readExistingMail(context.database.db, mailbox))?.import).toMatchObject({ cancelled: true, done: stopped.imported });
   });
 
   it('a renumbered folder (UIDVALIDITY changed) files nothing twice and sends nothing about mail it reads again', { timeout: 180_000 }, async () => {
