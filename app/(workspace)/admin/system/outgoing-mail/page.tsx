@@ -14,7 +14,7 @@ export default async function OutgoingMailPage() {
   const server = await getOutgoingMailServer({ db: await getDb(), actor });
   return (
     <>
-      {server ? null : <NotificationsOffNotice />}
+      {server ? null : <NotificationsOffNotice canSetUp />}
       <Card
         title="Outgoing mail"
         description="The SMTP server Intake sends its own email through: alerts to admins and notifications. Replies to customers go out through each channel's own mailbox."
