@@ -88,6 +88,12 @@ describe('outgoing mail server', { timeout: 60_000 }, () => {
     expect(result.steps.at(-1)).toMatchObject({ step: 'Sign in', ok: false, detail: expect.stringMatching(/does not speak TLS from the start/) });
   });
 
+  it('connects to no private address that MAIL_ALLOWED_PRIVATE_HOSTS does not list', async () => {
+    const { database, admin } = context;
+    const result = await sendTestEmail({ database, actor: admin, input: typed({ host: '10.255.255.1' }) });
+    expect(result.steps).toEqual([{ step: 'Resolve', ok: false, detail: expect.stringContaining('Intake does not connect to 10.255.255.1: it is an address of this machine or a private network.') }]);
+  });
+
   it('is saved with its password sealed, never shown, and only system admins may touch it', async () => {
     const { database, admin } = context;
     const agent = await seedUser(database.db, admin, 'outgoing-agent@intake.test');
