@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { adminAlerts, mailboxes, outboundMessages } from '@/db/schema';
+import { adminAlerts, inboundMessages, mailboxes, outboundMessages, requests } from '@/db/schema';
 import { startJobRunner } from '@/jobs/runner';
 import { sendAdminAlerts } from '@/lib/admin-alerts/send-admin-alerts';
 import { SECRET_PURPOSE } from '@/lib/crypto/sealed-columns';
@@ -8,11 +8,13 @@ import { getSecretBox } from '@/lib/crypto/secret-box';
 import { classifyAutomatedMail } from '@/lib/email/classify-automated-mail';
 import { parseEmail } from '@/lib/email/parse-email';
 import { getEnv } from '@/lib/env';
+import { pollMailbox } from '@/lib/ingest/poll-mailbox';
 import { saveOutgoingMailServer } from '@/lib/outgoing-mail/save-outgoing-mail-server';
 import { queueOutboundMessage } from '@/lib/outbound/queue-outbound-message';
 import { createRequestByAgent } from '@/lib/requests/create-request-by-agent';
 import { requestKey } from '@/lib/requests/insert-request';
 import type { SentMessage } from '../harness';
+import { connectOAuthChannel } from '../support/channels';
 import { seedProject } from '../support/fixtures';
 import { setupIntegration } from '../support/integration-context';
 
@@ -63,6 +65,7 @@ async function newAlerts(): Promise<SentMessage[]> {
   return fresh;
 }
 let seen = 0;
+let firstAlert: SentMessage | undefined;
 
 const textOf = async (message: SentMessage) => {
   const parsed = await parseEmail(message.raw);
@@ -100,6 +103,7 @@ describe('admin alerts', { timeout: 60_000 }, () => {
     expect(await run(T0)).toMatchObject({ sent: 1, failed: 0, notificationsOff: false });
     const [alert, ...more] = await newAlerts();
     expect(more).toHaveLength(0);
+    firstAlert = alert;
     expect([...alert!.to].sort()).toEqual([people.admin, people.lead].sort());
     const { subject, text, automated } = await textOf(alert!);
     expect(subject).toBe('[Intake] The email channel of AL (al-desk@alerts.test) is failing');
@@ -187,6 +191,21 @@ describe('admin alerts', { timeout: 60_000 }, () => {
     await run(later(minutes(60 * 37)));
     const [note] = await newAlerts();
     expect((await textOf(note!)).subject).toBe(`[Intake] The reply on ${key} was sent`);
+  });
+});
+
+describe('an alert that comes back into a channel', { timeout: 60_000 }, () => {
+  it('is ignored as machine-made, not filed as a request', async () => {
+    const { database, admin, harness } = context;
+    const CHANNEL = 'al-loop@loop.test';
+    await harness.addUsers([{ email: CHANNEL, password: 'al-loop-secret' }]);
+    const { project } = await seedProject(database.db, admin, 'LP');
+    const { mailbox } = await connectOAuthChannel(harness, database, admin, project.id, { email: CHANNEL });
+    await harness.deliver(CHANNEL, firstAlert!.raw);
+    await pollMailbox({ database, mailboxId: mailbox.id, workerId: 'admin-alerts-test', pollIntervalSeconds: 60, maxMessageBytes: 25 * 1024 * 1024 });
+    const [inbound] = await database.db.select().from(inboundMessages).where(eq(inboundMessages.mailboxId, mailbox.id));
+    expect(inbound).toMatchObject({ status: 'ignored', outcome: expect.stringContaining('Auto-Submitted: auto-generated') });
+    expect(await database.db.select().from(requests).where(eq(requests.projectId, project.id))).toHaveLength(0);
   });
 });
 
