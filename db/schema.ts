@@ -579,3 +579,52 @@ export const signInThrottles = pgTable('sign_in_throttles', {
   failures: integer('failures').notNull().default(0),
   windowStartedAt: timestamp('window_started_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * The installation's outgoing mail server, for everything that is not a reply to a customer
+ * (admin alerts, notifications). At most one row: its id is always `system`.
+ */
+export const outgoingMailServer = pgTable(
+  'outgoing_mail_server',
+  {
+    id: text('id').primaryKey().default('system'),
+    host: text('host').notNull(),
+    port: integer('port').notNull(),
+    security: mailSecurity('security').notNull(),
+    username: text('username').notNull(),
+    /** Sealed (purpose `outgoing_mail.password`). */
+    password: text('password').notNull(),
+    fromAddress: text('from_address').notNull(),
+    updatedBy: uuid('updated_by').references(() => users.id, { onDelete: 'set null' }),
+    updatedAt: updatedAt(),
+  },
+  (table) => [check('outgoing_mail_server_single_row', sql`${table.id} = 'system'`)],
+);
+
+/**
+ * One row per problem admins were (or are to be) told about: a mailbox failing or needing
+ * re-authorization, or a customer reply given up. Workers claim rows before sending, so an
+ * alert, a reminder or a recovery note goes out once however many workers run.
+ */
+export const adminAlerts = pgTable(
+  'admin_alerts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    subjectKind: text('subject_kind', { enum: ['mailbox', 'outbound_message'] }).notNull(),
+    subjectId: uuid('subject_id').notNull(),
+    projectId: uuid('project_id').references(() => projects.id, { onDelete: 'cascade' }),
+    reason: text('reason', { enum: ['failing', 'needs_reauthorization', 'reply_given_up'] }).notNull(),
+    openedAt: timestamp('opened_at', { withTimezone: true }).notNull(),
+    /** When the alert or its latest reminder went out; null until the first one. */
+    notifiedAt: timestamp('notified_at', { withTimezone: true }),
+    notifications: integer('notifications').notNull().default(0),
+    recoveredAt: timestamp('recovered_at', { withTimezone: true }),
+    recoveryNotifiedAt: timestamp('recovery_notified_at', { withTimezone: true }),
+    /** A worker sending for this row; others leave it alone until then (a worker that dies lets go). */
+    claimedUntil: timestamp('claimed_until', { withTimezone: true }),
+  },
+  (table) => [
+    // One open alert per subject: concurrent workers opening the same one insert it once.
+    uniqueIndex('admin_alerts_open_subject_key').on(table.subjectKind, table.subjectId).where(sql`${table.recoveredAt} is null`),
+  ],
+);

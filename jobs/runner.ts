@@ -5,6 +5,7 @@ import type { DatabaseHandle } from '@/db/client';
 import { releaseLeasesOfEndedProcesses } from '@/lib/ingest/mailbox-lease';
 import { log } from '@/lib/log';
 import { ALIVE_INTERVAL_MS, markWorkerStopped, recordAlive, registerWorker } from '@/lib/system/job-runner-status';
+import { startAdminAlertSchedule } from './admin-alerts';
 import { jobDefinitions } from './definitions';
 import { HEARTBEAT_INTERVAL_MS, heartbeatJob } from './heartbeat';
 import type { JobContext } from './job-definition';
@@ -90,6 +91,7 @@ export async function startJobRunner({ database, mode, concurrency = 1 }: StartJ
   alive.unref();
   const scheduler = startMailboxScheduler(context);
   const outbound = startOutboundDispatcher(context);
+  const alerts = startAdminAlertSchedule(context);
   log.info('jobs.started', { workerId, mode, database: database.kind });
 
   return {
@@ -100,6 +102,7 @@ export async function startJobRunner({ database, mode, concurrency = 1 }: StartJ
       clearInterval(timer);
       clearInterval(alive);
       outbound.stop();
+      alerts.stop();
       await scheduler.stop();
       await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
       await markWorkerStopped(database.db, workerId).catch(() => {});

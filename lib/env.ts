@@ -42,6 +42,8 @@ const envSchema = z.object({
   INTAKE_IDLE: booleanish.default(true),
   INTAKE_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
   INTAKE_CONFIRMATIONS_PER_HOUR: z.coerce.number().int().min(0).default(100),
+  /** How long a mailbox may be Failing before admins get an email: most failures are over within minutes. */
+  INTAKE_ALERT_GRACE_MINUTES: z.coerce.number().int().min(0).max(24 * 60).default(15),
   INTAKE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   MAIL_ALLOWED_PRIVATE_HOSTS: z
     .string()

@@ -2,6 +2,8 @@ import Link from 'next/link';
 import type { Queryable } from '@/db/client';
 import type { Actor } from '@/lib/auth/actor';
 import { listMailboxAlerts } from '@/lib/mailboxes/list-mailboxes';
+import { notificationsAreOn } from '@/lib/outgoing-mail/get-outgoing-mail-server';
+import { NotificationsOffNotice } from './notifications-off-notice';
 import { formatTime } from './request-status';
 
 function alertText(mailbox: Awaited<ReturnType<typeof listMailboxAlerts>>[number], what: string): string {
@@ -15,8 +17,11 @@ function alertText(mailbox: Awaited<ReturnType<typeof listMailboxAlerts>>[number
 export async function MailboxAlerts({ db, actor }: { db: Queryable; actor: Actor }) {
   const alerts = await listMailboxAlerts({ db, actor });
   if (alerts.length === 0) return null;
+  // Whoever sees a problem here should know whether anyone gets an email about it.
+  const emailed = await notificationsAreOn(db);
   return (
     <div className="space-y-2 border-b border-amber-200 bg-amber-50 px-6 py-3" role="region" aria-label="Mailbox alerts">
+      {emailed ? null : <NotificationsOffNotice canSetUp={actor.isSystemAdmin} />}
       {alerts.map((mailbox) => {
         const href = mailbox.kind === 'channel' ? `/projects/${mailbox.projectKey}/settings/email` : `/admin/system/incoming-mail/${mailbox.id}`;
         const what = mailbox.kind === 'channel' ? `The email channel of ${mailbox.projectKey} (${mailbox.emailAddress})` : `The incoming mail server “${mailbox.name}” (${mailbox.emailAddress})`;

@@ -1,4 +1,4 @@
-import { mailboxes, oauthAuthorizations, oauthIntegrations } from '@/db/schema';
+import { mailboxes, oauthAuthorizations, oauthIntegrations, outgoingMailServer } from '@/db/schema';
 
 /** What each sealed secret is for; bound into its ciphertext so values cannot be swapped between fields. */
 export const SECRET_PURPOSE = {
@@ -7,6 +7,7 @@ export const SECRET_PURPOSE = {
   mailboxAccessToken: 'mailbox.access_token',
   mailboxRefreshToken: 'mailbox.refresh_token',
   codeVerifier: 'oauth.code_verifier',
+  outgoingMailPassword: 'outgoing_mail.password',
 } as const;
 
 /** Every column that holds a sealed secret; key rotation walks this list. */
@@ -16,4 +17,5 @@ export const SEALED_COLUMNS = [
   { table: mailboxes, column: 'accessToken', purpose: SECRET_PURPOSE.mailboxAccessToken },
   { table: mailboxes, column: 'refreshToken', purpose: SECRET_PURPOSE.mailboxRefreshToken },
   { table: oauthAuthorizations, column: 'codeVerifier', purpose: SECRET_PURPOSE.codeVerifier },
+  { table: outgoingMailServer, column: 'password', purpose: SECRET_PURPOSE.outgoingMailPassword },
 ] as const;

@@ -14,7 +14,7 @@ export const mailboxEmailSchema = z
     return normalized;
   });
 
-const hostSchema = z
+export const hostSchema = z
   .string()
   .trim()
   .min(1, 'Enter the mail server’s host name.')
