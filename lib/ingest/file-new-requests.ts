@@ -4,6 +4,7 @@ import type { Database } from '@/db/client';
 import { inboundMessages, mailboxes, projects, requestParticipants, requests } from '@/db/schema';
 import { upsertCustomers } from '@/lib/customers/upsert-customer';
 import type { ParsedEmail } from '@/lib/email/parse-email';
+import { listOwnAddresses } from '@/lib/mailboxes/list-own-addresses';
 import { requestKey, requestSummary } from '@/lib/requests/insert-request';
 import { emailParticipants } from './email-participants';
 import { confirmationsLeft, queueConfirmation } from './queue-confirmation';
@@ -35,7 +36,7 @@ export async function fileNewRequests(db: Database, mailbox: Mailbox, project: P
     const filing = mail.filter((item) => pending.has(item.inboundId));
     if (filing.length === 0) return [];
 
-    const own = new Set((await tx.select({ address: mailboxes.emailAddress }).from(mailboxes)).map((row) => row.address));
+    const own = await listOwnAddresses(tx);
     const participantsOf = (email: ParsedEmail) => emailParticipants(email, own);
     const customerIds = await upsertCustomers(tx, project.id, filing.flatMap(({ email }) => [email.from!, ...participantsOf(email)]).map(({ address, name }) => ({ email: address, name })));
 

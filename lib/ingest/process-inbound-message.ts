@@ -5,6 +5,7 @@ import { upsertCustomer } from '@/lib/customers/upsert-customer';
 import { EmailParseError, type ParsedEmail, parseEmail } from '@/lib/email/parse-email';
 import { extractReplyText } from '@/lib/email/extract-reply-text';
 import { log } from '@/lib/log';
+import { listOwnAddresses } from '@/lib/mailboxes/list-own-addresses';
 import { insertRequest, requestKey } from '@/lib/requests/insert-request';
 import { applySenderPolicy, senderOverRateLimit } from './apply-sender-policy';
 import { databaseConnectionLost, describeFailure } from '@/lib/runtime/describe-failure';
@@ -56,7 +57,7 @@ async function addEmailComment(tx: Transaction, requestId: string, customerId: s
 }
 
 async function createEmailRequest(tx: Transaction, mailbox: Mailbox, project: Project, reporterId: string, email: ParsedEmail) {
-  const ownAddresses = new Set((await tx.select({ address: mailboxes.emailAddress }).from(mailboxes)).map((row) => row.address));
+  const ownAddresses = await listOwnAddresses(tx);
   const participantIds: string[] = [];
   for (const address of emailParticipants(email, ownAddresses)) participantIds.push(await upsertCustomer(tx, project.id, { email: address.address, name: address.name }));
   const created = await insertRequest(tx, {
