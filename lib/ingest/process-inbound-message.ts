@@ -8,6 +8,7 @@ import { log } from '@/lib/log';
 import { listOwnAddresses } from '@/lib/mailboxes/list-own-addresses';
 import { insertRequest, requestKey } from '@/lib/requests/insert-request';
 import { applySenderPolicy, senderOverRateLimit } from './apply-sender-policy';
+import { backoffDelayMs } from '@/lib/runtime/backoff-delay';
 import { databaseConnectionLost, describeFailure } from '@/lib/runtime/describe-failure';
 import { emailParticipants } from './email-participants';
 import { findRequestForReply } from './find-request-for-reply';
@@ -170,7 +171,7 @@ export async function processInboundMessage(db: Database, inboundId: string, par
     }
     await db
       .update(inboundMessages)
-      .set({ attempts, lastError: reason, nextAttemptAt: new Date(Date.now() + 2 ** attempts * 15_000) })
+      .set({ attempts, lastError: reason, nextAttemptAt: new Date(Date.now() + backoffDelayMs(15_000, attempts, 3_600_000)) })
       .where(eq(inboundMessages.id, message.id));
     return null;
   }
