@@ -7,6 +7,7 @@ import type { ParsedEmail } from '@/lib/email/parse-email';
 import { listOwnAddresses } from '@/lib/mailboxes/list-own-addresses';
 import { requestKey, requestSummary } from '@/lib/requests/insert-request';
 import { emailParticipants } from './email-participants';
+import { describeInboundOutcome } from './inbound-outcome';
 import { confirmationsLeft, queueConfirmation } from './queue-confirmation';
 import { storeAttachments } from './store-attachments';
 
@@ -75,7 +76,7 @@ export async function fileNewRequests(db: Database, mailbox: Mailbox, project: P
       for (const { id, key, summary, email } of created) await queueConfirmation(tx, { id, key, summary, projectId: project.id, mailboxId: mailbox.id }, email, budget);
     }
     const outcomes = sql.join(
-      created.map(({ inboundId, id, key }) => sql`(${inboundId}::uuid, ${`Request created ${key}`}, ${id}::uuid)`),
+      created.map(({ inboundId, id, key }) => sql`(${inboundId}::uuid, ${describeInboundOutcome({ kind: 'request_created', requestId: id, requestKey: key })}, ${id}::uuid)`),
       sql`, `,
     );
     await tx.execute(sql`update ${inboundMessages} set status = 'processed', outcome = filed.outcome, request_id = filed.request_id, processed_at = now(), last_error = null

@@ -109,7 +109,7 @@ async function recordFailure(options: PollOptions, mailbox: MailboxRow, error: u
   // Written once the database is back, if it is what failed: else the mailbox would stay Active.
   await retryWhileDatabaseDown(async () => {
     // A refused grant pauses the mailbox (no retry storm) until someone re-authorizes it.
-    await setMailboxStatus(db, mailbox.id, needsPerson ? 'needs_reauthorization' : 'failing', needsPerson && !/Re-authorize/.test(message) ? `${message} Re-authorize the mailbox.` : message);
+    await setMailboxStatus(db, mailbox.id, needsPerson ? 'needs_reauthorization' : 'failing', message);
     await db.update(mailboxes).set({ consecutiveFailures: failures, nextPollAt: new Date(Date.now() + delayMs), lastPollAt: new Date() }).where(eq(mailboxes.id, mailbox.id));
   }, POLL_LEASE_MS);
   log.warn('mailbox.poll_failed', { mailboxId: mailbox.id, failures, retryInSeconds: delayMs / 1000, problem: message });

@@ -60,12 +60,12 @@ export async function getMailboxAccessToken({
       return box.open(mailbox.accessToken!, SECRET_PURPOSE.mailboxAccessToken);
     }
     if (!mailbox.refreshToken || !mailbox.integrationId) {
-      const failure = new OAuthFailure('needs_reauthorization', 'The mailbox has no refresh token. Re-authorize the mailbox.');
+      const failure = new OAuthFailure('needs_reauthorization', 'The mailbox has no refresh token');
       await setMailboxStatus(database.db, mailboxId, 'needs_reauthorization', failure.message);
       throw failure;
     }
     const [integration] = await database.db.select().from(oauthIntegrations).where(eq(oauthIntegrations.id, mailbox.integrationId));
-    if (!integration) throw new OAuthFailure('misconfigured', 'The mailbox’s OAuth 2.0 integration no longer exists.');
+    if (!integration) throw new OAuthFailure('misconfigured', 'The mailbox’s OAuth 2.0 integration no longer exists');
     let tokens;
     try {
       tokens = await refreshAccessToken(integration, box.open(mailbox.refreshToken, SECRET_PURPOSE.mailboxRefreshToken));
