@@ -60,7 +60,7 @@ export class IdleListener {
     while (!this.#stop.signal.aborted) {
       try {
         const [mailbox] = await this.database.db.select().from(mailboxes).where(eq(mailboxes.id, this.mailboxId));
-        if (!mailbox || mailbox.protocol !== 'imap' || !isListenStatus(mailbox.status)) return;
+        if (mailbox?.protocol !== 'imap' || !isListenStatus(mailbox.status)) return;
         const client = await openImap(await storedMailServerSettings(this.database, mailbox));
         this.#client = client;
         await imapCommand(client, client.mailboxOpen(mailbox.folder, { readOnly: true }), 'Opening the folder');

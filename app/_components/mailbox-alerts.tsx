@@ -16,7 +16,7 @@ export async function MailboxAlerts({ db, actor }: { db: Queryable; actor: Actor
   const alerts = await listMailboxAlerts({ db, actor });
   if (alerts.length === 0) return null;
   return (
-    <div className="space-y-2 border-b border-amber-200 bg-amber-50 px-6 py-3" role="region" aria-label="Mailbox alerts">
+    <section className="space-y-2 border-b border-amber-200 bg-amber-50 px-6 py-3" aria-label="Mailbox alerts">
       {alerts.map((mailbox) => {
         const href = mailbox.kind === 'channel' ? `/projects/${mailbox.projectKey}/settings/email` : `/admin/system/incoming-mail/${mailbox.id}`;
         const what = mailbox.kind === 'channel' ? `The email channel of ${mailbox.projectKey} (${mailbox.emailAddress})` : `The incoming mail server “${mailbox.name}” (${mailbox.emailAddress})`;
@@ -29,6 +29,6 @@ export async function MailboxAlerts({ db, actor }: { db: Queryable; actor: Actor
           </p>
         );
       })}
-    </div>
+    </section>
   );
 }

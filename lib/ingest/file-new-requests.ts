@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '@/db/client';
-import { inboundMessages, mailboxes, projects, requestParticipants, requests } from '@/db/schema';
+import { inboundMessages, type mailboxes, projects, requestParticipants, requests } from '@/db/schema';
 import { upsertCustomers } from '@/lib/customers/upsert-customer';
 import type { ParsedEmail } from '@/lib/email/parse-email';
 import { listOwnAddresses } from '@/lib/mailboxes/list-own-addresses';

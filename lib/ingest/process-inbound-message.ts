@@ -134,7 +134,7 @@ export async function processInboundMessage(db: Database, inboundId: string, par
     })
     .from(inboundMessages)
     .where(eq(inboundMessages.id, inboundId));
-  if (!message || message.status !== 'pending' || !message.downloaded || !message.mailboxId) return null;
+  if (message?.status !== 'pending' || !message.downloaded || !message.mailboxId) return null;
   const [mailbox] = await db.select().from(mailboxes).where(eq(mailboxes.id, message.mailboxId));
   const [project] = await db.select().from(projects).where(eq(projects.id, message.projectId));
   if (!mailbox || !project) return null;
