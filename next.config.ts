@@ -13,7 +13,6 @@ const nextConfig: NextConfig = {
     'pg',
     'postgres',
     'imapflow',
-    'node-pop3',
   ],
   async headers() {
     return [

@@ -161,11 +161,6 @@ export function getDatabase(): Promise<DatabaseHandle> {
   return holder[HANDLE_KEY];
 }
 
-/** Installs an already opened handle as the process database (tests, CLIs). */
-export function setDatabase(handle: DatabaseHandle): void {
-  (globalThis as GlobalWithDatabase)[HANDLE_KEY] = Promise.resolve(handle);
-}
-
 export async function getDb(): Promise<Database> {
   return (await getDatabase()).db;
 }

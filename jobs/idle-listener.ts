@@ -7,6 +7,7 @@ import { imapCommand, openImap } from '@/lib/mail/imap/open-imap';
 import { MailConnectionError } from '@/lib/mail/mail-error';
 import { storedMailServerSettings } from '@/lib/mailboxes/mailbox-connection';
 import { isListenStatus } from '@/lib/mailboxes/mailbox-status';
+import { backoffDelayMs } from '@/lib/runtime/backoff-delay';
 
 /**
  * How often the IDLE connection is checked with a NOOP (and IDLE re-issued), and how long the
@@ -59,7 +60,7 @@ export class IdleListener {
     while (!this.#stop.signal.aborted) {
       try {
         const [mailbox] = await this.database.db.select().from(mailboxes).where(eq(mailboxes.id, this.mailboxId));
-        if (!mailbox || mailbox.protocol !== 'imap' || !isListenStatus(mailbox.status)) return;
+        if (mailbox?.protocol !== 'imap' || !isListenStatus(mailbox.status)) return;
         const client = await openImap(await storedMailServerSettings(this.database, mailbox));
         this.#client = client;
         await imapCommand(client, client.mailboxOpen(mailbox.folder, { readOnly: true }), 'Opening the folder');
@@ -84,7 +85,7 @@ export class IdleListener {
         this.#client?.close();
         this.#client = null;
       }
-      if (!this.#stop.signal.aborted) await pause(Math.min(1000 * 2 ** failures, 60_000), this.#stop.signal);
+      if (!this.#stop.signal.aborted) await pause(backoffDelayMs(1000, failures, 60_000), this.#stop.signal);
     }
   }
 }

@@ -214,17 +214,3 @@ export function getEnv(): Env {
   holder[ENV_KEY] ??= parseEnv(process.env);
   return holder[ENV_KEY];
 }
-
-/** Used by tests and CLIs that build their configuration explicitly. */
-export function setEnv(env: Env): void {
-  (globalThis as GlobalWithEnv)[ENV_KEY] = env;
-}
-
-/** Prints a configuration error as one line and exits; anything else is rethrown. */
-export function exitOnConfigError(error: unknown): never {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-    process.exit(1);
-  }
-  throw error;
-}

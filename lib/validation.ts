@@ -21,7 +21,7 @@ export function fieldErrorsOf(schema: z.ZodType, input: unknown): Record<string,
 function byField(issues: z.core.$ZodIssue[], fieldErrors: Record<string, string[]>): Record<string, string[]> {
   for (const issue of issues) {
     const field = issue.path.length > 0 ? issue.path.join('.') : 'form';
-    (fieldErrors[field] ??= []).push(issue.message);
+    fieldErrors[field] = [...(fieldErrors[field] ?? []), issue.message];
   }
   return fieldErrors;
 }

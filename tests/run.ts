@@ -9,7 +9,7 @@ import { writeHardeningSummary } from './hardening/summary';
 import { failureDigest } from './support/failure-digest';
 
 /**
- * `npm test`: the whole suite — type check, unit tests, integration tests against the real
+ * `npm test`: the whole suite — type check, lint and format check (Biome), unit tests, integration tests against the real
  * mail harness (on PGlite, and on PostgreSQL too when TEST_DATABASE_URL is set), then the
  * Playwright end-to-end tests against the built app; then the hardening figures and a scan of
  * every log for secrets. Missing Debian packages are installed when running as root;
@@ -97,6 +97,7 @@ async function main(): Promise<void> {
   };
   const results: StepResult[] = [];
   results.push(await runStep('Type check', 'npx', ['tsc', '--noEmit'], base));
+  results.push(await runStep('Lint and format check', 'npm', ['run', '--silent', 'lint'], base));
   results.push(await runStep('Unit tests', 'npx', ['vitest', 'run', '--project', 'unit'], base));
   results.push(await runStep('Integration tests on PGlite', 'npx', ['vitest', 'run', '--project', 'integration'], base));
   if (TEST_DATABASE_URL) {

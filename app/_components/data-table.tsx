@@ -7,6 +7,7 @@ export function DataTable({ columns, children, label }: { columns: ReactNode[]; 
       <thead className="text-xs uppercase text-slate-500">
         <tr>
           {columns.map((column, index) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: a table's columns are fixed for its life, and some headers are not text.
             <th key={index} className="py-2 pr-4 font-medium">
               {column}
             </th>

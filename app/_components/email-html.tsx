@@ -27,7 +27,12 @@ export function EmailHtml({ html }: { html: string }) {
           </button>
         </p>
       ) : null}
-      <div ref={container} className="email-html max-w-none overflow-x-auto text-sm [&_a]:text-brand-700 [&_a]:underline [&_blockquote]:border-l-2 [&_blockquote]:pl-3 [&_img]:max-w-full" dangerouslySetInnerHTML={{ __html: html }} />
+      <div
+        ref={container}
+        className="email-html max-w-none overflow-x-auto text-sm [&_a]:text-brand-700 [&_a]:underline [&_blockquote]:border-l-2 [&_blockquote]:pl-3 [&_img]:max-w-full"
+        // biome-ignore lint/security/noDangerouslySetInnerHtml: the server sanitized it (sanitizeEmailHtml) before it got here.
+        dangerouslySetInnerHTML={{ __html: html }}
+      />
     </div>
   );
 }

@@ -20,7 +20,7 @@ export async function MailboxAlerts({ db, actor }: { db: Queryable; actor: Actor
   // Whoever sees a problem here should know whether anyone gets an email about it.
   const emailed = await notificationsAreOn(db);
   return (
-    <div className="space-y-2 border-b border-amber-200 bg-amber-50 px-6 py-3" role="region" aria-label="Mailbox alerts">
+    <section className="space-y-2 border-b border-amber-200 bg-amber-50 px-6 py-3" aria-label="Mailbox alerts">
       {emailed ? null : <NotificationsOffNotice canSetUp={actor.isSystemAdmin} />}
       {alerts.map((mailbox) => {
         const href = mailbox.kind === 'channel' ? `/projects/${mailbox.projectKey}/settings/email` : `/admin/system/incoming-mail/${mailbox.id}`;
@@ -34,6 +34,6 @@ export async function MailboxAlerts({ db, actor }: { db: Queryable; actor: Actor
           </p>
         );
       })}
-    </div>
+    </section>
   );
 }

@@ -41,6 +41,7 @@ export interface ActionContext {
  * business function re-checks permissions), and its failures come back as per-field errors.
  */
 export function formAction(
+  // biome-ignore lint/suspicious/noConfusingVoidType: an action that has nothing to report simply returns.
   work: (context: ActionContext) => Promise<FormState | void>,
 ): (previous: FormState, formData: FormData) => Promise<FormState> {
   return async (_previous, formData) => {

@@ -22,7 +22,10 @@ function writeOctal(header: Buffer, value: number, offset: number, length: numbe
 
 /** ustar's octal size field holds up to 8 GiB; beyond it, GNU tar's base-256 form (as GNU and bsdtar read it). */
 function writeSize(header: Buffer, size: number): void {
-  if (size < OCTAL_SIZE_LIMIT) return writeOctal(header, size, 124, 12);
+  if (size < OCTAL_SIZE_LIMIT) {
+    writeOctal(header, size, 124, 12);
+    return;
+  }
   header.fill(0, 124, 136);
   header[124] = 0x80;
   let rest = BigInt(size);

@@ -1,8 +1,9 @@
 import { and, count, eq, gt, inArray, isNull, or } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
-import { customers, mailboxes, requestParticipants, requests, senderRules } from '@/db/schema';
+import { customers, requestParticipants, requests, senderRules } from '@/db/schema';
 import { classifyAutomatedMail } from '@/lib/email/classify-automated-mail';
 import type { ParsedEmail } from '@/lib/email/parse-email';
+import { listOwnAddresses } from '@/lib/mailboxes/list-own-addresses';
 
 /** Requests one sender may open through one channel per hour before further mail is refused. */
 export const SENDER_RATE_LIMIT_PER_HOUR = 20;
@@ -23,12 +24,12 @@ export interface SenderPolicyData {
 }
 
 export async function loadSenderPolicyData(db: Queryable, projectId: string): Promise<SenderPolicyData> {
-  const own = await db.select({ address: mailboxes.emailAddress }).from(mailboxes);
+  const ownAddresses = await listOwnAddresses(db);
   const rules = await db
     .select({ kind: senderRules.kind, pattern: senderRules.pattern })
     .from(senderRules)
     .where(or(isNull(senderRules.projectId), eq(senderRules.projectId, projectId)));
-  return { ownAddresses: new Set(own.map((row) => row.address)), rules };
+  return { ownAddresses, rules };
 }
 
 /**

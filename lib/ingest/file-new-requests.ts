@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '@/db/client';
-import { inboundMessages, mailboxes, projects, requestParticipants, requests } from '@/db/schema';
+import { inboundMessages, type mailboxes, projects, requestParticipants, requests } from '@/db/schema';
 import { upsertCustomers } from '@/lib/customers/upsert-customer';
 import type { ParsedEmail } from '@/lib/email/parse-email';
+import { listOwnAddresses } from '@/lib/mailboxes/list-own-addresses';
 import { requestKey, requestSummary } from '@/lib/requests/insert-request';
 import { emailParticipants } from './email-participants';
+import { describeInboundOutcome } from './inbound-outcome';
 import { confirmationsLeft, queueConfirmation } from './queue-confirmation';
 import { storeAttachments } from './store-attachments';
 
@@ -37,7 +39,7 @@ export async function fileNewRequests(db: Database, mailbox: Mailbox, project: P
     const filing = mail.filter((item) => pending.has(item.inboundId));
     if (filing.length === 0) return [];
 
-    const own = new Set((await tx.select({ address: mailboxes.emailAddress }).from(mailboxes)).map((row) => row.address));
+    const own = await listOwnAddresses(tx);
     const participantsOf = (email: ParsedEmail) => emailParticipants(email, own);
     const customerIds = await upsertCustomers(tx, project.id, filing.flatMap(({ email }) => [email.from!, ...participantsOf(email)]).map(({ address, name }) => ({ email: address, name })));
 
@@ -77,7 +79,7 @@ export async function fileNewRequests(db: Database, mailbox: Mailbox, project: P
       for (const { id, key, summary, email } of created.filter((item) => !item.imported)) await queueConfirmation(tx, { id, key, summary, projectId: project.id, mailboxId: mailbox.id }, email, budget);
     }
     const outcomes = sql.join(
-      created.map(({ inboundId, id, key }) => sql`(${inboundId}::uuid, ${`Request created ${key}`}, ${id}::uuid)`),
+      created.map(({ inboundId, id, key }) => sql`(${inboundId}::uuid, ${describeInboundOutcome({ kind: 'request_created', requestId: id, requestKey: key })}, ${id}::uuid)`),
       sql`, `,
     );
     await tx.execute(sql`update ${inboundMessages} set status = 'processed', outcome = filed.outcome, request_id = filed.request_id, processed_at = now(), last_error = null

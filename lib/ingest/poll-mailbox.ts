@@ -9,6 +9,7 @@ import { storedMailServerSettings } from '@/lib/mailboxes/mailbox-connection';
 import { isReadStatus, setMailboxStatus } from '@/lib/mailboxes/mailbox-status';
 import { type ProviderThrottle, providerPauseMs, recognizeProviderThrottle } from '@/lib/mail/provider-throttle';
 import { OAuthFailure } from '@/lib/oauth/oauth-failure';
+import { backoffDelayMs } from '@/lib/runtime/backoff-delay';
 import { databaseConnectionLost, describeFailure } from '@/lib/runtime/describe-failure';
 import { retryWhileDatabaseDown } from '@/lib/runtime/retry-while-database-down';
 import { MailboxLease, POLL_LEASE_MS, PollStoppedError } from './mailbox-lease';
@@ -19,7 +20,7 @@ import { processInboundMessages } from './process-inbound-batch';
 import { dueInboundMessages } from './process-inbound-message';
 
 /** Longest wait between attempts on a failing mailbox. */
-const MAX_BACKOFF_SECONDS = 3600;
+const MAX_BACKOFF_MS = 3_600_000;
 
 export interface PollOptions {
   database: DatabaseHandle;
@@ -103,15 +104,15 @@ async function recordFailure(options: PollOptions, mailbox: MailboxRow, error: u
   const failures = mailbox.consecutiveFailures + 1;
   // Backoff spares a failing mail server or provider; a lost database connection says nothing of
   // either, and the mailbox is polled again at its regular interval.
-  const backoff = databaseConnectionLost(error) ? 1 : 2 ** Math.min(failures, 10);
-  const delay = Math.min(options.pollIntervalSeconds * backoff, MAX_BACKOFF_SECONDS);
+  const intervalMs = options.pollIntervalSeconds * 1000;
+  const delayMs = databaseConnectionLost(error) ? Math.min(intervalMs, MAX_BACKOFF_MS) : backoffDelayMs(intervalMs, failures, MAX_BACKOFF_MS);
   // Written once the database is back, if it is what failed: else the mailbox would stay Active.
   await retryWhileDatabaseDown(async () => {
     // A refused grant pauses the mailbox (no retry storm) until someone re-authorizes it.
-    await setMailboxStatus(db, mailbox.id, needsPerson ? 'needs_reauthorization' : 'failing', needsPerson && !/Re-authorize/.test(message) ? `${message} Re-authorize the mailbox.` : message);
-    await db.update(mailboxes).set({ consecutiveFailures: failures, nextPollAt: new Date(Date.now() + delay * 1000), lastPollAt: new Date() }).where(eq(mailboxes.id, mailbox.id));
+    await setMailboxStatus(db, mailbox.id, needsPerson ? 'needs_reauthorization' : 'failing', message);
+    await db.update(mailboxes).set({ consecutiveFailures: failures, nextPollAt: new Date(Date.now() + delayMs), lastPollAt: new Date() }).where(eq(mailboxes.id, mailbox.id));
   }, POLL_LEASE_MS);
-  log.warn('mailbox.poll_failed', { mailboxId: mailbox.id, failures, retryInSeconds: delay, problem: message });
+  log.warn('mailbox.poll_failed', { mailboxId: mailbox.id, failures, retryInSeconds: delayMs / 1000, problem: message });
   return message;
 }
 

@@ -8,6 +8,7 @@ import { decideSenderPolicy, loadSenderPolicyData, SENDER_RATE_LIMIT_PER_HOUR, t
 import { fileNewRequests, type NewRequestMail } from './file-new-requests';
 import { requestNumberInSubject } from './find-request-for-reply';
 import { chunkByWeight, SOURCE_BATCH_BYTES } from './poll-context';
+import { inboundStatusOf } from './inbound-outcome';
 import { processInboundMessage } from './process-inbound-message';
 
 /** New requests per transaction: one commit for many, yet row and counter locks held only briefly. */
@@ -72,7 +73,7 @@ async function fileRun(db: Database, context: BatchContext, run: NewRequestMail[
     for (const { inboundId, email } of run) {
       await beforeEach();
       const outcome = await processInboundMessage(db, inboundId, email);
-      if (outcome?.status === 'processed') settled.push(inboundId);
+      if (outcome && inboundStatusOf(outcome) === 'processed') settled.push(inboundId);
     }
     return settled;
   }
@@ -120,8 +121,8 @@ export async function processInboundMessages(db: Database, mailboxId: string, id
       run = [];
       await beforeEach();
       const outcome = await processInboundMessage(db, row.id, email ?? undefined);
-      if (outcome && (outcome.status === 'processed' || outcome.status === 'ignored')) settled.push(row.id);
-      if (email?.from && outcome?.outcome.startsWith('Request created')) context.sent.set(email.from.address, (context.sent.get(email.from.address) ?? 0) + 1);
+      if (outcome && ['processed', 'ignored'].includes(inboundStatusOf(outcome))) settled.push(row.id);
+      if (email?.from && outcome?.kind === 'request_created') context.sent.set(email.from.address, (context.sent.get(email.from.address) ?? 0) + 1);
     }
     settled.push(...(await fileRun(db, context, run, beforeEach)));
   }

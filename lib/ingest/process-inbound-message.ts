@@ -5,18 +5,19 @@ import { upsertCustomer } from '@/lib/customers/upsert-customer';
 import { EmailParseError, type ParsedEmail, parseEmail } from '@/lib/email/parse-email';
 import { extractReplyText } from '@/lib/email/extract-reply-text';
 import { log } from '@/lib/log';
+import { listOwnAddresses } from '@/lib/mailboxes/list-own-addresses';
 import { insertRequest, requestKey } from '@/lib/requests/insert-request';
 import { applySenderPolicy, senderOverRateLimit } from './apply-sender-policy';
+import { backoffDelayMs } from '@/lib/runtime/backoff-delay';
 import { databaseConnectionLost, describeFailure } from '@/lib/runtime/describe-failure';
 import { emailParticipants } from './email-participants';
 import { findRequestForReply } from './find-request-for-reply';
+import { type InboundOutcome, inboundOutcomeColumns, inboundStatusOf } from './inbound-outcome';
 import { confirmationsLeft, queueConfirmation } from './queue-confirmation';
 import { storeAttachments } from './store-attachments';
 
 /** Processing attempts before a message is marked Failed; it is never deleted from the server. */
 export const MAX_PROCESSING_ATTEMPTS = 5;
-
-export type InboundOutcome = { status: 'processed' | 'ignored' | 'rejected' | 'failed'; outcome: string; requestId: string | null };
 
 type Mailbox = typeof mailboxes.$inferSelect;
 type Project = typeof projects.$inferSelect;
@@ -56,7 +57,7 @@ async function addEmailComment(tx: Transaction, requestId: string, customerId: s
 }
 
 async function createEmailRequest(tx: Transaction, mailbox: Mailbox, project: Project, reporterId: string, email: ParsedEmail, imported: boolean) {
-  const ownAddresses = new Set((await tx.select({ address: mailboxes.emailAddress }).from(mailboxes)).map((row) => row.address));
+  const ownAddresses = await listOwnAddresses(tx);
   const participantIds: string[] = [];
   for (const address of emailParticipants(email, ownAddresses)) participantIds.push(await upsertCustomer(tx, project.id, { email: address.address, name: address.name }));
   const created = await insertRequest(tx, {
@@ -79,8 +80,8 @@ async function createEmailRequest(tx: Transaction, mailbox: Mailbox, project: Pr
  */
 async function fileEmail(db: Database, message: { id: string; imported: boolean }, mailbox: Mailbox, project: Project, email: ParsedEmail): Promise<InboundOutcome | null> {
   const decision = await applySenderPolicy(db, { projectId: project.id, emailAccess: project.emailAccess }, email);
-  if (decision.verdict === 'ignored') return { status: 'ignored', outcome: `Ignored: ${decision.reason}`, requestId: null };
-  if (decision.verdict === 'rejected') return { status: 'rejected', outcome: `Rejected: ${decision.reason}`, requestId: null };
+  if (decision.verdict === 'ignored') return { kind: 'ignored', reason: decision.reason };
+  if (decision.verdict === 'rejected') return { kind: 'rejected', reason: decision.reason };
 
   return db.transaction(async (tx) => {
     // The row lock makes filing exactly-once even when two polls work the same message (a
@@ -93,19 +94,19 @@ async function fileEmail(db: Database, message: { id: string; imported: boolean 
     if (threadRequestId && (await isOnRequest(tx, threadRequestId, reporterId))) {
       await addEmailComment(tx, threadRequestId, reporterId, message.id, email);
       const [request] = await tx.select({ number: requests.number }).from(requests).where(eq(requests.id, threadRequestId));
-      outcome = { status: 'processed', outcome: `Comment added to ${requestKey(project.key, request!.number)}`, requestId: threadRequestId };
+      outcome = { kind: 'comment_added', requestId: threadRequestId, requestKey: requestKey(project.key, request!.number) };
     } else if (!mailbox.createRequests) {
-      outcome = { status: 'ignored', outcome: 'Ignored: not a reply, and this mail handler does not create requests', requestId: null };
+      outcome = { kind: 'not_a_reply' };
     } else if (!decision.allowlisted && !message.imported && (await senderOverRateLimit(tx, mailbox.id, reporterId))) {
-      outcome = { status: 'rejected', outcome: 'Rejected: sender over the rate limit (20 requests per hour)', requestId: null };
+      outcome = { kind: 'sender_over_rate_limit' };
     } else {
       const created = await createEmailRequest(tx, mailbox, project, reporterId, email, message.imported);
       if (project.sendConfirmations && !message.imported) await queueConfirmation(tx, { ...created, projectId: project.id, mailboxId: mailbox.id }, email, await confirmationsLeft(tx, mailbox.id));
-      outcome = { status: 'processed', outcome: `Request created ${created.key}`, requestId: created.id };
+      outcome = { kind: 'request_created', requestId: created.id, requestKey: created.key };
     }
     await tx
       .update(inboundMessages)
-      .set({ status: outcome.status, outcome: outcome.outcome, requestId: outcome.requestId, processedAt: new Date(), lastError: null })
+      .set({ ...inboundOutcomeColumns(outcome), processedAt: new Date(), lastError: null })
       .where(eq(inboundMessages.id, message.id));
     return outcome;
   });
@@ -135,7 +136,7 @@ export async function processInboundMessage(db: Database, inboundId: string, par
     })
     .from(inboundMessages)
     .where(eq(inboundMessages.id, inboundId));
-  if (!message || message.status !== 'pending' || !message.downloaded || !message.mailboxId) return null;
+  if (message?.status !== 'pending' || !message.downloaded || !message.mailboxId) return null;
   const [mailbox] = await db.select().from(mailboxes).where(eq(mailboxes.id, message.mailboxId));
   const [project] = await db.select().from(projects).where(eq(projects.id, message.projectId));
   if (!mailbox || !project) return null;
@@ -143,7 +144,7 @@ export async function processInboundMessage(db: Database, inboundId: string, par
   const settle = async (outcome: InboundOutcome, extra: Partial<typeof inboundMessages.$inferInsert> = {}) => {
     await db
       .update(inboundMessages)
-      .set({ status: outcome.status, outcome: outcome.outcome, requestId: outcome.requestId, processedAt: new Date(), ...extra })
+      .set({ ...inboundOutcomeColumns(outcome), processedAt: new Date(), ...extra })
       .where(and(eq(inboundMessages.id, message.id), eq(inboundMessages.status, 'pending')));
     return outcome;
   };
@@ -153,7 +154,8 @@ export async function processInboundMessage(db: Database, inboundId: string, par
     const outcome = await fileEmail(db, message, mailbox, project, email);
     if (!outcome) return null;
     // Ignored and rejected mail was not filed inside the transaction; record it now.
-    if (outcome.status !== 'processed') return settle(outcome, { serverAction: outcome.status === 'ignored' ? 'pending' : 'none' });
+    const status = inboundStatusOf(outcome);
+    if (status !== 'processed') return settle(outcome, { serverAction: status === 'ignored' ? 'pending' : 'none' });
     return outcome;
   } catch (error) {
     // A lost database connection says nothing about the message: it stays due for the next poll
@@ -167,11 +169,11 @@ export async function processInboundMessage(db: Database, inboundId: string, par
     const attempts = message.attempts + 1;
     // A message that cannot be parsed will not parse on a retry either.
     if (error instanceof EmailParseError || attempts >= MAX_PROCESSING_ATTEMPTS) {
-      return settle({ status: 'failed', outcome: `Failed: ${reason}`, requestId: null }, { attempts, lastError: reason, serverAction: 'none' });
+      return settle({ kind: 'failed', reason }, { attempts, lastError: reason, serverAction: 'none' });
     }
     await db
       .update(inboundMessages)
-      .set({ attempts, lastError: reason, nextAttemptAt: new Date(Date.now() + 2 ** attempts * 15_000) })
+      .set({ attempts, lastError: reason, nextAttemptAt: new Date(Date.now() + backoffDelayMs(15_000, attempts, 3_600_000)) })
       .where(eq(inboundMessages.id, message.id));
     return null;
   }

@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
-import { mailboxCursors, mailboxes, mailboxExistingUidls } from '@/db/schema';
+import { mailboxCursors, type mailboxes, mailboxExistingUidls } from '@/db/schema';
 import type { ExistingMailSnapshot } from '@/lib/mail/test-mail-connection';
 
 type Mailbox = Pick<typeof mailboxes.$inferSelect, 'id' | 'protocol' | 'folder' | 'existingMail' | 'existingMailSince'>;

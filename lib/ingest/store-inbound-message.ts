@@ -5,6 +5,7 @@ import type { Database, Transaction } from '@/db/client';
 import { inboundMessages, mailboxCursors } from '@/db/schema';
 import { normalizeMessageId } from '@/lib/email/message-id';
 import { stripBidiControls, toSingleLine, truncate } from '@/lib/email/unsafe-characters';
+import { describeInboundOutcome } from './inbound-outcome';
 import { chunkByWeight } from './poll-context';
 import { readHeaderFields } from './read-header-fields';
 
@@ -86,7 +87,7 @@ function rowOf(message: FetchedMessage, position: number) {
     // Rows of one batch share the transaction's now(): a microsecond apart, they keep their
     // order wherever messages are listed or retried oldest first.
     fetchedAt: sql`now() + ${position} * interval '1 microsecond'`,
-    ...(rejected ? { status: 'rejected' as const, outcome: `Rejected: ${rejected}`, serverAction: 'none' as const, processedAt: new Date() } : {}),
+    ...(rejected ? { status: 'rejected' as const, outcome: describeInboundOutcome({ kind: 'rejected', reason: rejected }), serverAction: 'none' as const, processedAt: new Date() } : {}),
   };
 }
 

@@ -1,3 +1,4 @@
+import { REAUTHORIZE_ADVICE } from '@/lib/oauth/oauth-failure';
 import { recognizeProviderThrottle } from './provider-throttle';
 
 /**
@@ -75,7 +76,7 @@ export function classifyMailError(
     return new MailConnectionError(
       'auth',
       context.usesOAuth
-        ? `The mail server refused the OAuth 2.0 login.${reason} Re-authorize the mailbox.`
+        ? `The mail server refused the OAuth 2.0 login.${reason} ${REAUTHORIZE_ADVICE}`
         : `The mail server refused the username or password.${reason}`,
       serverText,
     );

@@ -22,11 +22,6 @@ export const MAIL_TIMEOUTS = {
   commandMs: 60_000,
 } as const;
 
-export function defaultPortFor(protocol: 'imap' | 'pop3', security: 'tls' | 'starttls'): number {
-  if (protocol === 'imap') return security === 'tls' ? 993 : 143;
-  return security === 'tls' ? 995 : 110;
-}
-
 /**
  * The largest IMAP literal a connection accepts: a message Intake would store plus room for one
  * more byte of a partial fetch, so a server cannot make it buffer more by lying about sizes.

@@ -1,3 +1,5 @@
+import { backoffDelayMs } from '@/lib/runtime/backoff-delay';
+
 /**
  * A provider saying "not now, you are over a limit": Exchange Online's throttling and submission
  * quotas, Gmail's bandwidth and sending limits. Retrying soon only extends the penalty (Exchange
@@ -66,6 +68,6 @@ const MAX_PAUSE_MS = 24 * 60 * MINUTE;
  * throttling answer in a row before this one (an early retry that is throttled again waits longer).
  */
 export function providerPauseMs(throttle: ProviderThrottle, throttlesBefore: number): number {
-  const pause = throttle.suggestedWaitMs ?? BASE_PAUSE_MS[throttle.kind] * 2 ** Math.min(throttlesBefore, 10);
+  const pause = throttle.suggestedWaitMs ?? backoffDelayMs(BASE_PAUSE_MS[throttle.kind], throttlesBefore, MAX_PAUSE_MS);
   return Math.min(Math.max(pause, MIN_PAUSE_MS), MAX_PAUSE_MS);
 }

@@ -1,7 +1,7 @@
 import { connect as connectTcp, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { openImap, imapCommand } from './imap/open-imap';
-import { classifyMailError, MailConnectionError, withTimeout } from './mail-error';
+import { classifyMailError, type MailConnectionError, withTimeout } from './mail-error';
 import { MAIL_TIMEOUTS, type MailServerSettings } from './mail-settings';
 import { Pop3Client } from './pop3/pop3-client';
 import { resolveMailHost } from './resolve-mail-host';

@@ -5,7 +5,7 @@ import { mailboxes, oauthIntegrations } from '@/db/schema';
 import { SECRET_PURPOSE } from '@/lib/crypto/sealed-columns';
 import { getSecretBox } from '@/lib/crypto/secret-box';
 import { NotFoundError } from '@/lib/errors';
-import { refreshAccessToken } from '@/lib/oauth/complete-authorization';
+import { type MailboxTokens, refreshAccessToken } from '@/lib/oauth/complete-authorization';
 import { OAuthFailure } from '@/lib/oauth/oauth-failure';
 import { setMailboxStatus } from './mailbox-status';
 
@@ -60,13 +60,13 @@ export async function getMailboxAccessToken({
       return box.open(mailbox.accessToken!, SECRET_PURPOSE.mailboxAccessToken);
     }
     if (!mailbox.refreshToken || !mailbox.integrationId) {
-      const failure = new OAuthFailure('needs_reauthorization', 'The mailbox has no refresh token. Re-authorize the mailbox.');
+      const failure = new OAuthFailure('needs_reauthorization', 'The mailbox has no refresh token');
       await setMailboxStatus(database.db, mailboxId, 'needs_reauthorization', failure.message);
       throw failure;
     }
     const [integration] = await database.db.select().from(oauthIntegrations).where(eq(oauthIntegrations.id, mailbox.integrationId));
-    if (!integration) throw new OAuthFailure('misconfigured', 'The mailbox’s OAuth 2.0 integration no longer exists.');
-    let tokens;
+    if (!integration) throw new OAuthFailure('misconfigured', 'The mailbox’s OAuth 2.0 integration no longer exists');
+    let tokens: MailboxTokens;
     try {
       tokens = await refreshAccessToken(integration, box.open(mailbox.refreshToken, SECRET_PURPOSE.mailboxRefreshToken));
     } catch (error) {

@@ -153,7 +153,8 @@ export async function completeAuthorization({
   } catch (error) {
     if (error instanceof AuthorizationRejectedError) throw error;
     const failure = classifyOAuthError(error);
-    throw reject(`${failure.message.replace(/ ?Intake will retry\.$/, '')} Nothing was saved.`);
+    // Nothing is retried here: the person who signed in decides whether to try again.
+    throw reject(`${failure.kind === 'retry_later' ? `${failure.problem}.` : failure.message} Nothing was saved.`);
   }
 }
 

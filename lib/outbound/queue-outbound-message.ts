@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import { mailboxes, outboundMessages } from '@/db/schema';
 import { intakeMessageId } from '@/lib/mail/intake-message-id';
+import { listOwnAddresses } from '@/lib/mailboxes/list-own-addresses';
 
 export interface OutboundRequest {
   id: string;
@@ -30,7 +31,7 @@ export async function queueOutboundMessage(
     ? await tx.select().from(mailboxes).where(eq(mailboxes.id, request.mailboxId))
     : await tx.select().from(mailboxes).where(and(eq(mailboxes.projectId, request.projectId), eq(mailboxes.kind, 'channel')));
   if (!mailbox) return null;
-  const own = new Set((await tx.select({ address: mailboxes.emailAddress }).from(mailboxes)).map((row) => row.address));
+  const own = await listOwnAddresses(tx);
   const to = [...new Set(recipients.map((address) => address.toLowerCase()))].filter((address) => !own.has(address));
   if (to.length === 0) return null;
   const [row] = await tx

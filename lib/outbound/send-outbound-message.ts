@@ -2,6 +2,7 @@ import { and, asc, count, eq, gt, isNull, lte, min, or, sql } from 'drizzle-orm'
 import type { Database, DatabaseHandle } from '@/db/client';
 import { comments, inboundMessages, mailboxes, oauthIntegrations, outboundMessages, projects, requests } from '@/db/schema';
 import { log } from '@/lib/log';
+import { backoffDelayMs } from '@/lib/runtime/backoff-delay';
 import { databaseConnectionLost, describeFailure } from '@/lib/runtime/describe-failure';
 import { retryWhileDatabaseDown } from '@/lib/runtime/retry-while-database-down';
 import { openSmtpTransport } from '@/lib/mail/smtp/smtp-transport';
@@ -199,7 +200,7 @@ export async function sendOutboundMessage(database: DatabaseHandle, outboundId: 
       () =>
         db
           .update(outboundMessages)
-          .set({ attempts, lastError: message, status: failed ? 'failed' : 'queued', claimedUntil: null, nextAttemptAt: new Date(Date.now() + Math.min(30_000 * 2 ** attempts, 3_600_000)) })
+          .set({ attempts, lastError: message, status: failed ? 'failed' : 'queued', claimedUntil: null, nextAttemptAt: new Date(Date.now() + backoffDelayMs(30_000, attempts, 3_600_000)) })
           .where(eq(outboundMessages.id, claimed.id)),
       claimRemaining(claimedAt),
     );

@@ -21,8 +21,6 @@ export const queueQuerySchema = z.object({
   after: z.string().max(200).default(''),
 });
 
-export type QueueQuery = z.output<typeof queueQuerySchema>;
-
 function encodeCursor(at: Date, id: string): string {
   return Buffer.from(`${at.toISOString()}|${id}`).toString('base64url');
 }

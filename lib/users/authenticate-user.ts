@@ -21,7 +21,7 @@ export async function authenticateUser(db: Queryable, input: unknown): Promise<A
   if (!parsed.success) return null;
   const { email, password } = parsed.data;
   const [user] = await db.select().from(users).where(eq(users.email, email));
-  if (!user || !user.active) {
+  if (!user?.active) {
     await verifyAgainstDecoy(password);
     return null;
   }

@@ -13,6 +13,6 @@ export async function loadActor(db: Queryable, session: { userId: string; sessio
   if (!isUuid(session.userId) || !isUuid(session.sessionId)) return null;
   if (!(await touchUserSession(db, session))) return null;
   const [user] = await db.select().from(users).where(eq(users.id, session.userId));
-  if (!user || !user.active) return null;
+  if (!user?.active) return null;
   return { userId: user.id, email: user.email, name: user.name, isSystemAdmin: user.isSystemAdmin };
 }

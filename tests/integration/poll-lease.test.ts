@@ -112,7 +112,7 @@ describe('filing a stored message', () => {
   it('creates one request when two attempts file the same message at once', async () => {
     const { project, ids } = await mailboxWithStoredMessages('ONCE', 1);
     const outcomes = await Promise.all([processInboundMessage(context.database.db, ids[0]!), processInboundMessage(context.database.db, ids[0]!)]);
-    expect(outcomes.filter((outcome) => outcome?.status === 'processed')).toHaveLength(1);
+    expect(outcomes.filter((outcome) => outcome?.kind === 'request_created')).toHaveLength(1);
     expect(outcomes.filter((outcome) => outcome === null)).toHaveLength(1);
     expect(await requestCount(project.id)).toBe(1);
   });

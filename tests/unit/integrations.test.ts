@@ -9,7 +9,10 @@ function fieldErrors(input: Record<string, unknown>): Record<string, string[]> {
   const result = integrationFormSchema.safeParse(input);
   if (result.success) return {};
   const errors: Record<string, string[]> = {};
-  for (const issue of result.error.issues) (errors[String(issue.path[0])] ??= []).push(issue.message);
+  for (const issue of result.error.issues) {
+    const field = String(issue.path[0]);
+    errors[field] = [...(errors[field] ?? []), issue.message];
+  }
   return errors;
 }
 

@@ -3,7 +3,7 @@ import { ValidationError } from '@/lib/errors';
 import { createProjectSchema } from '@/lib/projects/create-project';
 import { hashPassword, passwordSchema, verifyPassword } from '@/lib/users/password';
 import { newUserSchema } from '@/lib/users/user-schemas';
-import { isUniqueViolation, parseInput } from '@/lib/validation';
+import { isUniqueViolation, isUuid, parseInput } from '@/lib/validation';
 
 describe('input rules', () => {
   it('states the password rule', () => {
@@ -28,6 +28,11 @@ describe('input rules', () => {
     const ok = (key: string) => createProjectSchema.safeParse({ key, name: 'n' }).success;
     expect(['SD', 'HELPDESKXY'].every(ok)).toBe(true);
     expect(['S', 'sd', 'S-D', 'SD1', 'HELPDESKXYZ', 'ÄB'].some(ok)).toBe(false);
+  });
+
+  it('accepts only well-formed UUIDs as ids, so a malformed one is a 404 before any query', () => {
+    expect(isUuid('72f988bf-86f1-41af-91ab-2d7cd011db47')).toBe(true);
+    expect(['-'.repeat(36), 'a'.repeat(36), '72f988bf86f141af91ab2d7cd011db47', '72f988bf-86f1-41af-91ab-2d7cd011db4g', '', undefined, 42].some(isUuid)).toBe(false);
   });
 
   it('recognises unique violations through wrapped errors', () => {

@@ -1,8 +1,6 @@
 /**
- * Intake's POP3 client (RFC 1939, STLS per RFC 2595, AUTH XOAUTH2 per RFC 5034), built on
- * node-pop3's command API. Design note: node-pop3 0.11's response parsing cannot be fixed from
- * outside, so Pop3Session (pop3-session.ts) keeps its Pop3Command and feeds it from our own
- * byte-level reader (pop3-response-reader.ts); see there for the list of defects this avoids.
+ * Intake's POP3 client (RFC 1939, STLS per RFC 2595, AUTH XOAUTH2 per RFC 5034): the commands
+ * Intake uses, over one Pop3Session (pop3-session.ts says why it is our own).
  */
 import type { Socket } from 'node:net';
 import { MAIL_TIMEOUTS, type MailServerSettings } from '../mail-settings';
@@ -39,8 +37,6 @@ async function authenticate(session: Pop3Session, settings: MailServerSettings, 
     return;
   }
   assertLineSafe(credential.password, 'password');
-  // node-pop3 trims the command line, which would silently change such a password.
-  if (/\s$/.test(credential.password)) throw new Pop3Error('POP3 USER/PASS cannot send a password that ends with a space.');
   await session.exchange('USER', username);
   await session.exchange('PASS', credential.password).catch((error: unknown) => {
     throw asAuthenticationFailure(error);
@@ -81,9 +77,9 @@ export class Pop3Client {
    * `starttls` it is upgraded here. Tests use it against a fake server on loopback; all else uses connect().
    */
   static async fromSocket(socket: Socket, settings: MailServerSettings, options: Pop3ConnectOptions = {}): Promise<Pop3Client> {
-    const session = new Pop3Session(socket, settings.host, { ...MAIL_TIMEOUTS, ...options.timeouts });
+    const session = new Pop3Session(socket, { ...MAIL_TIMEOUTS, ...options.timeouts });
     try {
-      await session.connect();
+      await session.greeting();
       if (settings.security === 'starttls') await session.startTls(settings.host);
       await authenticate(session, settings, options);
       return new Pop3Client(session);
@@ -94,7 +90,7 @@ export class Pop3Client {
   }
 
   async stat(): Promise<{ count: number; size: number }> {
-    const info = await this.session.request(() => this.session.STAT());
+    const { text: info } = await this.session.exchange('STAT');
     const match = /^(\d+) (\d+)/.exec(info);
     if (!match) throw new Pop3Error('The POP3 server sent an invalid STAT answer.');
     return { count: Number(match[1]), size: Number(match[2]) };
@@ -102,14 +98,14 @@ export class Pop3Client {
 
   /** LIST: message number → size in octets. */
   async list(): Promise<Map<number, number>> {
-    const rows = (await this.session.request(() => this.session.LIST())) as string[][];
+    const rows = await this.session.fetchLines(['LIST']);
     return numbered(rows, octets, 'LIST');
   }
 
   /** UIDL: message number → unique id; null when the server does not support UIDL. */
   async uidl(): Promise<Map<number, string> | null> {
     try {
-      const rows = (await this.session.request(() => this.session.UIDL())) as string[][];
+      const rows = await this.session.fetchLines(['UIDL']);
       return numbered(rows, uniqueId, 'UIDL');
     } catch (error) {
       if (error instanceof Pop3ServerError) return null;
@@ -130,13 +126,13 @@ export class Pop3Client {
   /** Marks a message deleted; only QUIT commits it. */
   async dele(messageNumber: number): Promise<void> {
     assertMessageNumber(messageNumber);
-    await this.session.request(() => this.session.DELE(messageNumber));
+    await this.session.exchange('DELE', messageNumber);
   }
 
   /** QUIT: the server commits the deletions (UPDATE state), then the connection closes. */
   async quit(): Promise<void> {
     try {
-      await this.session.request(() => this.session.QUIT());
+      await this.session.exchange('QUIT');
     } finally {
       this.session.close();
     }

@@ -1,22 +1,14 @@
 /**
- * node-pop3's Pop3Command on Intake's own transport and response reader.
- *
- * Why a subclass that replaces connect(): node-pop3 0.11 parses responses inside a closure that
- * its connect() installs on the socket, and every defect we hit lives there — it hangs when the
- * `CRLF.CRLF` terminator is split across chunks, ends a body early at a chunk that is just "."
- * or ".CRLF", glues a split status line onto the body, keeps dot-stuffing, drops the body's last
- * CRLF, takes a `+` SASL challenge for success and decodes bodies as UTF-8; it has no STLS and no
- * AUTH. That closure cannot be patched from outside, so here the socket arrives already open
- * (TLS or plain, STLS done here) and feeds Pop3ResponseReader, a byte-level state machine whose
- * output keeps node-pop3's own contract: 'response' (text, body stream) and 'error' events, with
- * `_updateStream()` / `_endStream()` for bodies. Its command() and its STAT, LIST, UIDL and DELE
- * then work unchanged; its RETR does not (it decodes to a string), so RETR reads the raw stream.
- * Also changed: `_connect()` no longer logs in again by itself after a dropped connection, and
- * QUIT fails instead of answering "Bye" when the connection is gone.
+ * One POP3 connection (RFC 1939, STLS per RFC 2595, SASL continuations per RFC 5034): commands
+ * written one at a time, answers read by Pop3ResponseReader. Our own rather than node-pop3's:
+ * 0.11 parses answers in a closure its connect() installs on a socket it opens itself, and hangs
+ * when the `CRLF.CRLF` terminator is split across chunks, ends a body early at a chunk that is just
+ * "." or ".CRLF", glues a split status line onto the body, keeps dot-stuffing, drops the body's
+ * last CRLF, takes a `+` SASL challenge for success, decodes bodies as UTF-8, trims command lines,
+ * logs in again by itself after a dropped connection and has no STLS and no AUTH. None of that can
+ * be changed through its public API.
  */
 import type { Socket } from 'node:net';
-import type { Readable } from 'node:stream';
-import Pop3Command from 'node-pop3';
 import { connectionClosed, Pop3Error, Pop3ServerError, serverRefusal, timeoutError } from './pop3-errors';
 import { type Pop3Status, type Pop3StatusLine, Pop3ResponseReader } from './pop3-response-reader';
 import { upgradeToTls } from './pop3-transport';
@@ -34,134 +26,76 @@ export interface Pop3Reply {
   text: string;
 }
 
-/** Commands whose +OK is followed by a multi-line body (RFC 1939, RFC 2449): LIST and UIDL only without an argument. */
-function expectsBody(commandLine: string): boolean {
-  const [name = '', argument] = commandLine.split(' ');
-  switch (name.toUpperCase()) {
-    case 'RETR':
-    case 'TOP':
-    case 'CAPA':
-      return true;
-    case 'LIST':
-    case 'UIDL':
-      return argument === undefined;
-    default:
-      return false;
-  }
+/** A multi-line answer's body: kept up to `maxBytes`, past that read to the end and refused with `tooLarge()`. */
+interface BodyLimit {
+  maxBytes: number;
+  tooLarge: () => Error;
 }
 
-export class Pop3Session extends Pop3Command {
+/** The answer being waited for. */
+interface PendingAnswer {
+  body: BodyLimit | null;
+  chunks: Buffer[];
+  size: number;
+  reply: Pop3Reply | null;
+  resolve: (answer: { reply: Pop3Reply; body: Buffer | null }) => void;
+  reject: (error: Error) => void;
+}
+
+export class Pop3Session {
   readonly #reader = new Pop3ResponseReader({
     status: (line) => this.#onStatus(line),
-    body: (chunk) => this._stream?.push(chunk),
-    end: () => {
-      this.#settle();
-      this._endStream();
-    },
+    body: (chunk) => this.#onBody(chunk),
+    end: () => this.#onBodyEnd(),
   });
   readonly #timeouts: Pop3Timeouts;
   #transport: Socket;
-  /** An answer is due: a status line now is a reply, not an unsolicited message. */
-  #awaiting = false;
+  #pending: PendingAnswer | null = null;
   #idleMs = 0;
   #idleTimer: NodeJS.Timeout | undefined;
   #failure: Error | undefined;
   #queue: Promise<unknown> = Promise.resolve();
-  /** node-pop3 resolves a command on `+OK` and on a SASL `+` continuation alike; this tells them apart. */
-  #lastStatus: Pop3Status = '+OK';
 
-  constructor(socket: Socket, host: string, timeouts: Pop3Timeouts) {
-    // The credentials never go to node-pop3: it would keep them on the object and log in again by itself.
-    super({ host, user: '', password: '' });
+  constructor(socket: Socket, timeouts: Pop3Timeouts) {
     this.#timeouts = timeouts;
     this.#transport = socket;
-    // node-pop3 emits 'error' for -ERR replies; with nobody waiting, EventEmitter would throw it.
-    this.on('error', () => undefined);
     this.#attach(socket);
   }
 
-  /** Reads the greeting from the server. */
-  override connect(): Promise<void> {
-    return this.request(
-      () =>
-        new Promise<void>((resolve, reject) => {
-          this.once('error', reject);
-          this.once('response', () => {
-            this.off('error', reject);
-            resolve();
-          });
-        }),
-      this.#timeouts.greetingMs,
-    ).then(() => {
-      if (this.#lastStatus !== '+OK') throw new Pop3Error('The POP3 server sent a SASL challenge instead of a greeting.');
-    });
+  /** Reads the server's greeting. */
+  async greeting(): Promise<void> {
+    const { reply } = await this.#ask(null, null, this.#timeouts.greetingMs);
+    if (reply.status !== '+OK') throw new Pop3Error('The POP3 server sent a SASL challenge instead of a greeting.');
   }
 
-  /** node-pop3 calls this before each command to log in; here the login is explicit and happens once. */
-  override async _connect(): Promise<string> {
-    if (this.#failure) throw this.#failure;
-    return this._PASSInfo;
-  }
-
-  override async QUIT(): Promise<string> {
-    await this._connect();
-    const [info] = await this.command('QUIT');
-    return info;
-  }
-
-  /**
-   * Runs one exchange at a time (node-pop3 would interleave concurrent commands), with a
-   * deadline that restarts whenever bytes arrive.
-   */
-  request<T>(work: () => Promise<T>, idleMs: number = this.#timeouts.commandMs): Promise<T> {
-    const run = async () => {
-      if (this.#failure) throw this.#failure;
-      this.#awaiting = true;
-      this.#idleMs = idleMs;
-      this.#armIdleTimer();
-      try {
-        return await work();
-      } finally {
-        this.#settle();
-        // node-pop3 leaves its 'response' listener behind when a command fails, and keeps the
-        // last command line — possibly PASS or AUTH — on the object until the next one.
-        this.removeAllListeners('response');
-        this._command = '';
-      }
-    };
-    const result = this.#queue.then(run, run);
-    this.#queue = result.catch(() => undefined);
-    return result;
-  }
-
-  /** One command with a single-line answer; `-ERR` rejects with Pop3ServerError. */
+  /** One command with a single-line answer (`+OK` or a SASL `+` continuation); `-ERR` rejects with Pop3ServerError. */
   async exchange(...args: Array<string | number>): Promise<Pop3Reply> {
-    const [text] = await this.request(() => this.command(...args));
-    return { status: this.#lastStatus, text };
+    return (await this.#ask(args.join(' '), null, this.#timeouts.commandMs)).reply;
   }
 
-  /** A multi-line command's body as raw bytes, joined once at the end; larger than `maxBytes` → `tooLarge()` after reading it to the end. */
-  fetchBody(args: Array<string | number>, maxBytes: number, tooLarge: () => Error): Promise<Buffer> {
-    return this.request(async () => {
-      const [, body] = await this.command(...args);
-      return collect(body, maxBytes, tooLarge);
-    });
+  /** A multi-line command's body as raw bytes, dot-stuffing undone and the terminator removed. */
+  async fetchBody(args: Array<string | number>, maxBytes: number, tooLarge: () => Error): Promise<Buffer> {
+    return (await this.#ask(args.join(' '), { maxBytes, tooLarge }, this.#timeouts.commandMs)).body!;
   }
 
-  /** CAPA (RFC 2449): capability names in upper case; empty when the server does not know CAPA. */
-  async capabilities(): Promise<Set<string>> {
-    const lines = await this.fetchBody(['CAPA'], 64 * 1024, () => new Pop3Error('The POP3 capability list is too long.')).catch(
-      (error: unknown) => {
-        if (error instanceof Pop3ServerError) return Buffer.alloc(0);
-        throw error;
-      },
-    );
-    return new Set(Pop3Command.listify(lines.toString('latin1')).map(([name = '']) => name.toUpperCase()));
+  /** A multi-line answer of short text lines (CAPA, LIST, UIDL), each split into its words. */
+  async fetchLines(args: Array<string | number>): Promise<string[][]> {
+    const body = await this.fetchBody(args, 16 * 1024 * 1024, () => new Pop3Error(`The POP3 answer to ${args[0]} is too long.`));
+    return body
+      .toString('latin1')
+      .split('\r\n')
+      .filter(Boolean)
+      .map((line) => line.split(' '));
   }
 
   /** STLS (RFC 2595): refuses to go on without TLS, and verifies the certificate like an implicit-TLS connection. */
   async startTls(host: string): Promise<void> {
-    if (!(await this.capabilities()).has('STLS')) {
+    const capabilities = await this.fetchLines(['CAPA']).catch((error: unknown) => {
+      // A server that does not know CAPA cannot be offering STLS either.
+      if (error instanceof Pop3ServerError) return [];
+      throw error;
+    });
+    if (!capabilities.some(([name = '']) => name.toUpperCase() === 'STLS')) {
       throw new Pop3Error('The POP3 server does not offer STLS; Intake never signs in over an unencrypted connection.');
     }
     await this.exchange('STLS');
@@ -182,9 +116,26 @@ export class Pop3Session extends Pop3Command {
     this.#fail(connectionClosed());
   }
 
+  /**
+   * Sends `line` (none for the greeting) and waits for its answer, one exchange at a time, with a
+   * deadline that restarts whenever bytes arrive.
+   */
+  #ask(line: string | null, body: BodyLimit | null, idleMs: number): Promise<{ reply: Pop3Reply; body: Buffer | null }> {
+    const run = () =>
+      new Promise<{ reply: Pop3Reply; body: Buffer | null }>((resolve, reject) => {
+        if (this.#failure) throw this.#failure;
+        this.#pending = { body, chunks: [], size: 0, reply: null, resolve, reject };
+        this.#idleMs = idleMs;
+        this.#armIdleTimer();
+        if (line !== null) this.#transport.write(`${line}\r\n`);
+      });
+    const result = this.#queue.then(run, run);
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+
   #attach(socket: Socket): void {
     this.#transport = socket;
-    this._socket = socket;
     socket.setKeepAlive(true);
     socket.on('data', this.#onData);
     socket.on('error', this.#fail);
@@ -198,7 +149,7 @@ export class Pop3Session extends Pop3Command {
   }
 
   readonly #onData = (chunk: Buffer): void => {
-    if (this.#awaiting) this.#armIdleTimer();
+    if (this.#pending) this.#armIdleTimer();
     try {
       this.#reader.push(chunk);
     } catch (error) {
@@ -209,24 +160,41 @@ export class Pop3Session extends Pop3Command {
   readonly #onClose = (): void => this.#fail(connectionClosed());
 
   #onStatus(line: Pop3StatusLine): boolean {
-    if (!this.#awaiting) {
+    const pending = this.#pending;
+    if (!pending) {
       // e.g. Dovecot's "-ERR Disconnected for inactivity." before it hangs up.
       this.#fail(line.status === '-ERR' ? serverRefusal(line.text) : new Pop3Error('The POP3 server sent an unexpected reply.'));
       return false;
     }
-    this.#lastStatus = line.status;
     if (line.status === '-ERR') {
-      this.#settle();
-      this.emit('error', serverRefusal(line.text));
+      this.#finish();
+      pending.reject(serverRefusal(line.text));
       return false;
     }
-    if (line.status === '+OK' && expectsBody(this._command)) {
-      this.emit('response', line.text, this._updateStream());
+    if (line.status === '+OK' && pending.body) {
+      pending.reply = line;
       return true;
     }
-    this.#settle();
-    this.emit('response', line.text, null);
+    this.#finish();
+    pending.resolve({ reply: line, body: null });
     return false;
+  }
+
+  #onBody(chunk: Buffer): void {
+    const pending = this.#pending;
+    if (!pending?.body) return;
+    pending.size += chunk.length;
+    // Past the limit the rest is still read, so the session can go on with the next command.
+    if (pending.size <= pending.body.maxBytes) pending.chunks.push(chunk);
+    else pending.chunks.length = 0;
+  }
+
+  #onBodyEnd(): void {
+    const pending = this.#pending;
+    if (!pending?.body || !pending.reply) return;
+    this.#finish();
+    if (pending.size > pending.body.maxBytes) pending.reject(pending.body.tooLarge());
+    else pending.resolve({ reply: pending.reply, body: Buffer.concat(pending.chunks, pending.size) });
   }
 
   #armIdleTimer(): void {
@@ -234,8 +202,8 @@ export class Pop3Session extends Pop3Command {
     this.#idleTimer = setTimeout(() => this.#fail(timeoutError('Waiting for the POP3 server', this.#idleMs)), this.#idleMs);
   }
 
-  #settle(): void {
-    this.#awaiting = false;
+  #finish(): void {
+    this.#pending = null;
     clearTimeout(this.#idleTimer);
   }
 
@@ -243,28 +211,9 @@ export class Pop3Session extends Pop3Command {
   readonly #fail = (error: Error): void => {
     if (this.#failure) return;
     this.#failure = error;
-    this.#settle();
-    const body = this._stream;
-    this._stream = null;
-    body?.destroy(error);
-    this._socket = null;
+    const pending = this.#pending;
+    this.#finish();
     this.#transport.destroy();
-    // Rejects a command waiting for its status line (node-pop3 listens for 'error').
-    this.emit('error', error);
+    pending?.reject(error);
   };
-}
-
-function collect(body: Readable, maxBytes: number, tooLarge: () => Error): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    body.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      // Past the limit the rest is still read, so the session can go on with the next command.
-      if (size <= maxBytes) chunks.push(chunk);
-      else chunks.length = 0;
-    });
-    body.once('error', reject);
-    body.once('end', () => (size > maxBytes ? reject(tooLarge()) : resolve(Buffer.concat(chunks, size))));
-  });
 }

@@ -30,7 +30,7 @@ export default async function UsersPage() {
                   <Cell className="text-slate-600">{user.email}</Cell>
                   <Cell>{user.isSystemAdmin ? 'System admin' : 'User'}</Cell>
                   <Cell>{user.active ? 'Active' : 'Deactivated'}</Cell>
-                  <Cell className="text-slate-600">{user.lastSignInAt ? user.lastSignInAt.toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : 'Never'}</Cell>
+                  <Cell className="text-slate-600">{user.lastSignInAt ? `${user.lastSignInAt.toISOString().replace('T', ' ').slice(0, 16)} UTC` : 'Never'}</Cell>
                 </tr>
               ))}
             </DataTable>

@@ -77,6 +77,7 @@ export default async function ProjectQueuePage({ params, searchParams }: Props) 
           </>
         }
       />
+      {/* biome-ignore lint/a11y/useSemanticElements: a form with role="search" is the ARIA search landmark; <search> would only wrap it. */}
       <form method="get" action={base} className="mb-4 grid grid-cols-2 items-end gap-3 md:grid-cols-6" role="search" aria-label="Filter the queue">
         <FilterField name="q" label="Search" className="col-span-2">
           <input id="filter-q" name="q" type="search" defaultValue={filters.q} placeholder="Words in summary or description, or SD-12" className={inputClass} />
