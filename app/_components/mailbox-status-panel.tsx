@@ -33,10 +33,10 @@ function duration(seconds: number): string {
   return `${Math.round(seconds / 3600)} h`;
 }
 
-const importRunning = (mailbox: Mailbox) => Boolean(mailbox.existingMail?.import && !mailbox.existingMail.import.endedAt);
+const importRunning = (mailbox: Mailbox) => Boolean(mailbox.existingMailSummary?.import && !mailbox.existingMailSummary.import.endedAt);
 
 /** What the mailbox held when connected; N of M, the rate and the time left of a running import; what it filed once it ended. */
-function describeExistingMail(existing: NonNullable<Mailbox['existingMail']>): string {
+function describeExistingMail(existing: NonNullable<Mailbox['existingMailSummary']>): string {
   if (!existing.import) {
     const held = existing.messages ?? 0;
     return `${number(held)} message${held === 1 ? ' was' : 's were'} in the mailbox when it was connected; none of them became a request.`;
@@ -111,11 +111,11 @@ export function MailboxStatusPanel({ mailbox, returnTo, removedReturnTo, extra }
           {mailbox.messagesWaiting}
           {mailbox.oldestWaitingAt ? ` (the oldest for ${Math.max(1, Math.round((Date.now() - mailbox.oldestWaitingAt.getTime()) / 1000))} s)` : ''}
         </dd>
-        {mailbox.existingMail && (mailbox.existingMail.import || mailbox.existingMail.messages) ? (
+        {mailbox.existingMailSummary && (mailbox.existingMailSummary.import || mailbox.existingMailSummary.messages) ? (
           <>
             <dt className="text-slate-500">Existing mail</dt>
             <dd className="text-slate-700" data-testid="existing-mail">
-              {describeExistingMail(mailbox.existingMail)}
+              {describeExistingMail(mailbox.existingMailSummary)}
               {importRunning(mailbox) ? <AutoRefresh seconds={3} /> : null}
             </dd>
           </>

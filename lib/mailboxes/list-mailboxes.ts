@@ -31,7 +31,7 @@ export type MailboxView = Awaited<ReturnType<typeof getProjectChannel>>;
 
 /** A mailbox as its page shows it: with what it held when connected and the import of it. */
 async function withImport<T extends { id: string; protocol: 'imap' | 'pop3'; folder: string }>(db: Queryable, mailbox: T | undefined) {
-  return mailbox ? { ...mailbox, existingMail: await readExistingMail(db, mailbox) } : null;
+  return mailbox ? { ...mailbox, existingMailSummary: await readExistingMail(db, mailbox) } : null;
 }
 
 export async function getProjectChannel({ db, actor, projectId }: { db: Queryable; actor: Actor | null; projectId: string }) {
