@@ -13,6 +13,9 @@ import { listEmailLog } from '@/lib/ingest/list-email-log';
 import { retryInboundMessage } from '@/lib/ingest/retry-inbound-message';
 import { addSenderRule, listSenderRules, removeSenderRule } from '@/lib/ingest/sender-rules';
 import { cancelExistingMailImport } from '@/lib/mailboxes/existing-mail-import';
+import { getOutgoingMailServer } from '@/lib/outgoing-mail/get-outgoing-mail-server';
+import { saveOutgoingMailServer } from '@/lib/outgoing-mail/save-outgoing-mail-server';
+import { sendTestEmail } from '@/lib/outgoing-mail/send-test-email';
 import { reauthorizeMailbox } from '@/lib/mailboxes/reauthorize-mailbox';
 import { removeMailbox } from '@/lib/mailboxes/remove-mailbox';
 import { saveMailbox } from '@/lib/mailboxes/save-mailbox';
@@ -113,6 +116,9 @@ const MATRIX: { actions: string[]; allowed: Role[]; call: (actor: Actor | null) 
   { actions: ['saveMailboxAction'], allowed: PROJECT_ADMINS, call: (actor) => testMailboxSettings({ database: context.database, actor, scope: { kind: 'channel', projectId: ids.projectId }, input: {} }) },
   { actions: ['testStoredMailboxAction'], allowed: PROJECT_ADMINS, call: (actor) => testMailbox({ database: context.database, actor, mailboxId: ids.mailboxId }) },
   { actions: ['setMailboxEnabledAction'], allowed: PROJECT_ADMINS, call: (actor) => setMailboxEnabled({ database: context.database, actor, mailboxId: ids.mailboxId, enabled: false }) },
+  { actions: ['outgoingMailAction'], allowed: SYSTEM, call: (actor) => saveOutgoingMailServer({ database: context.database, actor, input: {} }) },
+  { actions: ['outgoingMailAction'], allowed: SYSTEM, call: (actor) => sendTestEmail({ database: context.database, actor, input: {} }) },
+  { actions: [], allowed: SYSTEM, call: (actor) => getOutgoingMailServer({ db: context.database.db, actor }) },
   { actions: ['cancelExistingMailImportAction'], allowed: PROJECT_ADMINS, call: (actor) => cancelExistingMailImport({ database: context.database, actor, mailboxId: ids.mailboxId }) },
   { actions: ['authorizeMailboxAction'], allowed: PROJECT_ADMINS, call: (actor) => reauthorizeMailbox({ db: context.database.db, actor, mailboxId: ids.mailboxId, returnTo: '/x' }) },
   { actions: ['retryInboundMessageAction'], allowed: PROJECT_ADMINS, call: (actor) => retryInboundMessage({ db: context.database.db, actor, input: { messageId: ids.inboundId } }) },
