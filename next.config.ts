@@ -6,14 +6,7 @@ const nextConfig: NextConfig = {
   // `npm test` type-checks the whole tree (app, lib and tests) with `tsc`; building skips it to start faster.
   typescript: { ignoreBuildErrors: true },
   // Native, wasm and socket-heavy packages are loaded by Node at run time, not bundled.
-  serverExternalPackages: [
-    '@electric-sql/pglite',
-    '@node-rs/argon2',
-    'pg-boss',
-    'pg',
-    'postgres',
-    'imapflow',
-  ],
+  serverExternalPackages: ['@electric-sql/pglite', '@node-rs/argon2', 'pg-boss', 'pg', 'postgres', 'imapflow'],
   async headers() {
     return [
       {

@@ -9,7 +9,10 @@ import { CenteredCard } from './_components/centered-card';
  */
 export default function PageError({ error, reset }: { error: Error & { digest?: string }; reset: () => void }) {
   return (
-    <CenteredCard title="Something went wrong" intro="Intake could not show this page. Try again in a moment; if it keeps failing, tell your administrator the reference below.">
+    <CenteredCard
+      title="Something went wrong"
+      intro="Intake could not show this page. Try again in a moment; if it keeps failing, tell your administrator the reference below."
+    >
       <p className="text-xs text-slate-500">Reference: {error.digest ?? 'none'}</p>
       <button type="button" onClick={reset} className="rounded-md border border-slate-300 px-3 py-1 text-sm text-slate-700 hover:bg-slate-50">
         Try again

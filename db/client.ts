@@ -16,9 +16,7 @@ export type Transaction = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesW
 export type Queryable = Database | Transaction;
 
 /** What pg-boss needs to keep its queues in the same database. */
-export type JobStore =
-  | { connectionString: string }
-  | { db: { executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> } };
+export type JobStore = { connectionString: string } | { db: { executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> } };
 
 export interface DatabaseHandle {
   kind: 'pglite' | 'postgres';
@@ -71,7 +69,11 @@ async function openPglite(dataDir: string | undefined, loadDataDir: Blob | undef
   if (dataDir) lock = acquireDataDirLock(dataDir);
   let client: PGlite;
   try {
-    client = await PGlite.create(dataDir ? path.join(dataDir, 'pglite') : undefined, { serializers: { [BYTEA]: byteaToHex }, parsers: { [BYTEA]: byteaFromHex }, loadDataDir });
+    client = await PGlite.create(dataDir ? path.join(dataDir, 'pglite') : undefined, {
+      serializers: { [BYTEA]: byteaToHex },
+      parsers: { [BYTEA]: byteaFromHex },
+      loadDataDir,
+    });
   } catch (error) {
     lock?.release();
     throw error;
@@ -154,9 +156,7 @@ export function getDatabase(): Promise<DatabaseHandle> {
       throw new Error('The database is not available while building; this page must be dynamic.');
     }
     const env = getEnv();
-    return openDatabase(
-      env.DATABASE_URL ? { kind: 'postgres', url: env.DATABASE_URL } : { kind: 'pglite', dataDir: env.dataDir },
-    );
+    return openDatabase(env.DATABASE_URL ? { kind: 'postgres', url: env.DATABASE_URL } : { kind: 'pglite', dataDir: env.dataDir });
   })();
   return holder[HANDLE_KEY];
 }

@@ -16,9 +16,7 @@ export async function migrateDatabase(handle: DatabaseHandle): Promise<void> {
     await migratePglite(handle.db as unknown as PgliteDatabase, { migrationsFolder });
     return;
   }
-  await handle.withAdvisoryLock(MIGRATION_LOCK_ID, () =>
-    migratePostgres(handle.db as unknown as PostgresJsDatabase, { migrationsFolder }),
-  );
+  await handle.withAdvisoryLock(MIGRATION_LOCK_ID, () => migratePostgres(handle.db as unknown as PostgresJsDatabase, { migrationsFolder }));
 }
 
 export interface MigrationStatus {
@@ -37,9 +35,7 @@ export function countCommittedMigrations(): number {
 export async function readMigrationStatus(handle: DatabaseHandle): Promise<MigrationStatus> {
   let applied = 0;
   try {
-    const [row] = await handle.query<{ count: number | string }>(
-      'select count(*)::int as count from drizzle.__drizzle_migrations',
-    );
+    const [row] = await handle.query<{ count: number | string }>('select count(*)::int as count from drizzle.__drizzle_migrations');
     applied = Number(row?.count ?? 0);
   } catch {
     applied = 0; // The migrations table does not exist yet.

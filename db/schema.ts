@@ -1,20 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
-import {
-  bigint,
-  bigserial,
-  boolean,
-  check,
-  index,
-  integer,
-  jsonb,
-  pgEnum,
-  pgTable,
-  primaryKey,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, check, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { bytea, tsvector } from './custom-types';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -65,15 +50,14 @@ export const projects = pgTable(
     /** Last request number handed out; incremented in the transaction that creates a request, so keys have no gaps. */
     requestCounter: integer('request_counter').notNull().default(0),
     /** `open`: anyone can raise a request by email; `restricted`: only known customers. */
-    emailAccess: text('email_access', { enum: ['open', 'restricted'] }).notNull().default('open'),
+    emailAccess: text('email_access', { enum: ['open', 'restricted'] })
+      .notNull()
+      .default('open'),
     sendConfirmations: boolean('send_confirmations').notNull().default(true),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (table) => [
-    uniqueIndex('projects_key_key').on(table.key),
-    check('projects_key_format', sql`${table.key} ~ '^[A-Z]{2,10}$'`),
-  ],
+  (table) => [uniqueIndex('projects_key_key').on(table.key), check('projects_key_format', sql`${table.key} ~ '^[A-Z]{2,10}$'`)],
 );
 
 export const projectRole = pgEnum('project_role', ['admin', 'agent']);
@@ -448,7 +432,9 @@ export const inboundMessages = pgTable(
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
     lastError: text('last_error'),
     /** The channel's After processing step on the server: pending until done after the commit. */
-    serverAction: text('server_action', { enum: ['pending', 'done', 'none'] }).notNull().default('pending'),
+    serverAction: text('server_action', { enum: ['pending', 'done', 'none'] })
+      .notNull()
+      .default('pending'),
     processedAt: timestamp('processed_at', { withTimezone: true }),
   },
   (table) => [
@@ -548,7 +534,9 @@ export const outboundMessages = pgTable(
     messageId: text('message_id').notNull(),
     recipients: text('recipients').array().notNull(),
     subject: text('subject').notNull(),
-    status: text('status', { enum: ['queued', 'sent', 'failed'] }).notNull().default('queued'),
+    status: text('status', { enum: ['queued', 'sent', 'failed'] })
+      .notNull()
+      .default('queued'),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),

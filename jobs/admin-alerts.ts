@@ -23,7 +23,9 @@ const ADMIN_ALERTS_INTERVAL_MS = 60_000;
  */
 export function startAdminAlertSchedule(context: JobContext): { stop(): void } {
   const queue = () =>
-    context.send(adminAlertsJob.name, {}, { singletonKey: adminAlertsJob.name, singletonSeconds: ADMIN_ALERTS_INTERVAL_MS / 1000 }).catch((error: unknown) => log.warn('admin_alert.schedule_failed', { error }));
+    context
+      .send(adminAlertsJob.name, {}, { singletonKey: adminAlertsJob.name, singletonSeconds: ADMIN_ALERTS_INTERVAL_MS / 1000 })
+      .catch((error: unknown) => log.warn('admin_alert.schedule_failed', { error }));
   const timer = setInterval(queue, ADMIN_ALERTS_INTERVAL_MS);
   timer.unref();
   void queue();

@@ -6,7 +6,14 @@ import { defineJob, type JobContext } from './job-definition';
 /** One poll by this runner, whether a queued job or an IDLE wake-up asked for it. */
 export function pollMailboxNow({ database, workerId, stopping }: JobContext, mailboxId: string): Promise<PollOutcome> {
   const env = getEnv();
-  return pollMailbox({ database, mailboxId, workerId, stopping, pollIntervalSeconds: env.INTAKE_POLL_INTERVAL_SECONDS, maxMessageBytes: env.INTAKE_MAX_MESSAGE_BYTES });
+  return pollMailbox({
+    database,
+    mailboxId,
+    workerId,
+    stopping,
+    pollIntervalSeconds: env.INTAKE_POLL_INTERVAL_SECONDS,
+    maxMessageBytes: env.INTAKE_MAX_MESSAGE_BYTES,
+  });
 }
 
 /**

@@ -71,23 +71,21 @@ export async function startJobRunner({ database, mode, concurrency = 1 }: StartJ
   for (const definition of jobDefinitions) {
     const loops = (definition.concurrency ?? 1) * concurrency;
     for (let loop = 0; loop < loops; loop++) {
-      await boss.work(
-        definition.name,
-        { batchSize: 1, pollingIntervalSeconds: definition.pollingIntervalSeconds ?? 2 },
-        async ([job]) => {
-          if (!job) return;
-          await definition.handle(context, definition.data.parse(job.data));
-        },
-      );
+      await boss.work(definition.name, { batchSize: 1, pollingIntervalSeconds: definition.pollingIntervalSeconds ?? 2 }, async ([job]) => {
+        if (!job) return;
+        await definition.handle(context, definition.data.parse(job.data));
+      });
     }
   }
 
-  const beat = () =>
-    boss.send(heartbeatJob.name, { workerId }).catch((error) => log.warn('jobs.heartbeat_failed', { workerId, error }));
+  const beat = () => boss.send(heartbeatJob.name, { workerId }).catch((error) => log.warn('jobs.heartbeat_failed', { workerId, error }));
   await beat();
   const timer = setInterval(beat, HEARTBEAT_INTERVAL_MS);
   timer.unref();
-  const alive = setInterval(() => void recordAlive(database.db, workerId).catch((error) => log.warn('jobs.alive_failed', { workerId, error })), ALIVE_INTERVAL_MS);
+  const alive = setInterval(
+    () => void recordAlive(database.db, workerId).catch((error) => log.warn('jobs.alive_failed', { workerId, error })),
+    ALIVE_INTERVAL_MS,
+  );
   alive.unref();
   const scheduler = startMailboxScheduler(context);
   const outbound = startOutboundDispatcher(context);

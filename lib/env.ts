@@ -10,20 +10,14 @@ import { parseTrustedProxies } from '@/lib/net/client-address';
  * A bad value stops start-up with one line that names the variable and how to fix it.
  */
 
-const booleanish = z
-  .enum(['0', '1', 'true', 'false', 'yes', 'no'])
-  .transform((value) => value === '1' || value === 'true' || value === 'yes');
+const booleanish = z.enum(['0', '1', 'true', 'false', 'yes', 'no']).transform((value) => value === '1' || value === 'true' || value === 'yes');
 
-const secret = z
-  .string()
-  .min(32, 'must be at least 32 characters; generate one with `openssl rand -base64 32`');
+const secret = z.string().min(32, 'must be at least 32 characters; generate one with `openssl rand -base64 32`');
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number({ error: 'must be a port number between 1 and 65535' }).int().min(1).max(65535).default(3000),
-  APP_URL: z
-    .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL such as https://desk.example.com' })
-    .optional(),
+  APP_URL: z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL such as https://desk.example.com' }).optional(),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection URL')
@@ -32,18 +26,22 @@ const envSchema = z.object({
   AUTH_SECRET: secret.optional(),
   INTAKE_SECRET_KEY: secret.optional(),
   INTAKE_PREVIOUS_SECRET_KEYS: z.string().optional(),
-  INTAKE_WORKERS: z.coerce
-    .number()
-    .int()
-    .min(0, 'must be 0 (no in-process job runner) or a positive number of concurrent jobs')
-    .max(64)
-    .default(1),
+  INTAKE_WORKERS: z.coerce.number().int().min(0, 'must be 0 (no in-process job runner) or a positive number of concurrent jobs').max(64).default(1),
   INTAKE_POLL_INTERVAL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
   INTAKE_IDLE: booleanish.default(true),
-  INTAKE_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
+  INTAKE_MAX_MESSAGE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(25 * 1024 * 1024),
   INTAKE_CONFIRMATIONS_PER_HOUR: z.coerce.number().int().min(0).default(100),
   /** How long a mailbox may be Failing before admins get an email: most failures are over within minutes. */
-  INTAKE_ALERT_GRACE_MINUTES: z.coerce.number().int().min(0).max(24 * 60).default(15),
+  INTAKE_ALERT_GRACE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 60)
+    .default(15),
   INTAKE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   MAIL_ALLOWED_PRIVATE_HOSTS: z
     .string()
@@ -89,9 +87,7 @@ const FIX_HINTS: Record<string, string> = {
 };
 
 function cleanedSource(source: Record<string, string | undefined>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(source).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''),
-  );
+  return Object.fromEntries(Object.entries(source).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
 }
 
 /** The first problem of a failed parse as one line; secret values and database URLs are never repeated. */
@@ -139,10 +135,7 @@ export function parseEnv(source: Record<string, string | undefined>, cwd = proce
 
   const authSecret = secretOf('AUTH_SECRET');
   const secretKey = secretOf('INTAKE_SECRET_KEY');
-  const previousKeys = [
-    ...splitKeys(parsed.INTAKE_PREVIOUS_SECRET_KEYS),
-    ...(parsed.INTAKE_SECRET_KEY ? [] : (stored?.INTAKE_PREVIOUS_SECRET_KEYS ?? [])),
-  ];
+  const previousKeys = [...splitKeys(parsed.INTAKE_PREVIOUS_SECRET_KEYS), ...(parsed.INTAKE_SECRET_KEY ? [] : (stored?.INTAKE_PREVIOUS_SECRET_KEYS ?? []))];
 
   return {
     ...parsed,

@@ -13,10 +13,7 @@ function redact(value: unknown, depth = 0): unknown {
   if (value instanceof Error) return { name: value.name, message: describeFailure(value) };
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   return Object.fromEntries(
-    Object.entries(value as Record<string, unknown>).map(([key, inner]) => [
-      key,
-      SECRET_FIELD.test(key) ? '[redacted]' : redact(inner, depth + 1),
-    ]),
+    Object.entries(value as Record<string, unknown>).map(([key, inner]) => [key, SECRET_FIELD.test(key) ? '[redacted]' : redact(inner, depth + 1)]),
   );
 }
 

@@ -33,7 +33,10 @@ function runStep(name: string, command: string, args: string[], env: NodeJS.Proc
   const started = performance.now();
   return new Promise((resolve) => {
     const child = spawn(command, args, { stdio: ['inherit', 'pipe', 'pipe'], env });
-    for (const [stream, target] of [[child.stdout, process.stdout], [child.stderr, process.stderr]] as const) {
+    for (const [stream, target] of [
+      [child.stdout, process.stdout],
+      [child.stderr, process.stderr],
+    ] as const) {
       stream.on('data', (chunk: Buffer) => {
         target.write(chunk);
         log.write(chunk);

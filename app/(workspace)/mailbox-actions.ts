@@ -43,7 +43,8 @@ function describeTest(test: MailboxTestResult): string {
 /** The answer to Test connection: reading and sending are told apart, since a mailbox may do one and not the other. */
 function testOutcome(test: MailboxTestResult): FormState {
   if (!test.ok) return { status: 'error', message: `The connection test failed.\n${describeTest(test)}` };
-  if (test.outgoing && !test.outgoing.ok) return { status: 'warning', message: `Intake can read this mailbox, but replies cannot be sent through it.\n${describeTest(test)}` };
+  if (test.outgoing && !test.outgoing.ok)
+    return { status: 'warning', message: `Intake can read this mailbox, but replies cannot be sent through it.\n${describeTest(test)}` };
   return { status: 'success', message: `Connection works.\n${describeTest(test)}` };
 }
 
@@ -98,7 +99,10 @@ export const setMailboxEnabledAction = formAction(async ({ actor, formData }) =>
   const enabled = formData.get('enabled') === 'true';
   await setMailboxEnabled({ database: await getDatabase(), actor, mailboxId, enabled });
   revalidatePath(returnTo);
-  return { status: 'success', message: enabled ? 'Enabled: the connection test passed and Intake reads this mailbox again.' : 'Disabled: Intake no longer reads this mailbox.' };
+  return {
+    status: 'success',
+    message: enabled ? 'Enabled: the connection test passed and Intake reads this mailbox again.' : 'Disabled: Intake no longer reads this mailbox.',
+  };
 });
 
 export const cancelExistingMailImportAction = formAction(async ({ actor, formData }) => {

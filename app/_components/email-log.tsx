@@ -8,7 +8,13 @@ import { InlineAction } from './inline-action';
 
 type EmailLogPage = Awaited<ReturnType<typeof listEmailLog>>;
 
-const STATUS_STYLE = { processed: 'text-green-800', ignored: 'text-slate-600', rejected: 'text-amber-800', failed: 'text-red-700', pending: 'text-blue-800' } as const;
+const STATUS_STYLE = {
+  processed: 'text-green-800',
+  ignored: 'text-slate-600',
+  rejected: 'text-amber-800',
+  failed: 'text-red-700',
+  pending: 'text-blue-800',
+} as const;
 
 /** Every message a mailbox fetched and what became of it, with the raw source and Retry. */
 export function EmailLog({ log, basePath, returnTo }: { log: EmailLogPage; basePath: string; returnTo: string }) {

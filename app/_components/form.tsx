@@ -78,20 +78,7 @@ export function useFieldState(name: string) {
   return { errors: state.fieldErrors?.[name] ?? [], submitted: state.values?.[name] };
 }
 
-
-export function FieldShell({
-  id,
-  label,
-  hint,
-  errors,
-  children,
-}: {
-  id: string;
-  label: string;
-  hint?: ReactNode;
-  errors: string[];
-  children: ReactNode;
-}) {
+export function FieldShell({ id, label, hint, errors, children }: { id: string; label: string; hint?: ReactNode; errors: string[]; children: ReactNode }) {
   return (
     <div className="space-y-1">
       <label htmlFor={id} className="block text-sm font-medium text-slate-800">
@@ -171,14 +158,7 @@ export function TextAreaField({
   const { errors, submitted } = useFieldState(name);
   return (
     <FieldShell id={id} label={label} hint={hint} errors={errors}>
-      <textarea
-        id={id}
-        name={name}
-        rows={rows}
-        defaultValue={submitted ?? defaultValue}
-        aria-invalid={errors.length > 0}
-        className={inputClass}
-      />
+      <textarea id={id} name={name} rows={rows} defaultValue={submitted ?? defaultValue} aria-invalid={errors.length > 0} className={inputClass} />
     </FieldShell>
   );
 }
@@ -220,17 +200,7 @@ export function SelectField({
   );
 }
 
-export function CheckboxField({
-  name,
-  label,
-  defaultChecked,
-  hint,
-}: {
-  name: string;
-  label: string;
-  defaultChecked?: boolean;
-  hint?: ReactNode;
-}) {
+export function CheckboxField({ name, label, defaultChecked, hint }: { name: string; label: string; defaultChecked?: boolean; hint?: ReactNode }) {
   const id = useId();
   const { errors, submitted } = useFieldState(name);
   const state = useContext(FormStateContext);
@@ -238,13 +208,7 @@ export function CheckboxField({
   return (
     <div className="space-y-1">
       <div className="flex items-center gap-2">
-        <input
-          id={id}
-          name={name}
-          type="checkbox"
-          defaultChecked={checked}
-          className="h-4 w-4 rounded border-slate-300 text-brand-600"
-        />
+        <input id={id} name={name} type="checkbox" defaultChecked={checked} className="h-4 w-4 rounded border-slate-300 text-brand-600" />
         <label htmlFor={id} className="text-sm text-slate-800">
           {label}
         </label>
@@ -279,4 +243,3 @@ export function SubmitButton({
     </button>
   );
 }
-

@@ -9,7 +9,8 @@ import { formatTime } from './request-status';
 function alertText(mailbox: Awaited<ReturnType<typeof listMailboxAlerts>>[number], what: string): string {
   if (mailbox.status === 'needs_reauthorization') return `${what} needs re-authorization: Intake cannot read it until someone authorizes it again.`;
   if (mailbox.status === 'failing') return `${what} is failing: ${mailbox.statusMessage ?? 'the last check failed'}.`;
-  if (mailbox.status === 'paused_by_provider') return `${what} is paused by its provider until ${formatTime(mailbox.nextPollAt)} (“${mailbox.statusMessage}”); Intake resumes reading by itself.`;
+  if (mailbox.status === 'paused_by_provider')
+    return `${what} is paused by its provider until ${formatTime(mailbox.nextPollAt)} (“${mailbox.statusMessage}”); Intake resumes reading by itself.`;
   return `Sending from ${what} is paused by its provider until ${formatTime(mailbox.sendingPausedUntil!)} (“${mailbox.sendingPauseReason}”); replies go out by themselves then.`;
 }
 
@@ -24,7 +25,10 @@ export async function MailboxAlerts({ db, actor }: { db: Queryable; actor: Actor
       {emailed ? null : <NotificationsOffNotice canSetUp={actor.isSystemAdmin} />}
       {alerts.map((mailbox) => {
         const href = mailbox.kind === 'channel' ? `/projects/${mailbox.projectKey}/settings/email` : `/admin/system/incoming-mail/${mailbox.id}`;
-        const what = mailbox.kind === 'channel' ? `The email channel of ${mailbox.projectKey} (${mailbox.emailAddress})` : `The incoming mail server “${mailbox.name}” (${mailbox.emailAddress})`;
+        const what =
+          mailbox.kind === 'channel'
+            ? `The email channel of ${mailbox.projectKey} (${mailbox.emailAddress})`
+            : `The incoming mail server “${mailbox.name}” (${mailbox.emailAddress})`;
         return (
           <p key={mailbox.id} className="text-sm text-amber-900" data-testid="mailbox-alert">
             {alertText(mailbox, what)}{' '}

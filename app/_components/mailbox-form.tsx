@@ -74,11 +74,20 @@ function ExistingMailField({ protocol, initial }: { protocol: 'imap' | 'pop3'; i
     <fieldset className="space-y-2" aria-describedby={`${id}-hint`}>
       <legend className="text-sm font-medium text-slate-800">Existing mail</legend>
       <p id={`${id}-hint`} className="text-xs text-slate-500">
-        Mail already in the mailbox when you connect it. Imported mail becomes requests without confirmations or any other email; Test connection shows how many messages there are.
+        Mail already in the mailbox when you connect it. Imported mail becomes requests without confirmations or any other email; Test connection shows how many
+        messages there are.
       </p>
       {options.map((option) => (
         <div key={option.value} className="flex items-start gap-2">
-          <input id={`${id}-${option.value}`} type="radio" name="existingMail" value={option.value} checked={chosen === option.value} onChange={() => setValue(option.value)} className="mt-1" />
+          <input
+            id={`${id}-${option.value}`}
+            type="radio"
+            name="existingMail"
+            value={option.value}
+            checked={chosen === option.value}
+            onChange={() => setValue(option.value)}
+            className="mt-1"
+          />
           <label htmlFor={`${id}-${option.value}`} className="text-sm">
             {option.label} <span className="text-slate-500">— {option.hint}</span>
           </label>
@@ -110,7 +119,13 @@ const defaultPort = (protocol: 'imap' | 'pop3', security: 'tls' | 'starttls') =>
 
 function domainOf(address: string): string {
   const at = address.lastIndexOf('@');
-  return at < 0 ? '' : address.slice(at + 1).trim().toLowerCase().replace(/\.$/, '');
+  return at < 0
+    ? ''
+    : address
+        .slice(at + 1)
+        .trim()
+        .toLowerCase()
+        .replace(/\.$/, '');
 }
 
 /** A controlled select whose value the form logic needs; still labelled and error-aware. */
@@ -144,12 +159,34 @@ function ControlledSelect({
   );
 }
 
-function ControlledText({ name, label, value, onChange, type = 'text', hint }: { name: string; label: string; value: string; onChange: (value: string) => void; type?: 'text' | 'email' | 'number'; hint?: string }) {
+function ControlledText({
+  name,
+  label,
+  value,
+  onChange,
+  type = 'text',
+  hint,
+}: {
+  name: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  type?: 'text' | 'email' | 'number';
+  hint?: string;
+}) {
   const id = useId();
   const { errors } = useFieldState(name);
   return (
     <FieldShell id={id} label={label} hint={hint} errors={errors}>
-      <input id={id} name={name} type={type} value={value} onChange={(event) => onChange(event.target.value)} aria-invalid={errors.length > 0} className={inputClass} />
+      <input
+        id={id}
+        name={name}
+        type={type}
+        value={value}
+        onChange={(event) => onChange(event.target.value)}
+        aria-invalid={errors.length > 0}
+        className={inputClass}
+      />
     </FieldShell>
   );
 }
@@ -204,7 +241,9 @@ export function MailboxForm({
       (!usesOAuth && username.trim() !== initial.username) ||
       smtpHost.trim().toLowerCase() !== initial.smtpHost.toLowerCase() ||
       smtpPort.trim() !== initial.smtpPort);
-  const needsAuthorization = usesOAuth && (isNew || authentication !== initial?.authentication || emailAddress.trim().toLowerCase() !== initial.emailAddress.toLowerCase() || serverChanged);
+  const needsAuthorization =
+    usesOAuth &&
+    (isNew || authentication !== initial?.authentication || emailAddress.trim().toLowerCase() !== initial.emailAddress.toLowerCase() || serverChanged);
 
   const applyPreset = (integration: IntegrationChoice | undefined, nextProtocol: 'imap' | 'pop3') => {
     const preset = integration?.[nextProtocol];
@@ -216,7 +255,10 @@ export function MailboxForm({
   };
   const chooseAuthentication = (value: string) => {
     setAuthentication(value);
-    applyPreset(integrations.find((integration) => integration.id === value), protocol);
+    applyPreset(
+      integrations.find((integration) => integration.id === value),
+      protocol,
+    );
   };
   const chooseProtocol = (value: string) => {
     const next = value as 'imap' | 'pop3';
@@ -246,12 +288,25 @@ export function MailboxForm({
       {handler !== undefined ? (
         <>
           <TextField name="name" label="Name" defaultValue={handler?.name} placeholder="Sales inbox" required />
-          <SelectField name="projectId" label="Target project" defaultValue={handler?.projectId} options={projects ?? []} hint="The mail handler files mail from this server into this project." />
+          <SelectField
+            name="projectId"
+            label="Target project"
+            defaultValue={handler?.projectId}
+            options={projects ?? []}
+            hint="The mail handler files mail from this server into this project."
+          />
           <CheckboxField name="createRequests" label="Create requests from new emails" defaultChecked={handler?.createRequests ?? true} />
           <CheckboxField name="addComments" label="Add replies as comments" defaultChecked={handler?.addComments ?? true} />
         </>
       ) : null}
-      <ControlledText name="emailAddress" label="Email address" type="email" value={emailAddress} onChange={setEmailAddress} hint="Customers write to this address." />
+      <ControlledText
+        name="emailAddress"
+        label="Email address"
+        type="email"
+        value={emailAddress}
+        onChange={setEmailAddress}
+        hint="Customers write to this address."
+      />
       <ControlledSelect
         name="authentication"
         label="Authentication method"
@@ -289,8 +344,19 @@ export function MailboxForm({
         onChange={chooseSecurity}
         hint="The certificate is always verified."
       />
-      {protocol === 'imap' ? <TextField name="folder" label="Folder" defaultValue={initial?.folder ?? 'INBOX'} /> : <input type="hidden" name="folder" value="INBOX" />}
-      <ControlledSelect name="afterProcessing" label="After processing" value={afterProcessing} options={AFTER_PROCESSING[protocol]} onChange={setAfterProcessing} hint="Intake changes the mailbox only after the request or comment is saved." />
+      {protocol === 'imap' ? (
+        <TextField name="folder" label="Folder" defaultValue={initial?.folder ?? 'INBOX'} />
+      ) : (
+        <input type="hidden" name="folder" value="INBOX" />
+      )}
+      <ControlledSelect
+        name="afterProcessing"
+        label="After processing"
+        value={afterProcessing}
+        options={AFTER_PROCESSING[protocol]}
+        onChange={setAfterProcessing}
+        hint="Intake changes the mailbox only after the request or comment is saved."
+      />
       {afterProcessing === 'move' ? <TextField name="moveToFolder" label="Move to folder" defaultValue={initial?.moveToFolder ?? 'Processed'} /> : null}
       {isNew ? (
         <ExistingMailField protocol={protocol} initial={initial} />
@@ -300,10 +366,19 @@ export function MailboxForm({
           <input type="hidden" name="existingMailSince" value={initial?.existingMailSince ?? ''} />
         </>
       )}
-      <details className="rounded-md border border-slate-200 px-4 py-3" open={Boolean(initial?.smtpHost || initial?.smtpPort || initial?.smtpSecurity || initial?.sendLimitPerMinute)}>
+      <details
+        className="rounded-md border border-slate-200 px-4 py-3"
+        open={Boolean(initial?.smtpHost || initial?.smtpPort || initial?.smtpSecurity || initial?.sendLimitPerMinute)}
+      >
         <summary className="cursor-pointer text-sm font-medium">Outgoing mail (SMTP)</summary>
         <div className="mt-3 grid grid-cols-[1fr_8rem] gap-4">
-          <ControlledText name="smtpHost" label="SMTP host" value={smtpHost} onChange={setSmtpHost} hint="Replies to customers are sent through this mailbox. Empty: smtp.gmail.com:465 for Google, smtp.office365.com:587 for Microsoft, else the host above on port 465." />
+          <ControlledText
+            name="smtpHost"
+            label="SMTP host"
+            value={smtpHost}
+            onChange={setSmtpHost}
+            hint="Replies to customers are sent through this mailbox. Empty: smtp.gmail.com:465 for Google, smtp.office365.com:587 for Microsoft, else the host above on port 465."
+          />
           <ControlledText name="smtpPort" label="SMTP port" type="number" value={smtpPort} onChange={setSmtpPort} hint="465: TLS; 587: STARTTLS." />
         </div>
         <div className="mt-4">

@@ -1,5 +1,11 @@
 import type { ReactNode } from 'react';
-import { authorizeMailboxAction, cancelExistingMailImportAction, removeMailboxAction, setMailboxEnabledAction, testStoredMailboxAction } from '@/app/(workspace)/mailbox-actions';
+import {
+  authorizeMailboxAction,
+  cancelExistingMailImportAction,
+  removeMailboxAction,
+  setMailboxEnabledAction,
+  testStoredMailboxAction,
+} from '@/app/(workspace)/mailbox-actions';
 import type { MailboxView } from '@/lib/mailboxes/list-mailboxes';
 import { AutoRefresh } from './auto-refresh';
 import { InlineAction } from './inline-action';
@@ -54,7 +60,8 @@ function describeExistingMail(existing: NonNullable<Mailbox['existingMailSummary
 }
 
 /** Whether the provider has paused this mailbox's sending right now. */
-export const sendingPaused = (mailbox: Pick<Mailbox, 'sendingPausedUntil'>) => mailbox.sendingPausedUntil !== null && mailbox.sendingPausedUntil.getTime() > Date.now();
+export const sendingPaused = (mailbox: Pick<Mailbox, 'sendingPausedUntil'>) =>
+  mailbox.sendingPausedUntil !== null && mailbox.sendingPausedUntil.getTime() > Date.now();
 
 export function MailboxStatusBadge({ status }: { status: Mailbox['status'] }) {
   return (
@@ -65,7 +72,17 @@ export function MailboxStatusBadge({ status }: { status: Mailbox['status'] }) {
 }
 
 /** Health and the one-click actions of a saved channel or incoming mail server. */
-export function MailboxStatusPanel({ mailbox, returnTo, removedReturnTo, extra }: { mailbox: Mailbox; returnTo: string; removedReturnTo: string; extra?: ReactNode }) {
+export function MailboxStatusPanel({
+  mailbox,
+  returnTo,
+  removedReturnTo,
+  extra,
+}: {
+  mailbox: Mailbox;
+  returnTo: string;
+  removedReturnTo: string;
+  extra?: ReactNode;
+}) {
   const enabled = mailbox.status !== 'disabled';
   return (
     <div className="space-y-4">
@@ -87,7 +104,8 @@ export function MailboxStatusPanel({ mailbox, returnTo, removedReturnTo, extra }
           <>
             <dt className="text-slate-500">Sending</dt>
             <dd className="text-slate-700" data-testid="sending-paused">
-              Paused by provider until {when(mailbox.sendingPausedUntil)}: “{mailbox.sendingPauseReason}”. Replies wait in the queue and go out by themselves then.
+              Paused by provider until {when(mailbox.sendingPausedUntil)}: “{mailbox.sendingPauseReason}”. Replies wait in the queue and go out by themselves
+              then.
             </dd>
           </>
         ) : null}
@@ -142,7 +160,13 @@ export function MailboxStatusPanel({ mailbox, returnTo, removedReturnTo, extra }
           label={enabled ? 'Disable' : 'Enable'}
           pendingLabel={enabled ? 'Disabling…' : 'Testing and enabling…'}
         />
-        <InlineAction action={removeMailboxAction} fields={{ mailboxId: mailbox.id, returnTo: removedReturnTo }} label="Remove" pendingLabel="Removing…" variant="danger" />
+        <InlineAction
+          action={removeMailboxAction}
+          fields={{ mailboxId: mailbox.id, returnTo: removedReturnTo }}
+          label="Remove"
+          pendingLabel="Removing…"
+          variant="danger"
+        />
       </div>
     </div>
   );

@@ -12,9 +12,7 @@ export function NavLink({ href, children, exact = false }: { href: string; child
     <Link
       href={href}
       aria-current={current ? 'page' : undefined}
-      className={`block rounded-md px-3 py-1.5 text-sm ${
-        current ? 'bg-brand-50 font-medium text-brand-700' : 'text-slate-700 hover:bg-slate-100'
-      }`}
+      className={`block rounded-md px-3 py-1.5 text-sm ${current ? 'bg-brand-50 font-medium text-brand-700' : 'text-slate-700 hover:bg-slate-100'}`}
     >
       {children}
     </Link>

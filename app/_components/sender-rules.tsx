@@ -3,7 +3,15 @@ import { ActionForm, SelectField, SubmitButton, TextField } from './form';
 import { InlineAction } from './inline-action';
 
 /** Allow- and blocklist entries, global (no project) or for one project. */
-export function SenderRules({ projectId, rules, returnTo }: { projectId: string | null; rules: { id: string; kind: 'allow' | 'block'; pattern: string }[]; returnTo: string }) {
+export function SenderRules({
+  projectId,
+  rules,
+  returnTo,
+}: {
+  projectId: string | null;
+  rules: { id: string; kind: 'allow' | 'block'; pattern: string }[];
+  returnTo: string;
+}) {
   return (
     <div className="space-y-4">
       {rules.length === 0 ? (
@@ -13,7 +21,9 @@ export function SenderRules({ projectId, rules, returnTo }: { projectId: string 
           {rules.map((rule) => (
             <li key={rule.id} className="flex items-center justify-between gap-2">
               <span>
-                <span className={`mr-2 rounded px-1.5 py-0.5 text-xs ${rule.kind === 'block' ? 'bg-red-100 text-red-800' : 'bg-green-100 text-green-800'}`}>{rule.kind === 'block' ? 'Blocked' : 'Allowed'}</span>
+                <span className={`mr-2 rounded px-1.5 py-0.5 text-xs ${rule.kind === 'block' ? 'bg-red-100 text-red-800' : 'bg-green-100 text-green-800'}`}>
+                  {rule.kind === 'block' ? 'Blocked' : 'Allowed'}
+                </span>
                 {rule.pattern}
               </span>
               <InlineAction action={removeSenderRuleAction} fields={{ ruleId: rule.id, returnTo }} label="Remove" />
@@ -37,7 +47,9 @@ export function SenderRules({ projectId, rules, returnTo }: { projectId: string 
           Add
         </SubmitButton>
       </ActionForm>
-      <p className="text-xs text-slate-500">The blocklist refuses mail; the allowlist lets mail through that would otherwise be ignored as automatic or refused by a restricted project.</p>
+      <p className="text-xs text-slate-500">
+        The blocklist refuses mail; the allowlist lets mail through that would otherwise be ignored as automatic or refused by a restricted project.
+      </p>
     </div>
   );
 }

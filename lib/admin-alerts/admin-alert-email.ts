@@ -30,12 +30,16 @@ export type AlertStage = 'alert' | 'reminder' | 'recovery';
 const utc = (at: Date) => `${at.toISOString().replace('T', ' ').slice(0, 16)} UTC`;
 
 function nameOf(subject: Extract<AlertSubject, { kind: 'mailbox' }>): string {
-  return subject.mailboxKind === 'channel' ? `The email channel of ${subject.projectKey} (${subject.emailAddress})` : `The incoming mail server “${subject.name}” (${subject.emailAddress})`;
+  return subject.mailboxKind === 'channel'
+    ? `The email channel of ${subject.projectKey} (${subject.emailAddress})`
+    : `The incoming mail server “${subject.name}” (${subject.emailAddress})`;
 }
 
 function pageOf(subject: AlertSubject, appUrl: string): string {
   if (subject.kind === 'outbound_message') return `${appUrl}/requests/${requestKey(subject.projectKey, subject.requestNumber)}`;
-  return subject.mailboxKind === 'channel' ? `${appUrl}/projects/${subject.projectKey}/settings/email` : `${appUrl}/admin/system/incoming-mail/${subject.mailboxId}`;
+  return subject.mailboxKind === 'channel'
+    ? `${appUrl}/projects/${subject.projectKey}/settings/email`
+    : `${appUrl}/admin/system/incoming-mail/${subject.mailboxId}`;
 }
 
 function problemOf(subject: AlertSubject, reason: AlertReason): { headline: string; lines: string[] } {
@@ -73,11 +77,24 @@ function problemOf(subject: AlertSubject, reason: AlertReason): { headline: stri
 }
 
 /** The email for one stage of an alert: all the words of admin alerts live here. */
-export function adminAlertEmail({ subject, reason, stage, to, appUrl }: { subject: AlertSubject; reason: AlertReason; stage: AlertStage; to: string[]; appUrl: string }): SystemEmail {
+export function adminAlertEmail({
+  subject,
+  reason,
+  stage,
+  to,
+  appUrl,
+}: {
+  subject: AlertSubject;
+  reason: AlertReason;
+  stage: AlertStage;
+  to: string[];
+  appUrl: string;
+}): SystemEmail {
   const page = pageOf(subject, appUrl);
   const { headline, lines } = problemOf(subject, reason);
   if (stage === 'recovery') {
-    const works = subject.kind === 'outbound_message' ? `The reply on ${requestKey(subject.projectKey, subject.requestNumber)} was sent` : `${nameOf(subject)} works again`;
+    const works =
+      subject.kind === 'outbound_message' ? `The reply on ${requestKey(subject.projectKey, subject.requestNumber)} was sent` : `${nameOf(subject)} works again`;
     return { to, subject: `[Intake] ${works}`, text: [`${works}. Nothing more to do.`, '', page, '', footer].join('\n') };
   }
   const prefix = stage === 'reminder' ? 'Reminder: ' : '';

@@ -109,14 +109,28 @@ async function claimDueAlerts(db: Queryable, now: Date): Promise<AlertRow[]> {
 async function subjectOf(db: Queryable, alert: AlertRow): Promise<AlertSubject | null> {
   if (alert.subjectKind === 'mailbox') {
     const [row] = await db
-      .select({ mailboxKind: mailboxes.kind, mailboxId: mailboxes.id, name: mailboxes.name, emailAddress: mailboxes.emailAddress, projectKey: projects.key, statusMessage: mailboxes.statusMessage, statusSince: mailboxes.statusSince })
+      .select({
+        mailboxKind: mailboxes.kind,
+        mailboxId: mailboxes.id,
+        name: mailboxes.name,
+        emailAddress: mailboxes.emailAddress,
+        projectKey: projects.key,
+        statusMessage: mailboxes.statusMessage,
+        statusSince: mailboxes.statusSince,
+      })
       .from(mailboxes)
       .innerJoin(projects, eq(projects.id, mailboxes.projectId))
       .where(eq(mailboxes.id, alert.subjectId));
     return row ? { kind: 'mailbox', ...row } : null;
   }
   const [row] = await db
-    .select({ projectKey: projects.key, requestNumber: requests.number, recipients: outboundMessages.recipients, subject: outboundMessages.subject, lastError: outboundMessages.lastError })
+    .select({
+      projectKey: projects.key,
+      requestNumber: requests.number,
+      recipients: outboundMessages.recipients,
+      subject: outboundMessages.subject,
+      lastError: outboundMessages.lastError,
+    })
     .from(outboundMessages)
     .innerJoin(requests, eq(requests.id, outboundMessages.requestId))
     .innerJoin(projects, eq(projects.id, requests.projectId))
@@ -127,7 +141,12 @@ async function subjectOf(db: Queryable, alert: AlertRow): Promise<AlertSubject |
 /** The system admins and the project's admins: never agents, never customers. */
 async function recipientsOf(db: Queryable, projectId: string | null): Promise<string[]> {
   const projectAdmin = projectId
-    ? exists(db.select({ one: sql`1` }).from(projectMembers).where(and(eq(projectMembers.userId, users.id), eq(projectMembers.projectId, projectId), eq(projectMembers.role, 'admin'))))
+    ? exists(
+        db
+          .select({ one: sql`1` })
+          .from(projectMembers)
+          .where(and(eq(projectMembers.userId, users.id), eq(projectMembers.projectId, projectId), eq(projectMembers.role, 'admin'))),
+      )
     : sql`false`;
   const rows = await db
     .select({ email: users.email })
@@ -143,10 +162,14 @@ const stageOf = (alert: AlertRow): AlertStage => (alert.recoveredAt ? 'recovery'
 async function sendClaimedAlert(db: Queryable, alert: AlertRow, now: Date): Promise<'sent' | 'failed'> {
   const stage = stageOf(alert);
   const subject = await subjectOf(db, alert);
-  const recorded = stage === 'recovery' ? { recoveryNotifiedAt: now, claimedUntil: null } : { notifiedAt: now, notifications: alert.notifications + 1, claimedUntil: null };
+  const recorded =
+    stage === 'recovery' ? { recoveryNotifiedAt: now, claimedUntil: null } : { notifiedAt: now, notifications: alert.notifications + 1, claimedUntil: null };
   if (!subject) {
     // Removed since: there is nothing left to tell anyone about.
-    await db.update(adminAlerts).set({ recoveredAt: alert.recoveredAt ?? now, recoveryNotifiedAt: now, claimedUntil: null }).where(eq(adminAlerts.id, alert.id));
+    await db
+      .update(adminAlerts)
+      .set({ recoveredAt: alert.recoveredAt ?? now, recoveryNotifiedAt: now, claimedUntil: null })
+      .where(eq(adminAlerts.id, alert.id));
     return 'sent';
   }
   const to = await recipientsOf(db, alert.projectId);
@@ -166,7 +189,15 @@ async function sendClaimedAlert(db: Queryable, alert: AlertRow, now: Date): Prom
  * what is due. `now` is the clock every decision uses, so a test can be a day later at once.
  * Without an outgoing mail server the alerts are kept, unsent, until one is set up.
  */
-export async function sendAdminAlerts({ database, now, graceMinutes }: { database: DatabaseHandle; now: Date; graceMinutes: number }): Promise<AdminAlertReport> {
+export async function sendAdminAlerts({
+  database,
+  now,
+  graceMinutes,
+}: {
+  database: DatabaseHandle;
+  now: Date;
+  graceMinutes: number;
+}): Promise<AdminAlertReport> {
   const { db } = database;
   const opened = await openAlerts(db, now, graceMinutes);
   const recovered = await closeAlerts(db, now);

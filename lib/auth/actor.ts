@@ -28,16 +28,9 @@ export async function projectRoleOf(db: Queryable, actor: Actor, projectId: stri
 }
 
 /** Refuses unless the actor holds at least `needed` in the project (admin includes agent). */
-export async function requireProjectRole(
-  db: Queryable,
-  actor: Actor | null,
-  projectId: string,
-  needed: ProjectRole,
-): Promise<ProjectRole> {
+export async function requireProjectRole(db: Queryable, actor: Actor | null, projectId: string, needed: ProjectRole): Promise<ProjectRole> {
   if (!actor) throw new PermissionDeniedError();
   const role = await projectRoleOf(db, actor, projectId);
   if (role === 'admin' || (role === 'agent' && needed === 'agent')) return role;
-  throw new PermissionDeniedError(
-    needed === 'admin' ? 'Only project admins can do that.' : 'You are not a member of this project.',
-  );
+  throw new PermissionDeniedError(needed === 'admin' ? 'Only project admins can do that.' : 'You are not a member of this project.');
 }

@@ -25,10 +25,7 @@ export interface BackupRequest {
   file: string;
 }
 
-export type BackupRequestStatus =
-  | { state: 'writing' }
-  | { state: 'done'; bytes: number; manifest: BackupManifest }
-  | { state: 'failed'; reason: string };
+export type BackupRequestStatus = { state: 'writing' } | { state: 'done'; bytes: number; manifest: BackupManifest } | { state: 'failed'; reason: string };
 
 /** Written under another name and renamed, so the reader never sees half a file. */
 export function writeJsonAtomically(file: string, value: unknown): void {

@@ -44,9 +44,7 @@ export function startPostgresTool(tool: string, args: string[], env: NodeJS.Proc
     child.stdin!.on('error', () => {});
   }
   const exited = new Promise<void>((resolve, reject) => {
-    child.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'ENOENT' ? new BackupError({ code: 'tool_missing', tool }) : error),
-    );
+    child.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? new BackupError({ code: 'tool_missing', tool }) : error));
     child.once('close', (exitCode) => {
       if (exitCode === 0) resolve();
       else reject(new BackupError({ code: 'tool_failed', tool, exitCode, output: output.trim() }));

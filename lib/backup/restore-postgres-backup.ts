@@ -28,7 +28,15 @@ export async function restorePostgresBackup(input: { archive: Archive; manifest:
   const restore = await postgresToolMajor('pg_restore');
   const neededMajor = input.manifest.postgres?.dumpMajor ?? 0;
   if (restore.major < neededMajor) throw new BackupError({ code: 'tool_too_old', tool: 'pg_restore', toolVersion: restore.version, neededMajor });
-  const args = ['--no-owner', '--no-privileges', '--single-transaction', '--exit-on-error', '--no-password', ...(input.force ? ['--clean', '--if-exists'] : []), `--dbname=${connection.dbname}`];
+  const args = [
+    '--no-owner',
+    '--no-privileges',
+    '--single-transaction',
+    '--exit-on-error',
+    '--no-password',
+    ...(input.force ? ['--clean', '--if-exists'] : []),
+    `--dbname=${connection.dbname}`,
+  ];
   const running = startPostgresTool('pg_restore', args, connection.env, archive.stream(BACKUP_ENTRY.postgresDatabase));
   running.stdout.resume();
   await running.exited;

@@ -2,15 +2,7 @@ import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import type { DatabaseHandle } from '@/db/client';
 import { log } from '@/lib/log';
 import { describeFailure } from '@/lib/runtime/describe-failure';
-import {
-  type BackupRequest,
-  backupRequestFolder,
-  readJsonIfPresent,
-  requestFile,
-  servedByFile,
-  statusFile,
-  writeJsonAtomically,
-} from './backup-requests';
+import { type BackupRequest, backupRequestFolder, readJsonIfPresent, requestFile, servedByFile, statusFile, writeJsonAtomically } from './backup-requests';
 import { writeEmbeddedBackup } from './write-embedded-backup';
 
 const REQUEST_SUFFIX = '.request.json';

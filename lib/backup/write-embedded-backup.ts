@@ -17,7 +17,12 @@ async function readIfPresent(file: string): Promise<Buffer | null> {
  * The backup of an open PGlite database, with the data folder's generated secrets: without the
  * key in them the tokens and passwords in the copy could not be decrypted.
  */
-export async function writeEmbeddedBackup(input: { database: DatabaseHandle; dataDir: string; file: string; takenBy: BackupManifest['takenBy'] }): Promise<WrittenBackup> {
+export async function writeEmbeddedBackup(input: {
+  database: DatabaseHandle;
+  dataDir: string;
+  file: string;
+  takenBy: BackupManifest['takenBy'];
+}): Promise<WrittenBackup> {
   const { database } = input;
   if (!database.dumpDataDir) throw new Error('Only an embedded database is copied with its data folder.');
   const copy = Buffer.from(await (await database.dumpDataDir()).arrayBuffer());

@@ -12,7 +12,10 @@ import { exitOnBackupError } from './describe-backup-error';
 const USAGE = 'Usage: npm run backup [-- FILE]   (default: intake-backup-<date and time>.tar in this folder)';
 
 function defaultFile(): string {
-  return `intake-backup-${new Date().toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')}.tar`;
+  return `intake-backup-${new Date()
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-')}.tar`;
 }
 
 async function main(): Promise<void> {
@@ -26,8 +29,14 @@ async function main(): Promise<void> {
     source,
     file: positionals[0] ?? defaultFile(),
     onProgress(progress) {
-      if (progress.step === 'asking-running-intake') console.log(`Intake is running (pid ${progress.pid}): asking it to write the backup from its open database…`);
-      else console.log(progress.by === 'running-intake' ? 'Intake is writing the backup…' : `Writing the backup of ${source.kind === 'pglite' ? source.dataDir : 'the PostgreSQL database'}…`);
+      if (progress.step === 'asking-running-intake')
+        console.log(`Intake is running (pid ${progress.pid}): asking it to write the backup from its open database…`);
+      else
+        console.log(
+          progress.by === 'running-intake'
+            ? 'Intake is writing the backup…'
+            : `Writing the backup of ${source.kind === 'pglite' ? source.dataDir : 'the PostgreSQL database'}…`,
+        );
     },
   });
   const { manifest } = written;

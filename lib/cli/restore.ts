@@ -30,7 +30,9 @@ function reportKeys(target: DatabaseLocation, report: RestoreReport): void {
   if (sealed === 0) return;
   const configured = configuredKeyIds(target, report);
   if (typeof configured === 'string') {
-    console.log(`Before starting Intake, give it the encryption key kept with this backup (key ${[...report.sealedByKeyId.keys()].join(', ')}): ${configured}.`);
+    console.log(
+      `Before starting Intake, give it the encryption key kept with this backup (key ${[...report.sealedByKeyId.keys()].join(', ')}): ${configured}.`,
+    );
     return;
   }
   const missing = [...report.sealedByKeyId].filter(([keyId]) => !configured.includes(keyId));

@@ -34,9 +34,7 @@ function sourceFingerprint(): string {
 
 function buildIfNeeded(): void {
   const fingerprint = sourceFingerprint();
-  const built = existsSync(path.join(root, '.next', 'BUILD_ID')) && existsSync(fingerprintFile)
-    ? readFileSync(fingerprintFile, 'utf8')
-    : '';
+  const built = existsSync(path.join(root, '.next', 'BUILD_ID')) && existsSync(fingerprintFile) ? readFileSync(fingerprintFile, 'utf8') : '';
   if (built === fingerprint) return;
   console.log('Building Intake (the first start takes a minute or two)…');
   const result = spawnSync(process.execPath, [nextBin, 'build'], { stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });

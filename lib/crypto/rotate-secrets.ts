@@ -17,17 +17,17 @@ export async function rotateSecrets({ db, box }: { db: Database; box: SecretBox 
   const report: RotationReport = { resealed: 0, alreadyCurrent: 0 };
   for (const { table, column, purpose } of SEALED_COLUMNS) {
     const sealedColumn = table[column as keyof typeof table] as never;
-    const rows = (await db
-      .select({ id: table.id, value: sealedColumn })
-      .from(table)
-      .where(isNotNull(sealedColumn))) as { id: string; value: string }[];
+    const rows = (await db.select({ id: table.id, value: sealedColumn }).from(table).where(isNotNull(sealedColumn))) as { id: string; value: string }[];
     for (const row of rows) {
       if (box.keyIdOf(row.value) === box.currentKeyId) {
         report.alreadyCurrent++;
         continue;
       }
       const resealed = box.seal(box.open(row.value, purpose), purpose);
-      await db.update(table).set({ [column]: resealed } as never).where(eq(table.id, row.id));
+      await db
+        .update(table)
+        .set({ [column]: resealed } as never)
+        .where(eq(table.id, row.id));
       report.resealed++;
     }
   }

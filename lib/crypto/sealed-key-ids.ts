@@ -11,11 +11,7 @@ export async function countSealedByKeyId(db: Queryable): Promise<Map<string, num
   for (const { table, column } of SEALED_COLUMNS) {
     const sealed = table[column as keyof typeof table] as never;
     const keyId = sql<string>`split_part(${sealed}, '.', 2)`;
-    const rows = await db
-      .select({ keyId, count: sql<number>`count(*)::int` })
-      .from(table)
-      .where(isNotNull(sealed))
-      .groupBy(keyId);
+    const rows = await db.select({ keyId, count: sql<number>`count(*)::int` }).from(table).where(isNotNull(sealed)).groupBy(keyId);
     for (const row of rows) counts.set(row.keyId, (counts.get(row.keyId) ?? 0) + Number(row.count));
   }
   return counts;

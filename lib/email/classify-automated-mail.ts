@@ -13,7 +13,11 @@ const SUPPRESSED_RESPONSES = new Set(['dr', 'ndr', 'rn', 'nrn', 'oof', 'autorepl
 const BOUNCE_SENDERS = new Set(['mailer-daemon', 'postmaster']);
 
 /** A header value without comments and parameters: `auto-replied (vacation); x=1` → `auto-replied`. */
-const tokenOf = (value: string) => value.replace(/\([^()]*\)/g, ' ').split(';')[0]!.trim();
+const tokenOf = (value: string) =>
+  value
+    .replace(/\([^()]*\)/g, ' ')
+    .split(';')[0]!
+    .trim();
 
 const shown = (value: string) => (value.length > 80 ? `${value.slice(0, 80)}…` : value);
 

@@ -66,8 +66,7 @@ function isHeaderBlock(lines: readonly string[], index: number): boolean {
 function cutIndex(lines: readonly string[]): number {
   const index = lines.findIndex(
     (line, position) =>
-      line.length <= MAX_MARKER_LENGTH &&
-      (SEPARATOR.test(line) || SIGNATURE.test(line) || isAttribution(lines, position) || isHeaderBlock(lines, position)),
+      line.length <= MAX_MARKER_LENGTH && (SEPARATOR.test(line) || SIGNATURE.test(line) || isAttribution(lines, position) || isHeaderBlock(lines, position)),
   );
   return index < 0 ? lines.length : index;
 }

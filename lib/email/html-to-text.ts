@@ -4,10 +4,7 @@
  */
 const TOKENS = /<(\/?)([a-z0-9]+)[^>]*>|([^<]+)/g;
 const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"' };
-const BLOCKS = new Set([
-  'p', 'div', 'blockquote', 'pre', 'ul', 'ol', 'dl', 'dt', 'dd', 'table', 'tr', 'caption', 'hr',
-  'h1', 'h2', 'h3', 'h4', 'h5', 'h6',
-]);
+const BLOCKS = new Set(['p', 'div', 'blockquote', 'pre', 'ul', 'ol', 'dl', 'dt', 'dd', 'table', 'tr', 'caption', 'hr', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
 
 /** The text of a sanitized HTML body, with line breaks where blocks end. */
 export function sanitizedHtmlToText(html: string): string {

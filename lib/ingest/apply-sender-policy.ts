@@ -8,10 +8,7 @@ import { listOwnAddresses } from '@/lib/mailboxes/list-own-addresses';
 /** Requests one sender may open through one channel per hour before further mail is refused. */
 export const SENDER_RATE_LIMIT_PER_HOUR = 20;
 
-export type PolicyDecision =
-  | { verdict: 'accept'; allowlisted: boolean }
-  | { verdict: 'ignored'; reason: string }
-  | { verdict: 'rejected'; reason: string };
+export type PolicyDecision = { verdict: 'accept'; allowlisted: boolean } | { verdict: 'ignored'; reason: string } | { verdict: 'rejected'; reason: string };
 
 function matches(pattern: string, address: string): boolean {
   return pattern.includes('@') ? pattern === address : address.endsWith(`@${pattern}`);
@@ -36,7 +33,11 @@ export async function loadSenderPolicyData(db: Queryable, projectId: string): Pr
  * The decision as far as it needs no further lookup: `known-customer?` when only a known
  * customer of a restricted project may get through, which `applySenderPolicy` then asks.
  */
-export function decideSenderPolicy(data: SenderPolicyData, emailAccess: 'open' | 'restricted', email: ParsedEmail): PolicyDecision | { verdict: 'known-customer?' } {
+export function decideSenderPolicy(
+  data: SenderPolicyData,
+  emailAccess: 'open' | 'restricted',
+  email: ParsedEmail,
+): PolicyDecision | { verdict: 'known-customer?' } {
   if (!email.from) return { verdict: 'rejected', reason: 'no single valid sender in From' };
   const sender = email.from.address;
   if (data.ownAddresses.has(sender)) return { verdict: 'ignored', reason: 'mail from one of Intake’s own addresses (loop)' };
@@ -91,7 +92,14 @@ export async function senderOverRateLimit(db: Queryable, mailboxId: string, repo
   const [row] = await db
     .select({ total: count() })
     .from(requests)
-    .where(and(eq(requests.mailboxId, mailboxId), eq(requests.reporterId, reporterId), eq(requests.imported, false), gt(requests.createdAt, new Date(Date.now() - 3_600_000))));
+    .where(
+      and(
+        eq(requests.mailboxId, mailboxId),
+        eq(requests.reporterId, reporterId),
+        eq(requests.imported, false),
+        gt(requests.createdAt, new Date(Date.now() - 3_600_000)),
+      ),
+    );
   return Number(row?.total ?? 0) >= SENDER_RATE_LIMIT_PER_HOUR;
 }
 
@@ -102,7 +110,14 @@ export async function senderRequestCounts(db: Queryable, mailboxId: string, addr
     .select({ email: customers.email, total: count() })
     .from(requests)
     .innerJoin(customers, eq(customers.id, requests.reporterId))
-    .where(and(eq(requests.mailboxId, mailboxId), inArray(customers.email, addresses), eq(requests.imported, false), gt(requests.createdAt, new Date(Date.now() - 3_600_000))))
+    .where(
+      and(
+        eq(requests.mailboxId, mailboxId),
+        inArray(customers.email, addresses),
+        eq(requests.imported, false),
+        gt(requests.createdAt, new Date(Date.now() - 3_600_000)),
+      ),
+    )
     .groupBy(customers.email);
   return new Map(rows.map((row) => [row.email, Number(row.total)]));
 }

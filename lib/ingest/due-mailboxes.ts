@@ -9,13 +9,7 @@ export async function dueMailboxes(db: Queryable, limit = 200): Promise<string[]
   const rows = await db
     .select({ id: mailboxes.id })
     .from(mailboxes)
-    .where(
-      and(
-        inArray(mailboxes.status, READ_STATUSES),
-        lte(mailboxes.nextPollAt, sql`now()`),
-        claimIsFree(mailboxes.leaseOwner, mailboxes.leaseExpiresAt),
-      ),
-    )
+    .where(and(inArray(mailboxes.status, READ_STATUSES), lte(mailboxes.nextPollAt, sql`now()`), claimIsFree(mailboxes.leaseOwner, mailboxes.leaseExpiresAt)))
     .orderBy(asc(mailboxes.nextPollAt))
     .limit(limit);
   return rows.map((row) => row.id);

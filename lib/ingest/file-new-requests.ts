@@ -32,7 +32,15 @@ export async function fileNewRequests(db: Database, mailbox: Mailbox, project: P
     const locked = await tx
       .select({ id: inboundMessages.id })
       .from(inboundMessages)
-      .where(and(inArray(inboundMessages.id, mail.map((item) => item.inboundId)), eq(inboundMessages.status, 'pending')))
+      .where(
+        and(
+          inArray(
+            inboundMessages.id,
+            mail.map((item) => item.inboundId),
+          ),
+          eq(inboundMessages.status, 'pending'),
+        ),
+      )
       .orderBy(inboundMessages.id)
       .for('update');
     const pending = new Set(locked.map((row) => row.id));
@@ -41,7 +49,11 @@ export async function fileNewRequests(db: Database, mailbox: Mailbox, project: P
 
     const own = await listOwnAddresses(tx);
     const participantsOf = (email: ParsedEmail) => emailParticipants(email, own);
-    const customerIds = await upsertCustomers(tx, project.id, filing.flatMap(({ email }) => [email.from!, ...participantsOf(email)]).map(({ address, name }) => ({ email: address, name })));
+    const customerIds = await upsertCustomers(
+      tx,
+      project.id,
+      filing.flatMap(({ email }) => [email.from!, ...participantsOf(email)]).map(({ address, name }) => ({ email: address, name })),
+    );
 
     const [counter] = await tx
       .update(projects)
@@ -51,7 +63,14 @@ export async function fileNewRequests(db: Database, mailbox: Mailbox, project: P
     if (!counter) throw new Error('The project of a new request does not exist.');
     const created = filing.map((item, index) => {
       const number = counter.last - filing.length + 1 + index;
-      return { ...item, id: randomUUID(), number, key: requestKey(counter.key, number), summary: requestSummary(item.email.subject), reporterId: customerIds.get(item.email.from!.address)! };
+      return {
+        ...item,
+        id: randomUUID(),
+        number,
+        key: requestKey(counter.key, number),
+        summary: requestSummary(item.email.subject),
+        reporterId: customerIds.get(item.email.from!.address)!,
+      };
     });
     await tx.insert(requests).values(
       created.map(({ id, number, summary, email, reporterId, imported }) => ({
@@ -67,7 +86,9 @@ export async function fileNewRequests(db: Database, mailbox: Mailbox, project: P
       })),
     );
     const participants = created.flatMap(({ id, email, reporterId }) =>
-      [...new Set(participantsOf(email).map((address) => customerIds.get(address.address)!))].filter((customerId) => customerId !== reporterId).map((customerId) => ({ requestId: id, customerId })),
+      [...new Set(participantsOf(email).map((address) => customerIds.get(address.address)!))]
+        .filter((customerId) => customerId !== reporterId)
+        .map((customerId) => ({ requestId: id, customerId })),
     );
     if (participants.length > 0) await tx.insert(requestParticipants).values(participants).onConflictDoNothing();
     await storeAttachments(
@@ -76,10 +97,14 @@ export async function fileNewRequests(db: Database, mailbox: Mailbox, project: P
     );
     if (project.sendConfirmations) {
       const budget = await confirmationsLeft(tx, mailbox.id);
-      for (const { id, key, summary, email } of created.filter((item) => !item.imported)) await queueConfirmation(tx, { id, key, summary, projectId: project.id, mailboxId: mailbox.id }, email, budget);
+      for (const { id, key, summary, email } of created.filter((item) => !item.imported))
+        await queueConfirmation(tx, { id, key, summary, projectId: project.id, mailboxId: mailbox.id }, email, budget);
     }
     const outcomes = sql.join(
-      created.map(({ inboundId, id, key }) => sql`(${inboundId}::uuid, ${describeInboundOutcome({ kind: 'request_created', requestId: id, requestKey: key })}, ${id}::uuid)`),
+      created.map(
+        ({ inboundId, id, key }) =>
+          sql`(${inboundId}::uuid, ${describeInboundOutcome({ kind: 'request_created', requestId: id, requestKey: key })}, ${id}::uuid)`,
+      ),
       sql`, `,
     );
     await tx.execute(sql`update ${inboundMessages} set status = 'processed', outcome = filed.outcome, request_id = filed.request_id, processed_at = now(), last_error = null

@@ -21,14 +21,13 @@ export function requestNumberInSubject(subject: string, projectKey: string): num
  * In-Reply-To/References against Message-IDs Intake stored or sent, then by the signed
  * request id in Intake's own Message-IDs.
  */
-export async function findRequestForReply(
-  db: Queryable,
-  project: { id: string; key: string },
-  clues: ReplyClues,
-): Promise<string | null> {
+export async function findRequestForReply(db: Queryable, project: { id: string; key: string }, clues: ReplyClues): Promise<string | null> {
   const number = requestNumberInSubject(clues.subject, project.key);
   if (number !== null) {
-    const [request] = await db.select({ id: requests.id }).from(requests).where(and(eq(requests.projectId, project.id), eq(requests.number, number)));
+    const [request] = await db
+      .select({ id: requests.id })
+      .from(requests)
+      .where(and(eq(requests.projectId, project.id), eq(requests.number, number)));
     if (request) return request.id;
   }
   const threadIds = [...new Set([...clues.inReplyTo, ...clues.references.slice().reverse()])].slice(0, 50);
@@ -49,7 +48,10 @@ export async function findRequestForReply(
     for (const messageId of threadIds) {
       const requestId = requestIdFromIntakeMessageId(messageId);
       if (!requestId) continue;
-      const [request] = await db.select({ id: requests.id }).from(requests).where(and(eq(requests.id, requestId), eq(requests.projectId, project.id)));
+      const [request] = await db
+        .select({ id: requests.id })
+        .from(requests)
+        .where(and(eq(requests.id, requestId), eq(requests.projectId, project.id)));
       if (request) return request.id;
     }
   }

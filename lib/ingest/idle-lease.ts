@@ -21,10 +21,7 @@ export async function claimIdleMailboxes(db: Queryable, owner: string): Promise<
     .where(and(eq(mailboxes.idleOwner, owner), listenable))
     .returning({ id: mailboxes.id });
   const [listenableCount] = await db.select({ total: count() }).from(mailboxes).where(listenable);
-  const [workerCount] = await db
-    .select({ total: count() })
-    .from(workers)
-    .where(liveWorkers);
+  const [workerCount] = await db.select({ total: count() }).from(workers).where(liveWorkers);
   const share = Math.ceil(Number(listenableCount?.total ?? 0) / Math.max(1, Number(workerCount?.total ?? 1)));
   const room = share - renewed.length;
   if (room <= 0) return renewed.map((row) => row.id);
@@ -54,5 +51,8 @@ export async function releaseIdleMailboxes(db: Queryable, owner: string): Promis
  * elsewhere), unless the provider paused the mailbox: its pause is its next poll time.
  */
 export async function pollSoon(db: Queryable, mailboxId: string): Promise<void> {
-  await db.update(mailboxes).set({ nextPollAt: sql`now()` }).where(and(eq(mailboxes.id, mailboxId), inArray(mailboxes.status, LISTEN_STATUSES)));
+  await db
+    .update(mailboxes)
+    .set({ nextPollAt: sql`now()` })
+    .where(and(eq(mailboxes.id, mailboxId), inArray(mailboxes.status, LISTEN_STATUSES)));
 }

@@ -11,7 +11,9 @@ export const EMAIL_LOG_PAGE_SIZE = 50;
 /** Every message a mailbox fetched, newest first, with what became of it. */
 export async function listEmailLog({ db, actor, mailboxId, before }: { db: Queryable; actor: Actor | null; mailboxId: string; before?: string }) {
   const mailbox = await loadMailboxForAdmin(db, actor, mailboxId);
-  const [cursor] = isUuid(before) ? await db.select({ fetchedAt: inboundMessages.fetchedAt, id: inboundMessages.id }).from(inboundMessages).where(eq(inboundMessages.id, before)) : [];
+  const [cursor] = isUuid(before)
+    ? await db.select({ fetchedAt: inboundMessages.fetchedAt, id: inboundMessages.id }).from(inboundMessages).where(eq(inboundMessages.id, before))
+    : [];
   const rows = await db
     .select({
       id: inboundMessages.id,
@@ -35,7 +37,9 @@ export async function listEmailLog({ db, actor, mailboxId, before }: { db: Query
     .where(
       and(
         eq(inboundMessages.mailboxId, mailbox.id),
-        cursor ? or(lt(inboundMessages.fetchedAt, cursor.fetchedAt), and(eq(inboundMessages.fetchedAt, cursor.fetchedAt), lt(inboundMessages.id, cursor.id))) : undefined,
+        cursor
+          ? or(lt(inboundMessages.fetchedAt, cursor.fetchedAt), and(eq(inboundMessages.fetchedAt, cursor.fetchedAt), lt(inboundMessages.id, cursor.id)))
+          : undefined,
       ),
     )
     .orderBy(desc(inboundMessages.fetchedAt), desc(inboundMessages.id))

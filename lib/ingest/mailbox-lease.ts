@@ -105,7 +105,11 @@ export class MailboxLease {
   async release(): Promise<void> {
     clearInterval(this.#timer);
     await retryWhileDatabaseDown(
-      () => this.db.update(mailboxes).set({ leaseOwner: null, leaseExpiresAt: null }).where(and(eq(mailboxes.id, this.mailboxId), eq(mailboxes.leaseOwner, this.owner))),
+      () =>
+        this.db
+          .update(mailboxes)
+          .set({ leaseOwner: null, leaseExpiresAt: null })
+          .where(and(eq(mailboxes.id, this.mailboxId), eq(mailboxes.leaseOwner, this.owner))),
       POLL_LEASE_MS,
     );
   }

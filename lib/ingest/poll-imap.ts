@@ -31,9 +31,18 @@ async function applyServerActions(context: PollContext, client: ImapFlow, uidVal
     const batch = settled.slice(start, start + UID_BATCH);
     const range = batch.map((message) => message.uid).join(',');
     if (mailbox.afterProcessing === 'mark_read') await imapCommand(client, client.messageFlagsAdd(range, ['\\Seen'], { uid: true }), 'Marking as read');
-    else if (mailbox.afterProcessing === 'move') await imapCommand(client, client.messageMove(range, mailbox.moveToFolder ?? 'Processed', { uid: true }), 'Moving');
+    else if (mailbox.afterProcessing === 'move')
+      await imapCommand(client, client.messageMove(range, mailbox.moveToFolder ?? 'Processed', { uid: true }), 'Moving');
     else if (mailbox.afterProcessing === 'delete') await imapCommand(client, client.messageDelete(range, { uid: true }), 'Deleting');
-    await db.update(inboundMessages).set({ serverAction: 'done' }).where(inArray(inboundMessages.id, batch.map((message) => message.id)));
+    await db
+      .update(inboundMessages)
+      .set({ serverAction: 'done' })
+      .where(
+        inArray(
+          inboundMessages.id,
+          batch.map((message) => message.id),
+        ),
+      );
   }
 }
 
@@ -58,7 +67,9 @@ interface StoredGroup {
 async function* envelopeGroups(context: PollContext, client: ImapFlow, uids: number[]): AsyncGenerator<Envelope[]> {
   for (let start = 0; start < uids.length; start += UID_BATCH) {
     const batch = uids.slice(start, start + UID_BATCH);
-    const envelopes: Envelope[] = (await imapCommand(client, client.fetchAll(batch.join(','), { uid: true, size: true, internalDate: true }, { uid: true }), 'Listing messages'))
+    const envelopes: Envelope[] = (
+      await imapCommand(client, client.fetchAll(batch.join(','), { uid: true, size: true, internalDate: true }, { uid: true }), 'Listing messages')
+    )
       .map((message) => ({ uid: message.uid, size: message.size ?? 0, internalDate: message.internalDate ? new Date(message.internalDate) : null }))
       .sort((a, b) => a.uid - b.uid);
     yield* chunkByWeight(envelopes, (envelope) => (envelope.size > context.maxMessageBytes ? 0 : envelope.size), SOURCE_BATCH_BYTES);
@@ -74,7 +85,11 @@ async function fetchAndStore(context: PollContext, client: ImapFlow, uidValidity
     // Collected first, stored after: no other IMAP command may run inside a FETCH.
     // RFC822.SIZE is the server's word: a partial fetch one byte past the limit shows a message that is larger.
     const source = { start: 0, maxLength: context.maxMessageBytes + 1 };
-    for (const message of await imapCommand(client, client.fetchAll(wanted.map((envelope) => envelope.uid).join(','), { uid: true, source }, { uid: true }), 'Fetching messages')) {
+    for (const message of await imapCommand(
+      client,
+      client.fetchAll(wanted.map((envelope) => envelope.uid).join(','), { uid: true, source }, { uid: true }),
+      'Fetching messages',
+    )) {
       if (message.source) sources.set(message.uid, message.source);
     }
   }
@@ -83,7 +98,9 @@ async function fetchAndStore(context: PollContext, client: ImapFlow, uidValidity
     const fetchedBytes = sources.get(envelope.uid)?.length ?? 0;
     if (fetchedBytes > context.maxMessageBytes) envelope.size = Math.max(envelope.size, fetchedBytes);
     const oversized = envelope.size > context.maxMessageBytes;
-    const headerFetch = oversized ? await imapCommand(client, client.fetchOne(String(envelope.uid), { uid: true, headers: true }, { uid: true }), 'Fetching headers') : false;
+    const headerFetch = oversized
+      ? await imapCommand(client, client.fetchOne(String(envelope.uid), { uid: true, headers: true }, { uid: true }), 'Fetching headers')
+      : false;
     const headers = headerFetch ? headerFetch.headers : undefined;
     const raw = oversized ? null : sources.get(envelope.uid);
     // A message deleted meanwhile has no source; it is simply gone.
@@ -125,7 +142,10 @@ async function folderCursor(context: PollContext, folder: { uidValidity: bigint;
     await db.insert(mailboxCursors).values(connectedCursor(mailbox, folder)).onConflictDoNothing();
   } else if (cursor.uidValidity !== folder.uidValidity) {
     log.warn('ingest.uidvalidity_changed', { mailboxId: mailbox.id, folder: mailbox.folder });
-    await db.update(mailboxCursors).set(renumberedCursor(cursor, folder.uidValidity, folder.uidNext)).where(where);
+    await db
+      .update(mailboxCursors)
+      .set(renumberedCursor(cursor, folder.uidValidity, folder.uidNext))
+      .where(where);
   } else {
     return cursor;
   }

@@ -87,9 +87,17 @@ async function recordThrottle(options: PollOptions, mailbox: MailboxRow, throttl
   // One transaction: a listener's pollSoon between the two would make the paused mailbox due at once.
   await db.transaction(async (tx) => {
     await setMailboxStatus(tx, mailbox.id, 'paused_by_provider', throttle.words);
-    await tx.update(mailboxes).set({ consecutiveFailures: throttlesBefore + 1, nextPollAt: new Date(Date.now() + pauseMs), lastPollAt: new Date() }).where(eq(mailboxes.id, mailbox.id));
+    await tx
+      .update(mailboxes)
+      .set({ consecutiveFailures: throttlesBefore + 1, nextPollAt: new Date(Date.now() + pauseMs), lastPollAt: new Date() })
+      .where(eq(mailboxes.id, mailbox.id));
   });
-  log.warn('mailbox.paused_by_provider', { mailboxId: mailbox.id, throttle: throttle.kind, pausedForSeconds: Math.round(pauseMs / 1000), problem: throttle.words });
+  log.warn('mailbox.paused_by_provider', {
+    mailboxId: mailbox.id,
+    throttle: throttle.kind,
+    pausedForSeconds: Math.round(pauseMs / 1000),
+    problem: throttle.words,
+  });
   return throttle.words;
 }
 
@@ -110,7 +118,10 @@ async function recordFailure(options: PollOptions, mailbox: MailboxRow, error: u
   await retryWhileDatabaseDown(async () => {
     // A refused grant pauses the mailbox (no retry storm) until someone re-authorizes it.
     await setMailboxStatus(db, mailbox.id, needsPerson ? 'needs_reauthorization' : 'failing', message);
-    await db.update(mailboxes).set({ consecutiveFailures: failures, nextPollAt: new Date(Date.now() + delayMs), lastPollAt: new Date() }).where(eq(mailboxes.id, mailbox.id));
+    await db
+      .update(mailboxes)
+      .set({ consecutiveFailures: failures, nextPollAt: new Date(Date.now() + delayMs), lastPollAt: new Date() })
+      .where(eq(mailboxes.id, mailbox.id));
   }, POLL_LEASE_MS);
   log.warn('mailbox.poll_failed', { mailboxId: mailbox.id, failures, retryInSeconds: delayMs / 1000, problem: message });
   return message;

@@ -6,7 +6,6 @@ import { chunkByWeight, oversizedReason, type PollContext, type PollStats, SOURC
 import { endPop3Import, importCancelled, POP3_CURSOR, pop3ExistingMail, recordPop3ExistingMail } from './record-existing-mail';
 import { type FetchedMessage, storeInboundMessages } from './store-inbound-message';
 
-
 /**
  * Deletions take effect at QUIT and are recorded after it: a worker that died in between left
  * settled messages marked as still to delete that are no longer on the server. Nothing is left
@@ -68,7 +67,11 @@ export async function pollPop3(context: PollContext): Promise<PollStats> {
     if (deletes && uidls) await recordDeletionsDoneBeforeACrash(context, new Set(uidls.values()));
     // Recorded at the connection test; a mailbox whose test did not get that far records it now.
     await recordPop3ExistingMail(db, mailbox, ids);
-    const existing = await pop3ExistingMail(db, mailbox.id, ids.filter((uidl) => !known.has(uidl)));
+    const existing = await pop3ExistingMail(
+      db,
+      mailbox.id,
+      ids.filter((uidl) => !known.has(uidl)),
+    );
 
     const toDelete = new Map<number, string>();
     const markDeletable = (number: number, id: string, status: string) => {
@@ -132,7 +135,13 @@ export async function pollPop3(context: PollContext): Promise<PollStats> {
       await db
         .update(inboundMessages)
         .set({ serverAction: 'none' })
-        .where(and(eq(inboundMessages.mailboxId, mailbox.id), eq(inboundMessages.serverAction, 'pending'), inArray(inboundMessages.status, ['processed', 'ignored'])));
+        .where(
+          and(
+            eq(inboundMessages.mailboxId, mailbox.id),
+            eq(inboundMessages.serverAction, 'pending'),
+            inArray(inboundMessages.status, ['processed', 'ignored']),
+          ),
+        );
     }
     return { fetched, waiting: 0 };
   } finally {

@@ -45,13 +45,21 @@ function isPlainNewRequest(context: BatchContext, email: ParsedEmail, imported: 
 }
 
 /** The batch's messages still pending, with their sources: from the caller where it holds them, else read back. */
-async function pendingRows(db: Database, mailboxId: string, ids: string[], sources: Map<string, Buffer>): Promise<{ id: string; imported: boolean; raw: Buffer | null }[]> {
+async function pendingRows(
+  db: Database,
+  mailboxId: string,
+  ids: string[],
+  sources: Map<string, Buffer>,
+): Promise<{ id: string; imported: boolean; raw: Buffer | null }[]> {
   const rows = await db
     .select({ id: inboundMessages.id, imported: inboundMessages.imported })
     .from(inboundMessages)
     .where(and(inArray(inboundMessages.id, ids), eq(inboundMessages.mailboxId, mailboxId), eq(inboundMessages.status, 'pending')));
   const missing = rows.filter((row) => !sources.has(row.id)).map((row) => row.id);
-  const read = missing.length > 0 ? await db.select({ id: inboundMessages.id, raw: inboundMessages.raw }).from(inboundMessages).where(inArray(inboundMessages.id, missing)) : [];
+  const read =
+    missing.length > 0
+      ? await db.select({ id: inboundMessages.id, raw: inboundMessages.raw }).from(inboundMessages).where(inArray(inboundMessages.id, missing))
+      : [];
   const readRaw = new Map(read.map((row) => [row.id, row.raw]));
   return rows.map((row) => ({ ...row, raw: sources.get(row.id) ?? readRaw.get(row.id) ?? null }));
 }
@@ -91,7 +99,12 @@ export interface BatchOptions {
   sources?: Map<string, Buffer>;
 }
 
-export async function processInboundMessages(db: Database, mailboxId: string, ids: string[], { beforeEach, sources = new Map() }: BatchOptions): Promise<string[]> {
+export async function processInboundMessages(
+  db: Database,
+  mailboxId: string,
+  ids: string[],
+  { beforeEach, sources = new Map() }: BatchOptions,
+): Promise<string[]> {
   if (ids.length === 0) return [];
   const [mailbox] = await db.select().from(mailboxes).where(eq(mailboxes.id, mailboxId));
   const [project] = mailbox ? await db.select().from(projects).where(eq(projects.id, mailbox.projectId)) : [];
@@ -102,11 +115,21 @@ export async function processInboundMessages(db: Database, mailboxId: string, id
   );
   const settled: string[] = [];
   for (const chunk of chunkByWeight(sizes, (row) => row.size, SOURCE_BATCH_BYTES)) {
-    const rows = await pendingRows(db, mailboxId, chunk.map((row) => row.id), sources);
+    const rows = await pendingRows(
+      db,
+      mailboxId,
+      chunk.map((row) => row.id),
+      sources,
+    );
     rows.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
     const emails = await Promise.all(rows.map((row) => (row.raw ? parsed(row.raw) : null)));
     const senders = [...new Set(emails.flatMap((email) => (email?.from ? [email.from.address] : [])))];
-    const context: BatchContext = { mailbox, project, policy: await loadSenderPolicyData(db, project.id), sent: await senderRequestCounts(db, mailbox.id, senders) };
+    const context: BatchContext = {
+      mailbox,
+      project,
+      policy: await loadSenderPolicyData(db, project.id),
+      sent: await senderRequestCounts(db, mailbox.id, senders),
+    };
     let run: NewRequestMail[] = [];
     for (const [index, row] of rows.entries()) {
       const email = emails[index];

@@ -24,7 +24,10 @@ type Project = typeof projects.$inferSelect;
 
 /** The customer may join a thread only if they are already on it (Reply-To/In-Reply-To are theirs to forge). */
 async function isOnRequest(tx: Transaction, requestId: string, customerId: string): Promise<boolean> {
-  const [reporter] = await tx.select({ id: requests.id }).from(requests).where(and(eq(requests.id, requestId), eq(requests.reporterId, customerId)));
+  const [reporter] = await tx
+    .select({ id: requests.id })
+    .from(requests)
+    .where(and(eq(requests.id, requestId), eq(requests.reporterId, customerId)));
   if (reporter) return true;
   const [participant] = await tx
     .select({ id: requestParticipants.requestId })
@@ -49,7 +52,9 @@ async function addEmailComment(tx: Transaction, requestId: string, customerId: s
   const [request] = await tx.select({ status: requests.status }).from(requests).where(eq(requests.id, requestId));
   // A customer's answer puts the request back in the agents' court; a reply to a resolved request reopens it.
   if (request && request.status !== 'open') {
-    await tx.insert(requestEvents).values({ requestId, kind: request.status === 'resolved' ? 'reopened_by_email' : 'status', fromValue: request.status, toValue: 'open' });
+    await tx
+      .insert(requestEvents)
+      .values({ requestId, kind: request.status === 'resolved' ? 'reopened_by_email' : 'status', fromValue: request.status, toValue: 'open' });
   }
   await tx.update(requests).set({ status: 'open', lastActivityAt: new Date(), updatedAt: new Date() }).where(eq(requests.id, requestId));
   await storeAttachments(tx, [{ requestId, commentId: comment!.id, email }]);
@@ -59,7 +64,8 @@ async function addEmailComment(tx: Transaction, requestId: string, customerId: s
 async function createEmailRequest(tx: Transaction, mailbox: Mailbox, project: Project, reporterId: string, email: ParsedEmail, imported: boolean) {
   const ownAddresses = await listOwnAddresses(tx);
   const participantIds: string[] = [];
-  for (const address of emailParticipants(email, ownAddresses)) participantIds.push(await upsertCustomer(tx, project.id, { email: address.address, name: address.name }));
+  for (const address of emailParticipants(email, ownAddresses))
+    participantIds.push(await upsertCustomer(tx, project.id, { email: address.address, name: address.name }));
   const created = await insertRequest(tx, {
     projectId: project.id,
     summary: email.subject,
@@ -78,7 +84,13 @@ async function createEmailRequest(tx: Transaction, mailbox: Mailbox, project: Pr
  * Decides what an email becomes and commits it with the message's new status, in one
  * transaction. Null when the message was no longer pending: another poll filed it first.
  */
-async function fileEmail(db: Database, message: { id: string; imported: boolean }, mailbox: Mailbox, project: Project, email: ParsedEmail): Promise<InboundOutcome | null> {
+async function fileEmail(
+  db: Database,
+  message: { id: string; imported: boolean },
+  mailbox: Mailbox,
+  project: Project,
+  email: ParsedEmail,
+): Promise<InboundOutcome | null> {
   const decision = await applySenderPolicy(db, { projectId: project.id, emailAccess: project.emailAccess }, email);
   if (decision.verdict === 'ignored') return { kind: 'ignored', reason: decision.reason };
   if (decision.verdict === 'rejected') return { kind: 'rejected', reason: decision.reason };
@@ -101,7 +113,8 @@ async function fileEmail(db: Database, message: { id: string; imported: boolean 
       outcome = { kind: 'sender_over_rate_limit' };
     } else {
       const created = await createEmailRequest(tx, mailbox, project, reporterId, email, message.imported);
-      if (project.sendConfirmations && !message.imported) await queueConfirmation(tx, { ...created, projectId: project.id, mailboxId: mailbox.id }, email, await confirmationsLeft(tx, mailbox.id));
+      if (project.sendConfirmations && !message.imported)
+        await queueConfirmation(tx, { ...created, projectId: project.id, mailboxId: mailbox.id }, email, await confirmationsLeft(tx, mailbox.id));
       outcome = { kind: 'request_created', requestId: created.id, requestKey: created.key };
     }
     await tx
@@ -191,4 +204,3 @@ export async function dueInboundMessages(db: Database, mailboxId: string, limit 
     .limit(limit);
   return rows.map((row) => row.id);
 }
-

@@ -20,7 +20,9 @@ export async function confirmationsLeft(tx: Queryable, mailboxId: string): Promi
   const [row] = await tx
     .select({ sent: count() })
     .from(outboundMessages)
-    .where(and(eq(outboundMessages.mailboxId, mailboxId), eq(outboundMessages.kind, 'confirmation'), gt(outboundMessages.createdAt, sql`now() - interval '1 hour'`)));
+    .where(
+      and(eq(outboundMessages.mailboxId, mailboxId), eq(outboundMessages.kind, 'confirmation'), gt(outboundMessages.createdAt, sql`now() - interval '1 hour'`)),
+    );
   return { left: Math.max(0, getEnv().INTAKE_CONFIRMATIONS_PER_HOUR - (row?.sent ?? 0)) };
 }
 
@@ -31,7 +33,12 @@ export async function confirmationsLeft(tx: Queryable, mailboxId: string): Promi
  */
 export async function queueConfirmation(tx: Queryable, request: OutboundRequest, email: ParsedEmail, budget: { left: number }): Promise<void> {
   if (budget.left <= 0) {
-    log.warn('confirmation.skipped', { mailboxId: request.mailboxId, requestId: request.id, reason: 'mailbox_hourly_limit', limit: getEnv().INTAKE_CONFIRMATIONS_PER_HOUR });
+    log.warn('confirmation.skipped', {
+      mailboxId: request.mailboxId,
+      requestId: request.id,
+      reason: 'mailbox_hourly_limit',
+      limit: getEnv().INTAKE_CONFIRMATIONS_PER_HOUR,
+    });
     return;
   }
   budget.left -= 1;

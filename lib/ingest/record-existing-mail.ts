@@ -71,7 +71,13 @@ export async function recordPop3ExistingMail(tx: Queryable, mailbox: Mailbox, ui
   const importing = mailbox.existingMail !== 'new_only' && uidls.length > 0;
   const [created] = await tx
     .insert(mailboxCursors)
-    .values({ mailboxId: mailbox.id, ...POP3_CURSOR, lastUid: 0, existingMessages: uidls.length, ...(importing ? { importTotal: uidls.length, importStartedAt: new Date() } : {}) })
+    .values({
+      mailboxId: mailbox.id,
+      ...POP3_CURSOR,
+      lastUid: 0,
+      existingMessages: uidls.length,
+      ...(importing ? { importTotal: uidls.length, importStartedAt: new Date() } : {}),
+    })
     .onConflictDoNothing()
     .returning({ mailboxId: mailboxCursors.mailboxId });
   if (!created) return;
@@ -101,7 +107,14 @@ export async function endImapImport(db: Queryable, mailboxId: string, folder: st
   await db
     .update(mailboxCursors)
     .set({ lastUid: sql`greatest(${mailboxCursors.lastUid}, ${untilUid})`, importUntilUid: null, importEndedAt: new Date() })
-    .where(and(eq(mailboxCursors.mailboxId, mailboxId), eq(mailboxCursors.folder, folder), eq(mailboxCursors.uidValidity, uidValidity), eq(mailboxCursors.importUntilUid, untilUid)));
+    .where(
+      and(
+        eq(mailboxCursors.mailboxId, mailboxId),
+        eq(mailboxCursors.folder, folder),
+        eq(mailboxCursors.uidValidity, uidValidity),
+        eq(mailboxCursors.importUntilUid, untilUid),
+      ),
+    );
 }
 
 /** Ends a POP3 mailbox's import once a poll has stored every message it imports. */
@@ -109,7 +122,14 @@ export async function endPop3Import(db: Queryable, mailboxId: string): Promise<v
   await db
     .update(mailboxCursors)
     .set({ importEndedAt: new Date() })
-    .where(and(eq(mailboxCursors.mailboxId, mailboxId), eq(mailboxCursors.uidValidity, POP3_CURSOR.uidValidity), isNotNull(mailboxCursors.importStartedAt), isNull(mailboxCursors.importEndedAt)));
+    .where(
+      and(
+        eq(mailboxCursors.mailboxId, mailboxId),
+        eq(mailboxCursors.uidValidity, POP3_CURSOR.uidValidity),
+        isNotNull(mailboxCursors.importStartedAt),
+        isNull(mailboxCursors.importEndedAt),
+      ),
+    );
 }
 
 /** Whether the import of this folder was cancelled (or the folder's cursor is gone): a running poll stops importing. */

@@ -11,7 +11,15 @@ import { parseInput } from '@/lib/validation';
 /** Puts a Failed message back in line; the mailbox is polled right away to process it. */
 export async function retryInboundMessage({ db, actor, input }: { db: Database; actor: Actor | null; input: unknown }) {
   const { messageId } = parseInput(z.object({ messageId: z.uuid() }), input);
-  const [message] = await db.select({ id: inboundMessages.id, mailboxId: inboundMessages.mailboxId, status: inboundMessages.status, downloaded: sql<boolean>`${inboundMessages.raw} is not null` }).from(inboundMessages).where(eq(inboundMessages.id, messageId));
+  const [message] = await db
+    .select({
+      id: inboundMessages.id,
+      mailboxId: inboundMessages.mailboxId,
+      status: inboundMessages.status,
+      downloaded: sql<boolean>`${inboundMessages.raw} is not null`,
+    })
+    .from(inboundMessages)
+    .where(eq(inboundMessages.id, messageId));
   if (!message?.mailboxId) throw new NotFoundError('The message');
   await loadMailboxForAdmin(db, actor, message.mailboxId);
   if (message.status !== 'failed') throw new ValidationError({}, 'Only a Failed message can be retried.');

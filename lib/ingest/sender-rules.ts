@@ -42,7 +42,13 @@ export async function addSenderRule({ db, actor, input }: { db: Database; actor:
   try {
     await db.transaction(async (tx) => {
       await tx.insert(senderRules).values({ projectId: form.projectId, kind: form.kind, pattern });
-      await recordAudit(tx, { actor, action: 'sender_rule.add', targetType: form.projectId ? 'project' : 'system', targetId: form.projectId, details: { kind: form.kind, pattern } });
+      await recordAudit(tx, {
+        actor,
+        action: 'sender_rule.add',
+        targetType: form.projectId ? 'project' : 'system',
+        targetId: form.projectId,
+        details: { kind: form.kind, pattern },
+      });
     });
   } catch (error) {
     if (isUniqueViolation(error)) throw ValidationError.field('pattern', `${pattern} is already on this list.`);
@@ -57,6 +63,12 @@ export async function removeSenderRule({ db, actor, input }: { db: Database; act
   await requireRulesAdmin(db, actor, rule.projectId);
   await db.transaction(async (tx) => {
     await tx.delete(senderRules).where(and(eq(senderRules.id, ruleId)));
-    await recordAudit(tx, { actor, action: 'sender_rule.remove', targetType: rule.projectId ? 'project' : 'system', targetId: rule.projectId, details: { kind: rule.kind, pattern: rule.pattern } });
+    await recordAudit(tx, {
+      actor,
+      action: 'sender_rule.remove',
+      targetType: rule.projectId ? 'project' : 'system',
+      targetId: rule.projectId,
+      details: { kind: rule.kind, pattern: rule.pattern },
+    });
   });
 }

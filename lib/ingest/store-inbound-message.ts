@@ -87,7 +87,14 @@ function rowOf(message: FetchedMessage, position: number) {
     // Rows of one batch share the transaction's now(): a microsecond apart, they keep their
     // order wherever messages are listed or retried oldest first.
     fetchedAt: sql`now() + ${position} * interval '1 microsecond'`,
-    ...(rejected ? { status: 'rejected' as const, outcome: describeInboundOutcome({ kind: 'rejected', reason: rejected }), serverAction: 'none' as const, processedAt: new Date() } : {}),
+    ...(rejected
+      ? {
+          status: 'rejected' as const,
+          outcome: describeInboundOutcome({ kind: 'rejected', reason: rejected }),
+          serverAction: 'none' as const,
+          processedAt: new Date(),
+        }
+      : {}),
   };
 }
 
@@ -114,7 +121,8 @@ async function advanceCursors(tx: Transaction, messages: FetchedMessage[]): Prom
   }
 }
 
-const firstPiece = (row: InboundRow): InboundRow => (row.raw && row.raw.length > SOURCE_PIECE_BYTES ? { ...row, raw: row.raw.subarray(0, SOURCE_PIECE_BYTES) } : row);
+const firstPiece = (row: InboundRow): InboundRow =>
+  row.raw && row.raw.length > SOURCE_PIECE_BYTES ? { ...row, raw: row.raw.subarray(0, SOURCE_PIECE_BYTES) } : row;
 
 async function appendRestOfSource(tx: Transaction, id: string, raw: Buffer): Promise<void> {
   for (let offset = SOURCE_PIECE_BYTES; offset < raw.length; offset += SOURCE_PIECE_BYTES) {
@@ -134,7 +142,13 @@ async function earlierCopy(db: Database, message: FetchedMessage, row: InboundRo
         eq(inboundMessages.mailboxId, message.mailbox.id),
         or(
           message.popUidl ? eq(inboundMessages.popUidl, message.popUidl) : undefined,
-          message.imap ? and(eq(inboundMessages.folder, message.imap.folder), eq(inboundMessages.uidValidity, message.imap.uidValidity), eq(inboundMessages.uid, message.imap.uid)) : undefined,
+          message.imap
+            ? and(
+                eq(inboundMessages.folder, message.imap.folder),
+                eq(inboundMessages.uidValidity, message.imap.uidValidity),
+                eq(inboundMessages.uid, message.imap.uid),
+              )
+            : undefined,
           and(sql`coalesce(${inboundMessages.messageId}, '') = ${row.messageId ?? ''}`, eq(inboundMessages.contentHash, row.contentHash)),
         ),
       ),

@@ -54,10 +54,7 @@ function firstErrorLike(error: unknown): ErrorLike {
   return candidate;
 }
 
-export function classifyMailError(
-  error: unknown,
-  context: { host: string; port: number; folder?: string; usesOAuth: boolean },
-): MailConnectionError {
+export function classifyMailError(error: unknown, context: { host: string; port: number; folder?: string; usesOAuth: boolean }): MailConnectionError {
   if (error instanceof MailConnectionError) return error;
   const detail = firstErrorLike(error);
   const code = detail.code ?? '';
@@ -71,7 +68,11 @@ export function classifyMailError(
     const said = serverText ? ` (“${serverText}”)` : '';
     return new MailConnectionError('unavailable', `The mail server at ${where} cannot log in to the mailbox just now${said}. Intake will retry.`, serverText);
   }
-  if (detail.authenticationFailed || code === 'AUTHENTICATIONFAILED' || /AUTHENTICATIONFAILED|authentication failed|invalid credentials|\[AUTH\]/i.test(serverText ?? '')) {
+  if (
+    detail.authenticationFailed ||
+    code === 'AUTHENTICATIONFAILED' ||
+    /AUTHENTICATIONFAILED|authentication failed|invalid credentials|\[AUTH\]/i.test(serverText ?? '')
+  ) {
     const reason = serverText ? ` The server said: “${serverText}”.` : '';
     return new MailConnectionError(
       'auth',
@@ -81,14 +82,20 @@ export function classifyMailError(
       serverText,
     );
   }
-  if (detail.serverResponseCode === 'NONEXISTENT' || /doesn't exist|does not exist|no such mailbox|mailbox not found/i.test(serverText ?? detail.message ?? '')) {
+  if (
+    detail.serverResponseCode === 'NONEXISTENT' ||
+    /doesn't exist|does not exist|no such mailbox|mailbox not found/i.test(serverText ?? detail.message ?? '')
+  ) {
     return new MailConnectionError('folder', `The folder “${context.folder ?? 'INBOX'}” does not exist on the mail server.`, serverText);
   }
   if (DROPPED.test(code)) {
     return new MailConnectionError('unreachable', `The connection to the mail server at ${where} was lost (${code}).`);
   }
   if (CERTIFICATE.test(code) || /certificate|self[- ]signed|tls|ssl/i.test(detail.message ?? '')) {
-    return new MailConnectionError('tls', `The TLS connection to ${where} failed: ${detail.message ?? code}. Intake verifies certificates and never connects without a trusted one.`);
+    return new MailConnectionError(
+      'tls',
+      `The TLS connection to ${where} failed: ${detail.message ?? code}. Intake verifies certificates and never connects without a trusted one.`,
+    );
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
     return new MailConnectionError('unreachable', `The host name ${context.host} cannot be resolved (${code}).`);
@@ -99,7 +106,11 @@ export function classifyMailError(
   if (NETWORK.test(code)) {
     return new MailConnectionError('unreachable', `The mail server at ${where} cannot be reached (${code}). Check the host and port.`);
   }
-  return new MailConnectionError('protocol', `The mail server at ${where} answered unexpectedly: ${serverText ?? detail.message ?? String(error)}.`, serverText);
+  return new MailConnectionError(
+    'protocol',
+    `The mail server at ${where} answered unexpectedly: ${serverText ?? detail.message ?? String(error)}.`,
+    serverText,
+  );
 }
 
 /** Runs `work`, failing with a timeout error (and calling `onTimeout`, e.g. to close the socket) if it takes too long. */

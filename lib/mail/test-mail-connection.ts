@@ -74,8 +74,16 @@ export async function testMailConnection(settings: MailServerSettings): Promise<
 
   try {
     // Only a checked address is probed: a refused host gets no socket at all.
-    const target = await run('Resolve', () => resolveMailHost(settings.host), (resolved) => (resolved.address === resolved.host ? `${settings.host} is an address.` : `${settings.host} is ${resolved.address}.`));
-    await run('Connect', () => probeSocket(() => connectTcp({ host: target.address, port: settings.port }), 'connect'), () => `Port ${settings.port} is open.`);
+    const target = await run(
+      'Resolve',
+      () => resolveMailHost(settings.host),
+      (resolved) => (resolved.address === resolved.host ? `${settings.host} is an address.` : `${settings.host} is ${resolved.address}.`),
+    );
+    await run(
+      'Connect',
+      () => probeSocket(() => connectTcp({ host: target.address, port: settings.port }), 'connect'),
+      () => `Port ${settings.port} is open.`,
+    );
     if (settings.security === 'tls') {
       await run(
         'TLS',
@@ -86,20 +94,48 @@ export async function testMailConnection(settings: MailServerSettings): Promise<
     const protocolName = settings.protocol === 'imap' ? 'IMAP' : 'POP3';
     const mechanism = settings.credential.kind === 'oauth' ? 'OAuth 2.0' : 'password';
     if (settings.protocol === 'imap') {
-      const client = await run('Authenticate', () => openImap(settings), () => `Signed in to ${protocolName} as ${settings.username} with ${mechanism}${settings.security === 'starttls' ? ' after STARTTLS' : ''}.`);
+      const client = await run(
+        'Authenticate',
+        () => openImap(settings),
+        () => `Signed in to ${protocolName} as ${settings.username} with ${mechanism}${settings.security === 'starttls' ? ' after STARTTLS' : ''}.`,
+      );
       try {
-        const mailbox = await run('Open folder', () => imapCommand(client, client.mailboxOpen(settings.folder, { readOnly: true }), 'Opening the folder'), () => `Opened ${settings.folder}.`);
-        const unread = mailbox.exists > 0 ? ((await imapCommand(client, client.search({ seen: false }, { uid: true }), 'Counting unread mail')) || []).length : 0;
-        steps.push({ step: 'Message count', ok: true, detail: `${messagesWord(mailbox.exists)} in ${settings.folder}, ${unread.toLocaleString('en-US')} unread.` });
-        const existingMail = { protocol: 'imap' as const, folder: settings.folder, uidValidity: BigInt(mailbox.uidValidity), uidNext: mailbox.uidNext, messages: mailbox.exists, unread };
+        const mailbox = await run(
+          'Open folder',
+          () => imapCommand(client, client.mailboxOpen(settings.folder, { readOnly: true }), 'Opening the folder'),
+          () => `Opened ${settings.folder}.`,
+        );
+        const unread =
+          mailbox.exists > 0 ? ((await imapCommand(client, client.search({ seen: false }, { uid: true }), 'Counting unread mail')) || []).length : 0;
+        steps.push({
+          step: 'Message count',
+          ok: true,
+          detail: `${messagesWord(mailbox.exists)} in ${settings.folder}, ${unread.toLocaleString('en-US')} unread.`,
+        });
+        const existingMail = {
+          protocol: 'imap' as const,
+          folder: settings.folder,
+          uidValidity: BigInt(mailbox.uidValidity),
+          uidNext: mailbox.uidNext,
+          messages: mailbox.exists,
+          unread,
+        };
         return { ok: true, steps, messageCount: mailbox.exists, existingMail };
       } finally {
         await withTimeout(client.logout(), MAIL_TIMEOUTS.commandMs, () => client.close(), 'Logging out').catch(() => client.close());
       }
     }
-    const pop3 = await run('Authenticate', () => Pop3Client.connect(settings), () => `Signed in to ${protocolName} as ${settings.username} with ${mechanism}${settings.security === 'starttls' ? ' after STLS' : ''}.`);
+    const pop3 = await run(
+      'Authenticate',
+      () => Pop3Client.connect(settings),
+      () => `Signed in to ${protocolName} as ${settings.username} with ${mechanism}${settings.security === 'starttls' ? ' after STLS' : ''}.`,
+    );
     try {
-      const status = await run('Open folder', () => pop3.stat(), () => 'Opened the POP3 inbox.');
+      const status = await run(
+        'Open folder',
+        () => pop3.stat(),
+        () => 'Opened the POP3 inbox.',
+      );
       steps.push({ step: 'Message count', ok: true, detail: `${messagesWord(status.count)} on the server.` });
       // A server without UIDL cannot tell its messages apart across connections: nothing to record.
       const uidls = status.count > 0 ? await pop3.uidl() : new Map<number, string>();

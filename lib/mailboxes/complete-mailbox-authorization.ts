@@ -47,7 +47,10 @@ export async function completeMailboxAuthorization({
   let returnTo: string | null = null;
   const finish = async (ok: boolean, message: string, resultMailboxId: string | null = null) => {
     if (authorizationId) {
-      await db.update(oauthAuthorizations).set({ outcome: ok ? 'succeeded' : 'rejected', outcomeMessage: message, resultMailboxId }).where(eq(oauthAuthorizations.id, authorizationId));
+      await db
+        .update(oauthAuthorizations)
+        .set({ outcome: ok ? 'succeeded' : 'rejected', outcomeMessage: message, resultMailboxId })
+        .where(eq(oauthAuthorizations.id, authorizationId));
     }
     return { authorizationId, returnTo, ok, message };
   };
@@ -61,16 +64,23 @@ export async function completeMailboxAuthorization({
     const draft = authorization.draft as MailboxDraft | null;
     const expectedAddress = draft?.settings.emailAddress ?? existing?.emailAddress;
     const owner = draft?.owner ?? existing;
-    if (!integration || !expectedAddress || !owner) return finish(false, 'The mailbox or integration changed while you were at the provider. Nothing was saved; start again.');
+    if (!integration || !expectedAddress || !owner)
+      return finish(false, 'The mailbox or integration changed while you were at the provider. Nothing was saved; start again.');
     // Permissions may have changed while the admin was away at the provider.
     await requireMailboxAdmin(db, actor, owner);
 
     const domain = emailDomainOf(email);
     if (!domain || !integration.mailboxDomains.includes(domain)) {
-      return finish(false, `You signed in as ${email}, but the integration “${integration.name}” may authorize only mailboxes at ${integration.mailboxDomains.join(', ')}. Nothing was saved.`);
+      return finish(
+        false,
+        `You signed in as ${email}, but the integration “${integration.name}” may authorize only mailboxes at ${integration.mailboxDomains.join(', ')}. Nothing was saved.`,
+      );
     }
     if (email !== expectedAddress) {
-      return finish(false, `You signed in as ${email}, but this mailbox is ${expectedAddress}. Sign in to the provider as ${expectedAddress}. Nothing was saved.`);
+      return finish(
+        false,
+        `You signed in as ${email}, but this mailbox is ${expectedAddress}. Sign in to the provider as ${expectedAddress}. Nothing was saved.`,
+      );
     }
 
     const columns = draft ? mailboxColumns(draft.settings, draft.owner) : null;
@@ -83,7 +93,10 @@ export async function completeMailboxAuthorization({
     // A mailbox that does not exist yet is saved only once its server accepts the new token: the
     // provider vouching for the account says nothing about whether it may open that mailbox.
     if (!existing && !test.ok) {
-      return finish(false, `You signed in as ${email}, but the connection test failed at “${failedStep?.step}”: ${failedStep?.detail} Nothing was saved; correct the settings and use Save and authorize again.`);
+      return finish(
+        false,
+        `You signed in as ${email}, but the connection test failed at “${failedStep?.step}”: ${failedStep?.detail} Nothing was saved; correct the settings and use Save and authorize again.`,
+      );
     }
     const box = getSecretBox();
     const now = new Date();
@@ -116,7 +129,10 @@ export async function completeMailboxAuthorization({
             .set({ ...(columns ?? {}), ...tokenColumns, tokenVersion: existing.tokenVersion + 1 })
             .where(eq(mailboxes.id, existing.id))
             .returning({ id: mailboxes.id, kind: mailboxes.kind })
-        : await tx.insert(mailboxes).values({ ...columns!, ...tokenColumns }).returning({ id: mailboxes.id, kind: mailboxes.kind });
+        : await tx
+            .insert(mailboxes)
+            .values({ ...columns!, ...tokenColumns })
+            .returning({ id: mailboxes.id, kind: mailboxes.kind });
       if (existing) await sendQueuedNow(tx, existing.id);
       await recordExistingMail(tx, { ...(columns ?? existing!), id: row!.id }, test.existingMail);
       await recordAudit(tx, {
@@ -131,7 +147,11 @@ export async function completeMailboxAuthorization({
 
     const kindName = owner.kind === 'channel' ? 'email channel' : 'incoming mail server';
     if (!test.ok) {
-      return finish(false, `${email} is authorized again, but the connection test failed at “${failedStep?.step}”: ${failedStep?.detail} Fix the settings and use Test connection.`, mailboxId);
+      return finish(
+        false,
+        `${email} is authorized again, but the connection test failed at “${failedStep?.step}”: ${failedStep?.detail} Fix the settings and use Test connection.`,
+        mailboxId,
+      );
     }
     if (keepDisabled) return finish(true, `${email} is re-authorized. The ${kindName} stays disabled until you enable it.`, mailboxId);
     return finish(

@@ -47,15 +47,33 @@ export async function readExistingMail(db: Queryable, mailbox: Pick<MailboxRow, 
   const [settled] = await db
     .select({ done: count() })
     .from(inboundMessages)
-    .where(and(eq(inboundMessages.mailboxId, mailbox.id), eq(inboundMessages.imported, true), ne(inboundMessages.status, 'pending'), gte(inboundMessages.fetchedAt, startedAt)));
-  return { messages: cursor.messages, import: { total: cursor.total, done: Number(settled?.done ?? 0), startedAt, endedAt: cursor.endedAt, cancelled: cursor.cancelled } };
+    .where(
+      and(
+        eq(inboundMessages.mailboxId, mailbox.id),
+        eq(inboundMessages.imported, true),
+        ne(inboundMessages.status, 'pending'),
+        gte(inboundMessages.fetchedAt, startedAt),
+      ),
+    );
+  return {
+    messages: cursor.messages,
+    import: { total: cursor.total, done: Number(settled?.done ?? 0), startedAt, endedAt: cursor.endedAt, cancelled: cursor.cancelled },
+  };
 }
 
 /**
  * Stops importing the mailbox's existing mail: what is filed stays, the rest is left on the
  * server and never filed; new mail goes on as before. A running poll stops at its next group.
  */
-export async function cancelExistingMailImport({ database, actor, mailboxId }: { database: DatabaseHandle; actor: Actor | null; mailboxId: string }): Promise<void> {
+export async function cancelExistingMailImport({
+  database,
+  actor,
+  mailboxId,
+}: {
+  database: DatabaseHandle;
+  actor: Actor | null;
+  mailboxId: string;
+}): Promise<void> {
   const mailbox = await loadMailboxForAdmin(database.db, actor, mailboxId);
   const cancelled = await database.db.transaction(async (tx) => {
     const ended = await tx
@@ -68,9 +86,16 @@ export async function cancelExistingMailImport({ database, actor, mailboxId }: {
       })
       .where(and(cursorOf(mailbox), isNotNull(mailboxCursors.importStartedAt), sql`${mailboxCursors.importEndedAt} is null`))
       .returning({ folder: mailboxCursors.folder });
-    if (ended.length > 0 && mailbox.protocol === 'pop3') await tx.update(mailboxExistingUidls).set({ import: false }).where(eq(mailboxExistingUidls.mailboxId, mailbox.id));
+    if (ended.length > 0 && mailbox.protocol === 'pop3')
+      await tx.update(mailboxExistingUidls).set({ import: false }).where(eq(mailboxExistingUidls.mailboxId, mailbox.id));
     return ended.length > 0;
   });
   if (!cancelled) throw new ValidationError({}, 'There is no import running to cancel.');
-  await recordAudit(database.db, { actor, action: 'mailbox.import_cancel', targetType: mailbox.kind === 'channel' ? 'email_channel' : 'mail_server', targetId: mailbox.id, details: { emailAddress: mailbox.emailAddress } });
+  await recordAudit(database.db, {
+    actor,
+    action: 'mailbox.import_cancel',
+    targetType: mailbox.kind === 'channel' ? 'email_channel' : 'mail_server',
+    targetId: mailbox.id,
+    details: { emailAddress: mailbox.emailAddress },
+  });
 }

@@ -14,9 +14,10 @@ const mailboxView = {
   projectKey: projects.key,
   projectName: projects.name,
   /** When the oldest message still waiting to be filed was fetched: the channel's lag. */
-  oldestWaitingAt: sql<Date | null>`(select min(${inboundMessages.fetchedAt}) from ${inboundMessages} where ${inboundMessages.mailboxId} = ${mailboxes.id} and ${inboundMessages.status} = 'pending')`.mapWith(
-    (value: string | Date | null) => (value === null ? null : new Date(value)),
-  ),
+  oldestWaitingAt:
+    sql<Date | null>`(select min(${inboundMessages.fetchedAt}) from ${inboundMessages} where ${inboundMessages.mailboxId} = ${mailboxes.id} and ${inboundMessages.status} = 'pending')`.mapWith(
+      (value: string | Date | null) => (value === null ? null : new Date(value)),
+    ),
 };
 
 function selectMailboxes(db: Queryable) {
@@ -60,15 +61,24 @@ export async function listMailboxAlerts({ db, actor }: { db: Queryable; actor: A
   if (!actor) return [];
   const troubled = or(inArray(mailboxes.status, ['needs_reauthorization', 'failing', 'paused_by_provider']), gt(mailboxes.sendingPausedUntil, sql`now()`));
   if (actor.isSystemAdmin) return selectMailboxes(db).where(troubled).orderBy(asc(mailboxes.name));
-  const adminOf = db.select({ id: projectMembers.projectId }).from(projectMembers).where(and(eq(projectMembers.userId, actor.userId), eq(projectMembers.role, 'admin')));
-  return selectMailboxes(db).where(and(troubled, eq(mailboxes.kind, 'channel'), inArray(mailboxes.projectId, adminOf))).orderBy(asc(mailboxes.name));
+  const adminOf = db
+    .select({ id: projectMembers.projectId })
+    .from(projectMembers)
+    .where(and(eq(projectMembers.userId, actor.userId), eq(projectMembers.role, 'admin')));
+  return selectMailboxes(db)
+    .where(and(troubled, eq(mailboxes.kind, 'channel'), inArray(mailboxes.projectId, adminOf)))
+    .orderBy(asc(mailboxes.name));
 }
 
 /** The integrations a mailbox form may offer; open to anyone who administers a mailbox. */
 export async function listIntegrationChoices({ db, actor }: { db: Queryable; actor: Actor | null }) {
   if (!actor) throw new PermissionDeniedError();
   if (!actor.isSystemAdmin) {
-    const [membership] = await db.select({ role: projectMembers.role }).from(projectMembers).where(and(eq(projectMembers.userId, actor.userId), eq(projectMembers.role, 'admin'))).limit(1);
+    const [membership] = await db
+      .select({ role: projectMembers.role })
+      .from(projectMembers)
+      .where(and(eq(projectMembers.userId, actor.userId), eq(projectMembers.role, 'admin')))
+      .limit(1);
     if (!membership) throw new PermissionDeniedError('Only project admins can do that.');
   }
   return db

@@ -8,11 +8,7 @@ import { isUuid } from '@/lib/validation';
 export type MailboxRow = typeof mailboxes.$inferSelect;
 
 /** A project's channel belongs to its project admins; incoming mail servers to system admins. */
-export async function requireMailboxAdmin(
-  db: Queryable,
-  actor: Actor | null,
-  mailbox: Pick<MailboxRow, 'kind' | 'projectId'>,
-): Promise<void> {
+export async function requireMailboxAdmin(db: Queryable, actor: Actor | null, mailbox: Pick<MailboxRow, 'kind' | 'projectId'>): Promise<void> {
   if (mailbox.kind === 'server') requireSystemAdmin(actor);
   else await requireProjectRole(db, actor, mailbox.projectId, 'admin');
 }

@@ -65,12 +65,26 @@ export function reachesStoredServer(existing: MailboxRow, settings: MailboxSetti
 }
 
 /** Every use of a stored credential against typed settings leaves a trace of where it went. */
-export async function auditStoredCredentialUse(database: DatabaseHandle, actor: Actor | null, mailbox: MailboxRow, settings: MailboxSettings, ok: boolean): Promise<void> {
+export async function auditStoredCredentialUse(
+  database: DatabaseHandle,
+  actor: Actor | null,
+  mailbox: MailboxRow,
+  settings: MailboxSettings,
+  ok: boolean,
+): Promise<void> {
   await recordAudit(database.db, {
     actor,
     action: 'mailbox.test',
     targetType: mailbox.kind === 'channel' ? 'email_channel' : 'mail_server',
     targetId: mailbox.id,
-    details: { ok, storedCredential: true, protocol: settings.protocol, host: settings.host, port: settings.port, smtpHost: settings.smtpHost || null, smtpPort: settings.smtpPort || null },
+    details: {
+      ok,
+      storedCredential: true,
+      protocol: settings.protocol,
+      host: settings.host,
+      port: settings.port,
+      smtpHost: settings.smtpHost || null,
+      smtpPort: settings.smtpPort || null,
+    },
   });
 }

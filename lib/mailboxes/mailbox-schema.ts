@@ -38,7 +38,11 @@ export const mailboxSettingsSchema = z
     authentication: z.union([z.literal('password'), z.uuid()], { error: 'Choose an authentication method.' }),
     protocol: z.enum(['imap', 'pop3'], { error: 'Choose IMAP or POP3.' }),
     host: hostSchema,
-    port: z.coerce.number({ error: 'Enter a port number.' }).int('Enter a port number.').min(1, 'Enter a port between 1 and 65535.').max(65535, 'Enter a port between 1 and 65535.'),
+    port: z.coerce
+      .number({ error: 'Enter a port number.' })
+      .int('Enter a port number.')
+      .min(1, 'Enter a port between 1 and 65535.')
+      .max(65535, 'Enter a port between 1 and 65535.'),
     security: z.enum(['tls', 'starttls'], { error: 'Choose TLS or STARTTLS.' }),
     folder: folderSchema.default('INBOX'),
     afterProcessing: z.enum(['mark_read', 'move', 'delete', 'keep'], { error: 'Choose what happens to processed mail.' }),
@@ -51,14 +55,20 @@ export const mailboxSettingsSchema = z
     password: z.string().max(1024).default(''),
     /** Where replies go out; empty uses the provider's SMTP server (or this host on port 465). */
     smtpHost: z.union([z.literal(''), hostSchema]).default(''),
-    smtpPort: z.union([z.literal(''), z.coerce.number().int().min(1, 'Enter a port between 1 and 65535.').max(65535, 'Enter a port between 1 and 65535.')]).default(''),
+    smtpPort: z
+      .union([z.literal(''), z.coerce.number().int().min(1, 'Enter a port between 1 and 65535.').max(65535, 'Enter a port between 1 and 65535.')])
+      .default(''),
     /** Empty: by the port, 465 TLS and any other STARTTLS. */
     smtpSecurity: z.union([z.literal(''), z.enum(['tls', 'starttls'])], { error: 'Choose TLS or STARTTLS.' }).default(''),
     /** Empty: the provider's pace (30 a minute for Microsoft, 60 otherwise). */
     sendLimitPerMinute: z
       .union([
         z.literal(''),
-        z.coerce.number({ error: 'Enter a number of emails a minute.' }).int('Enter a whole number of emails a minute.').min(1, 'Send at least 1 email a minute.').max(1000, 'Enter at most 1,000 emails a minute.'),
+        z.coerce
+          .number({ error: 'Enter a number of emails a minute.' })
+          .int('Enter a whole number of emails a minute.')
+          .min(1, 'Send at least 1 email a minute.')
+          .max(1000, 'Enter at most 1,000 emails a minute.'),
       ])
       .default(''),
   })
@@ -67,15 +77,21 @@ export const mailboxSettingsSchema = z
       context.addIssue({ code: 'custom', path: ['afterProcessing'], message: 'POP3 can only delete processed mail or keep it on the server.' });
     }
     if (settings.protocol === 'pop3' && (settings.existingMail === 'unread' || settings.existingMail === 'since')) {
-      context.addIssue({ code: 'custom', path: ['existingMail'], message: 'POP3 keeps no read flags or dates Intake could choose by: import everything or only new mail.' });
+      context.addIssue({
+        code: 'custom',
+        path: ['existingMail'],
+        message: 'POP3 keeps no read flags or dates Intake could choose by: import everything or only new mail.',
+      });
     }
     if (settings.existingMail === 'since') {
       if (!settings.existingMailSince) context.addIssue({ code: 'custom', path: ['existingMailSince'], message: 'Enter the day from which to import mail.' });
-      else if (Date.parse(settings.existingMailSince) > Date.now()) context.addIssue({ code: 'custom', path: ['existingMailSince'], message: 'Enter a day that is not in the future.' });
+      else if (Date.parse(settings.existingMailSince) > Date.now())
+        context.addIssue({ code: 'custom', path: ['existingMailSince'], message: 'Enter a day that is not in the future.' });
     }
     if (settings.afterProcessing === 'move') {
       if (!settings.moveToFolder) context.addIssue({ code: 'custom', path: ['moveToFolder'], message: 'Enter the folder to move processed mail to.' });
-      else if (settings.moveToFolder === settings.folder) context.addIssue({ code: 'custom', path: ['moveToFolder'], message: 'Move processed mail to a folder other than the one Intake reads.' });
+      else if (settings.moveToFolder === settings.folder)
+        context.addIssue({ code: 'custom', path: ['moveToFolder'], message: 'Move processed mail to a folder other than the one Intake reads.' });
     }
   });
 

@@ -18,12 +18,7 @@ export const isListenStatus = (status: MailboxStatus): boolean => (LISTEN_STATUS
  * Records a mailbox's health. `statusSince` only moves when the status changes, so
  * "Failing since 09:12" stays true across repeated failures.
  */
-export async function setMailboxStatus(
-  db: Queryable,
-  mailboxId: string,
-  status: MailboxStatus,
-  message: string | null = null,
-): Promise<void> {
+export async function setMailboxStatus(db: Queryable, mailboxId: string, status: MailboxStatus, message: string | null = null): Promise<void> {
   const now = new Date();
   await db
     .update(mailboxes)

@@ -10,6 +10,12 @@ export async function removeMailbox({ db, actor, mailboxId }: { db: Database; ac
   const mailbox = await loadMailboxForAdmin(db, actor, mailboxId);
   await db.transaction(async (tx) => {
     await tx.delete(mailboxes).where(eq(mailboxes.id, mailbox.id));
-    await recordAudit(tx, { actor, action: 'mailbox.remove', targetType: mailbox.kind === 'channel' ? 'email_channel' : 'mail_server', targetId: mailbox.id, details: { emailAddress: mailbox.emailAddress } });
+    await recordAudit(tx, {
+      actor,
+      action: 'mailbox.remove',
+      targetType: mailbox.kind === 'channel' ? 'email_channel' : 'mail_server',
+      targetId: mailbox.id,
+      details: { emailAddress: mailbox.emailAddress },
+    });
   });
 }

@@ -14,7 +14,14 @@ import { sendQueuedNow } from '@/lib/outbound/send-queued-now';
 import { recordExistingMail } from '@/lib/ingest/record-existing-mail';
 import { isUniqueViolation, parseInput } from '@/lib/validation';
 import { loadMailboxForAdmin, type MailboxRow } from './mailbox-access';
-import { auditStoredCredentialUse, mailServerSettingsOf, PASSWORD_AGAIN, reachesStoredServer, smtpColumnsOf, storedMailServerSettings } from './mailbox-connection';
+import {
+  auditStoredCredentialUse,
+  mailServerSettingsOf,
+  PASSWORD_AGAIN,
+  reachesStoredServer,
+  smtpColumnsOf,
+  storedMailServerSettings,
+} from './mailbox-connection';
 import { type MailboxSettings, mailboxSettingsSchema } from './mailbox-schema';
 import { assertMailboxIsFree, integrationForAddress, type MailboxOwner, type MailboxScope, resolveMailboxOwner } from './mailbox-target';
 
@@ -59,7 +66,12 @@ export function mailboxColumns(settings: Omit<MailboxSettings, 'password'>, owne
 
 /** A new grant is needed when the mailbox, the integration or the server it is sent to changes. */
 function identityChanged(existing: MailboxRow, settings: MailboxSettings): boolean {
-  return existing.authMethod !== 'oauth' || existing.integrationId !== settings.authentication || existing.emailAddress !== settings.emailAddress || !reachesStoredServer(existing, settings);
+  return (
+    existing.authMethod !== 'oauth' ||
+    existing.integrationId !== settings.authentication ||
+    existing.emailAddress !== settings.emailAddress ||
+    !reachesStoredServer(existing, settings)
+  );
 }
 
 /**
@@ -85,7 +97,12 @@ export async function saveMailbox({
 }): Promise<SaveMailboxResult> {
   const { db } = database;
   const existing = mailboxId ? await loadMailboxForAdmin(db, actor, mailboxId) : undefined;
-  const owner = await resolveMailboxOwner(db, actor, existing && existing.kind === 'channel' ? { kind: 'channel', projectId: existing.projectId } : scope, input);
+  const owner = await resolveMailboxOwner(
+    db,
+    actor,
+    existing && existing.kind === 'channel' ? { kind: 'channel', projectId: existing.projectId } : scope,
+    input,
+  );
   const settings = parseInput(mailboxSettingsSchema, input);
   await assertMailboxIsFree(db, owner, settings.emailAddress, existing?.id);
 
@@ -145,7 +162,11 @@ async function persist(
     return await database.db.transaction(async (tx) => {
       const now = new Date();
       const [row] = existing
-        ? await tx.update(mailboxes).set({ ...columns, ...secrets }).where(eq(mailboxes.id, existing.id)).returning({ id: mailboxes.id })
+        ? await tx
+            .update(mailboxes)
+            .set({ ...columns, ...secrets })
+            .where(eq(mailboxes.id, existing.id))
+            .returning({ id: mailboxes.id })
         : await tx
             .insert(mailboxes)
             .values({ ...columns, ...secrets, status: 'active', statusSince: now, lastCheckAt: now, lastSuccessAt: now })
@@ -162,7 +183,8 @@ async function persist(
       return row!.id;
     });
   } catch (error) {
-    if (isUniqueViolation(error, 'mailboxes_email_address_key')) throw ValidationError.field('emailAddress', 'This address is already used by another channel or mail server.');
+    if (isUniqueViolation(error, 'mailboxes_email_address_key'))
+      throw ValidationError.field('emailAddress', 'This address is already used by another channel or mail server.');
     if (isUniqueViolation(error, 'mailboxes_one_channel_per_project')) throw new ValidationError({}, 'This project already has an email channel.');
     throw error;
   }

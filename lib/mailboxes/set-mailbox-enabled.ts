@@ -7,7 +7,17 @@ import { setMailboxStatus } from './mailbox-status';
 import { testMailbox } from './test-mailbox';
 
 /** Disabling stops reading at once; enabling needs a passing connection test first. */
-export async function setMailboxEnabled({ database, actor, mailboxId, enabled }: { database: DatabaseHandle; actor: Actor | null; mailboxId: string; enabled: boolean }) {
+export async function setMailboxEnabled({
+  database,
+  actor,
+  mailboxId,
+  enabled,
+}: {
+  database: DatabaseHandle;
+  actor: Actor | null;
+  mailboxId: string;
+  enabled: boolean;
+}) {
   const mailbox = await loadMailboxForAdmin(database.db, actor, mailboxId);
   if (!enabled) {
     await setMailboxStatus(database.db, mailbox.id, 'disabled');
@@ -21,5 +31,11 @@ export async function setMailboxEnabled({ database, actor, mailboxId, enabled }:
       throw new ValidationError({}, `The mailbox stays disabled: the connection test failed at “${failed?.step}”: ${failed?.detail}`);
     }
   }
-  await recordAudit(database.db, { actor, action: enabled ? 'mailbox.enable' : 'mailbox.disable', targetType: mailbox.kind === 'channel' ? 'email_channel' : 'mail_server', targetId: mailbox.id, details: { emailAddress: mailbox.emailAddress } });
+  await recordAudit(database.db, {
+    actor,
+    action: enabled ? 'mailbox.enable' : 'mailbox.disable',
+    targetType: mailbox.kind === 'channel' ? 'email_channel' : 'mail_server',
+    targetId: mailbox.id,
+    details: { emailAddress: mailbox.emailAddress },
+  });
 }

@@ -11,7 +11,14 @@ import { OAuthFailure } from '@/lib/oauth/oauth-failure';
 import { type SmtpFields, smtpEndpointOf } from '@/lib/outbound/smtp-endpoint';
 import { parseInput } from '@/lib/validation';
 import { loadMailboxForAdmin, type MailboxRow } from './mailbox-access';
-import { auditStoredCredentialUse, mailServerSettingsOf, PASSWORD_AGAIN, reachesStoredServer, smtpColumnsOf, storedMailServerSettings } from './mailbox-connection';
+import {
+  auditStoredCredentialUse,
+  mailServerSettingsOf,
+  PASSWORD_AGAIN,
+  reachesStoredServer,
+  smtpColumnsOf,
+  storedMailServerSettings,
+} from './mailbox-connection';
 import { mailboxSettingsSchema } from './mailbox-schema';
 import { type MailboxStatus, setMailboxStatus } from './mailbox-status';
 import { resolveMailboxOwner, type MailboxScope } from './mailbox-target';
@@ -45,7 +52,17 @@ export function statusAfterTest(mailbox: Pick<MailboxRow, 'status' | 'authMethod
  * Tests a saved mailbox with its stored credentials and records the result as its health;
  * with `outgoing`, also signs in to its SMTP server.
  */
-export async function testMailbox({ database, actor, mailboxId, outgoing = false }: { database: DatabaseHandle; actor: Actor | null; mailboxId: string; outgoing?: boolean }): Promise<MailboxTestResult> {
+export async function testMailbox({
+  database,
+  actor,
+  mailboxId,
+  outgoing = false,
+}: {
+  database: DatabaseHandle;
+  actor: Actor | null;
+  mailboxId: string;
+  outgoing?: boolean;
+}): Promise<MailboxTestResult> {
   const mailbox = await loadMailboxForAdmin(database.db, actor, mailboxId);
   let test: MailboxTestResult;
   try {
@@ -59,7 +76,13 @@ export async function testMailbox({ database, actor, mailboxId, outgoing = false
   const failed = test.steps.find((step) => !step.ok);
   const status = statusAfterTest(mailbox, test);
   await setMailboxStatus(database.db, mailbox.id, status, failed ? `${failed.step}: ${failed.detail}` : null);
-  await recordAudit(database.db, { actor, action: 'mailbox.test', targetType: mailbox.kind === 'channel' ? 'email_channel' : 'mail_server', targetId: mailbox.id, details: { ok: test.ok } });
+  await recordAudit(database.db, {
+    actor,
+    action: 'mailbox.test',
+    targetType: mailbox.kind === 'channel' ? 'email_channel' : 'mail_server',
+    targetId: mailbox.id,
+    details: { ok: test.ok },
+  });
   return test;
 }
 
@@ -85,13 +108,16 @@ export async function testMailboxSettings({
   if (!existing) await resolveMailboxOwner(database.db, actor, scope, input);
   const settings = parseInput(mailboxSettingsSchema, input);
   const sameServer = existing !== undefined && reachesStoredServer(existing, settings);
-  const sameAuthorization = sameServer && existing?.authMethod === 'oauth' && existing.integrationId === settings.authentication && existing.emailAddress === settings.emailAddress;
+  const sameAuthorization =
+    sameServer && existing?.authMethod === 'oauth' && existing.integrationId === settings.authentication && existing.emailAddress === settings.emailAddress;
   const sameServerPassword = sameServer && existing?.authMethod === 'password' && settings.authentication === 'password' && !settings.password;
   const smtp = { host: settings.host, integrationId: settings.authentication === 'password' ? null : settings.authentication, ...smtpColumnsOf(settings) };
   const testBoth = async (login: MailServerSettings) => withOutgoing(database, await testMailConnection(login), smtp, login);
-  if (settings.authentication !== 'password') await assertIntegrationMailHosts(database, settings.authentication, { host: settings.host, smtpHost: (await smtpEndpointOf(database, smtp)).host });
+  if (settings.authentication !== 'password')
+    await assertIntegrationMailHosts(database, settings.authentication, { host: settings.host, smtpHost: (await smtpEndpointOf(database, smtp)).host });
   if (settings.authentication === 'password' && !sameServerPassword) {
-    if (!settings.password) throw ValidationError.field('password', existing?.authMethod === 'password' ? PASSWORD_AGAIN : 'Enter the password to test the connection.');
+    if (!settings.password)
+      throw ValidationError.field('password', existing?.authMethod === 'password' ? PASSWORD_AGAIN : 'Enter the password to test the connection.');
     return testBoth(mailServerSettingsOf(settings, { kind: 'password', password: settings.password }));
   }
   if (!existing || (!sameAuthorization && !sameServerPassword)) {

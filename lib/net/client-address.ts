@@ -57,7 +57,10 @@ export function clientAddressOf(request: { socketAddress: string | undefined; fo
 /** Wraps an HTTP request listener so that it finds the client's address in `CLIENT_ADDRESS_HEADER`, and nothing a client wrote there. */
 export function withClientAddress(trusted: TrustedProxies, listener: (request: IncomingMessage, response: ServerResponse) => unknown): RequestListener {
   return (request, response) => {
-    request.headers[CLIENT_ADDRESS_HEADER] = clientAddressOf({ socketAddress: request.socket.remoteAddress, forwardedFor: request.headers['x-forwarded-for'] }, trusted);
+    request.headers[CLIENT_ADDRESS_HEADER] = clientAddressOf(
+      { socketAddress: request.socket.remoteAddress, forwardedFor: request.headers['x-forwarded-for'] },
+      trusted,
+    );
     void listener(request, response);
   };
 }

@@ -68,7 +68,8 @@ export async function completeAuthorization({
   browserBindingFor: (authorizationId: string) => string | undefined;
 }): Promise<CompletedAuthorization> {
   const state = callbackParameters.get('state');
-  if (!state) throw new AuthorizationRejectedError('The provider’s answer carries no state, so Intake cannot tell which authorization it belongs to. Start again.');
+  if (!state)
+    throw new AuthorizationRejectedError('The provider’s answer carries no state, so Intake cannot tell which authorization it belongs to. Start again.');
 
   // Claiming the state and marking it used is one statement: a replay finds it used.
   const [authorization] = await db
@@ -130,9 +131,14 @@ export async function completeAuthorization({
     if (integration.provider === 'microsoft') {
       const identity = microsoftIdentityOf(claims, integration.allowedTenants);
       if (!identity.ok && identity.code === 'tenant_not_allowed') {
-        throw reject(`The account signed in from Microsoft tenant ${identity.tenant}, which the integration “${integration.name}” does not allow. Nothing was saved.`);
+        throw reject(
+          `The account signed in from Microsoft tenant ${identity.tenant}, which the integration “${integration.name}” does not allow. Nothing was saved.`,
+        );
       }
-      if (!identity.ok) throw reject('Microsoft did not send the account’s sign-in name. Add the “profile” scope to the integration (and grant it in the app registration). Nothing was saved.');
+      if (!identity.ok)
+        throw reject(
+          'Microsoft did not send the account’s sign-in name. Add the “profile” scope to the integration (and grant it in the app registration). Nothing was saved.',
+        );
       email = identity.signInName;
       verified = true;
     } else if (typeof email !== 'string' && server.userinfo_endpoint) {
@@ -145,7 +151,10 @@ export async function completeAuthorization({
       email = userinfo.email;
       verified = userinfo.email_verified;
     }
-    if (typeof email !== 'string') throw reject('The provider did not say which mailbox signed in (no email in the ID token or userinfo). Add the “openid email” scopes to the integration.');
+    if (typeof email !== 'string')
+      throw reject(
+        'The provider did not say which mailbox signed in (no email in the ID token or userinfo). Add the “openid email” scopes to the integration.',
+      );
     if (verified === false) throw reject(`The provider says the address ${email} is not verified. Nothing was saved.`);
     const normalized = normalizeEmailAddress(email);
     if (!normalized) throw reject(`The provider named “${email}”, which is not a plain email address. Nothing was saved.`);
@@ -159,10 +168,7 @@ export async function completeAuthorization({
 }
 
 /** Exchanges a refresh token; a rotated refresh token comes back in `refreshToken`. */
-export async function refreshAccessToken(
-  integration: typeof oauthIntegrations.$inferSelect,
-  refreshToken: string,
-): Promise<MailboxTokens> {
+export async function refreshAccessToken(integration: typeof oauthIntegrations.$inferSelect, refreshToken: string): Promise<MailboxTokens> {
   const server = authorizationServerOf(integration);
   const client = clientOf(integration);
   try {

@@ -10,12 +10,21 @@ export async function deleteIntegration({ db, actor, integrationId }: { db: Data
   await db.transaction(async (tx) => {
     const [integration] = await tx.select().from(oauthIntegrations).where(eq(oauthIntegrations.id, integrationId)).for('update');
     if (!integration) throw new NotFoundError('The integration');
-    const users = await tx.select({ emailAddress: mailboxes.emailAddress, kind: mailboxes.kind }).from(mailboxes).where(eq(mailboxes.integrationId, integrationId));
+    const users = await tx
+      .select({ emailAddress: mailboxes.emailAddress, kind: mailboxes.kind })
+      .from(mailboxes)
+      .where(eq(mailboxes.integrationId, integrationId));
     if (users.length > 0) {
       const list = users.map((mailbox) => `${mailbox.emailAddress} (${mailbox.kind === 'channel' ? 'email channel' : 'incoming mail server'})`).join(', ');
       throw new ValidationError({}, `This integration cannot be deleted while mailboxes use it: ${list}. Switch or remove them first.`);
     }
     await tx.delete(oauthIntegrations).where(eq(oauthIntegrations.id, integrationId));
-    await recordAudit(tx, { actor, action: 'integration.delete', targetType: 'oauth_integration', targetId: integrationId, details: { name: integration.name } });
+    await recordAudit(tx, {
+      actor,
+      action: 'integration.delete',
+      targetType: 'oauth_integration',
+      targetId: integrationId,
+      details: { name: integration.name },
+    });
   });
 }

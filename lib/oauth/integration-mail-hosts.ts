@@ -28,7 +28,9 @@ export async function assertIntegrationMailHosts(database: DatabaseHandle, integ
   for (const field of ['host', 'smtpHost'] as const) {
     const host = hosts[field].toLowerCase();
     if (!allowed.includes(host)) {
-      errors[field] = [`The integration “${integration.name}” sends its tokens only to ${allowed.join(', ')}. A system admin can add ${host} under Other mail hosts on the integration.`];
+      errors[field] = [
+        `The integration “${integration.name}” sends its tokens only to ${allowed.join(', ')}. A system admin can add ${host} under Other mail hosts on the integration.`,
+      ];
     }
   }
   if (Object.keys(errors).length > 0) throw new ValidationError(errors);

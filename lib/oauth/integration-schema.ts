@@ -50,7 +50,11 @@ export const mailboxDomainsSchema = z.preprocess(
 export const otherMailHostsSchema = z.preprocess(
   splitList,
   z
-    .array(z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$/, 'Enter host names such as imap.acme.com, one per line.'))
+    .array(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$/, 'Enter host names such as imap.acme.com, one per line.'),
+    )
     .max(20, 'Enter at most 20 hosts.')
     .transform((hosts) => [...new Set(hosts.map((host) => host.toLowerCase()))]),
 );

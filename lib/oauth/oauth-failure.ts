@@ -44,14 +44,19 @@ export function classifyOAuthError(error: unknown): OAuthFailure {
     const code = error.error;
     const detail = describe(code, error.error_description);
     if (GRANT_GONE.has(code)) return new OAuthFailure('needs_reauthorization', `The provider no longer accepts this mailbox’s authorization (${detail})`, code);
-    if (CLIENT_WRONG.has(code)) return new OAuthFailure('misconfigured', `The provider refused the integration’s client (${detail}). Check the client ID and client secret`, code);
+    if (CLIENT_WRONG.has(code))
+      return new OAuthFailure('misconfigured', `The provider refused the integration’s client (${detail}). Check the client ID and client secret`, code);
     if (error instanceof oauth.ResponseBodyError && error.status >= 500) return new OAuthFailure('retry_later', `The provider is failing (${detail})`, code);
     return new OAuthFailure('retry_later', `The provider answered with an error (${detail})`, code);
   }
   if (error instanceof oauth.WWWAuthenticateChallengeError) {
     const challenge = error.cause[0];
     const code = challenge?.parameters.error ?? 'invalid_client';
-    return new OAuthFailure('misconfigured', `The provider refused the integration’s client credentials (${describe(code, challenge?.parameters.error_description)})`, code);
+    return new OAuthFailure(
+      'misconfigured',
+      `The provider refused the integration’s client credentials (${describe(code, challenge?.parameters.error_description)})`,
+      code,
+    );
   }
   const cause = (error as { cause?: { code?: string } })?.cause;
   const name = (error as Error)?.name;

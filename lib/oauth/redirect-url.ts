@@ -28,8 +28,14 @@ export function redirectWarnings(appUrl: string, provider: ProviderKind): Redire
   if (url.protocol !== 'https:') {
     warnings.push(
       isLoopbackHost(host)
-        ? { id: 'http-loopback', message: `APP_URL (${appUrl}) is not HTTPS. OAuth works only because the host is localhost; set APP_URL to an https:// address before anyone else uses Intake.` }
-        : { id: 'http', message: `APP_URL (${appUrl}) is not HTTPS. Providers accept plain http redirect URLs only for localhost, so authorization will not work until APP_URL is an https:// address.` },
+        ? {
+            id: 'http-loopback',
+            message: `APP_URL (${appUrl}) is not HTTPS. OAuth works only because the host is localhost; set APP_URL to an https:// address before anyone else uses Intake.`,
+          }
+        : {
+            id: 'http',
+            message: `APP_URL (${appUrl}) is not HTTPS. Providers accept plain http redirect URLs only for localhost, so authorization will not work until APP_URL is an https:// address.`,
+          },
     );
   }
   if (provider === 'google') {
@@ -43,11 +49,13 @@ export function redirectWarnings(appUrl: string, provider: ProviderKind): Redire
     }
     warnings.push({
       id: 'google-testing',
-      message: 'If the app stays in Google’s “Testing” publishing status, its refresh tokens expire after 7 days and every mailbox must be re-authorized. Publish the app to keep mailboxes connected.',
+      message:
+        'If the app stays in Google’s “Testing” publishing status, its refresh tokens expire after 7 days and every mailbox must be re-authorized. Publish the app to keep mailboxes connected.',
     });
     warnings.push({
       id: 'google-verification',
-      message: 'The https://mail.google.com/ scope is restricted: accounts outside your Google Workspace organisation can use it only after Google has verified the app.',
+      message:
+        'The https://mail.google.com/ scope is restricted: accounts outside your Google Workspace organisation can use it only after Google has verified the app.',
     });
   }
   return warnings;

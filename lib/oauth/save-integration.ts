@@ -31,11 +31,14 @@ export async function saveIntegration({
 }) {
   requireSystemAdmin(actor);
   const id = integrationId === undefined ? undefined : parseInput(z.uuid(), integrationId);
-  const existing =
-    mode === 'update' && id ? (await db.select().from(oauthIntegrations).where(eq(oauthIntegrations.id, id)))[0] : undefined;
+  const existing = mode === 'update' && id ? (await db.select().from(oauthIntegrations).where(eq(oauthIntegrations.id, id)))[0] : undefined;
   if (mode === 'update' && !existing) throw new NotFoundError('The integration');
   const typedSecret = String((input as { clientSecret?: unknown } | null)?.clientSecret ?? '').trim();
-  const form = parseInput(integrationFormSchema, input, mode === 'create' && !typedSecret ? { clientSecret: ['Enter the client secret from the provider.'] } : {});
+  const form = parseInput(
+    integrationFormSchema,
+    input,
+    mode === 'create' && !typedSecret ? { clientSecret: ['Enter the client secret from the provider.'] } : {},
+  );
 
   const endpoints = await resolveEndpoints(form);
   const clientSecret = form.clientSecret ? getSecretBox().seal(form.clientSecret, SECRET_PURPOSE.integrationClientSecret) : existing!.clientSecret;
@@ -63,7 +66,10 @@ export async function saveIntegration({
     return await db.transaction(async (tx) => {
       const [saved] = existing
         ? await tx.update(oauthIntegrations).set(values).where(eq(oauthIntegrations.id, existing.id)).returning({ id: oauthIntegrations.id })
-        : await tx.insert(oauthIntegrations).values({ ...values, ...(id ? { id } : {}) }).returning({ id: oauthIntegrations.id });
+        : await tx
+            .insert(oauthIntegrations)
+            .values({ ...values, ...(id ? { id } : {}) })
+            .returning({ id: oauthIntegrations.id });
       await recordAudit(tx, {
         actor,
         action: existing ? 'integration.update' : 'integration.create',

@@ -28,7 +28,15 @@ export interface IntegrationTestResult {
  * client. A deliberately invalid authorization code is exchanged: `invalid_grant` means the
  * client authenticated; `invalid_client` means the client ID or secret is wrong.
  */
-export async function testIntegration({ db, actor, integrationId }: { db: Database; actor: Actor | null; integrationId: string }): Promise<IntegrationTestResult> {
+export async function testIntegration({
+  db,
+  actor,
+  integrationId,
+}: {
+  db: Database;
+  actor: Actor | null;
+  integrationId: string;
+}): Promise<IntegrationTestResult> {
   requireSystemAdmin(actor);
   const [integration] = await db.select().from(oauthIntegrations).where(eq(oauthIntegrations.id, integrationId));
   if (!integration) throw new NotFoundError('The integration');
@@ -63,7 +71,11 @@ export async function testIntegration({ db, actor, integrationId }: { db: Databa
   } catch (error) {
     const failure = classifyOAuthError(error);
     if (failure.providerError === 'invalid_grant') {
-      clientStep = { step: 'Client', ok: true, detail: 'The token endpoint is reachable and recognised the client ID and secret (invalid_grant for a test code, as expected).' };
+      clientStep = {
+        step: 'Client',
+        ok: true,
+        detail: 'The token endpoint is reachable and recognised the client ID and secret (invalid_grant for a test code, as expected).',
+      };
     } else if (failure.kind === 'misconfigured') {
       clientStep = {
         step: 'Client',

@@ -14,7 +14,10 @@ export interface OutboundRequest {
 
 /** `[SD-12] Printer on fire`: the key in brackets keeps replies threaded even without headers. */
 export function outboundSubject(kind: 'reply' | 'confirmation', request: Pick<OutboundRequest, 'key' | 'summary'>): string {
-  const summary = request.summary.replace(/^((re|fwd?|aw|sv|wg)\s*:\s*)+/i, '').replace(`[${request.key}]`, '').trim();
+  const summary = request.summary
+    .replace(/^((re|fwd?|aw|sv|wg)\s*:\s*)+/i, '')
+    .replace(`[${request.key}]`, '')
+    .trim();
   return `${kind === 'reply' ? 'Re: ' : ''}[${request.key}] ${summary}`;
 }
 
@@ -29,7 +32,10 @@ export async function queueOutboundMessage(
 ): Promise<string | null> {
   const [mailbox] = request.mailboxId
     ? await tx.select().from(mailboxes).where(eq(mailboxes.id, request.mailboxId))
-    : await tx.select().from(mailboxes).where(and(eq(mailboxes.projectId, request.projectId), eq(mailboxes.kind, 'channel')));
+    : await tx
+        .select()
+        .from(mailboxes)
+        .where(and(eq(mailboxes.projectId, request.projectId), eq(mailboxes.kind, 'channel')));
   if (!mailbox) return null;
   const own = await listOwnAddresses(tx);
   const to = [...new Set(recipients.map((address) => address.toLowerCase()))].filter((address) => !own.has(address));

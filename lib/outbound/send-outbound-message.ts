@@ -55,7 +55,12 @@ async function claimWithinPace(db: Database, outboundId: string): Promise<Outbou
       const [window] = await tx
         .select({ attempts: count(), oldest: min(outboundMessages.lastAttemptAt) })
         .from(outboundMessages)
-        .where(and(eq(outboundMessages.mailboxId, due.mailboxId), gt(outboundMessages.lastAttemptAt, sql`now() - ${`${SEND_PACE_WINDOW_MS} milliseconds`}::interval`)));
+        .where(
+          and(
+            eq(outboundMessages.mailboxId, due.mailboxId),
+            gt(outboundMessages.lastAttemptAt, sql`now() - ${`${SEND_PACE_WINDOW_MS} milliseconds`}::interval`),
+          ),
+        );
       const limit = due.limit ?? (due.provider ? PROVIDER_PRESETS[due.provider].sendLimitPerMinute : PASSWORD_SEND_LIMIT_PER_MINUTE);
       if (window && window.attempts >= limit && window.oldest) {
         await tx
@@ -93,7 +98,14 @@ async function pauseSending(db: Database, message: OutboundRow, throttle: Provid
   const [current] = started ? [started] : await db.select({ until: mailboxes.sendingPausedUntil }).from(mailboxes).where(eq(mailboxes.id, mailboxId));
   const until = current?.until ?? new Date(Date.now() + pauseMs);
   await db.update(outboundMessages).set({ claimedUntil: null, nextAttemptAt: until, lastError: throttle.words }).where(eq(outboundMessages.id, message.id));
-  if (started) log.warn('outbound.paused_by_provider', { outboundId: message.id, mailboxId, throttle: throttle.kind, pausedForSeconds: Math.round(pauseMs / 1000), problem: throttle.words });
+  if (started)
+    log.warn('outbound.paused_by_provider', {
+      outboundId: message.id,
+      mailboxId,
+      throttle: throttle.kind,
+      pausedForSeconds: Math.round(pauseMs / 1000),
+      problem: throttle.words,
+    });
 }
 
 async function resumeSending(db: Database, mailboxId: string): Promise<void> {
@@ -170,7 +182,12 @@ export async function sendOutboundMessage(database: DatabaseHandle, outboundId: 
         subject: claimed.subject,
         text: bodyOf(claimed.kind, key, row.projectName, comment?.body ?? ''),
         messageId: `<${claimed.messageId}>`,
-        ...(thread.length > 0 ? { inReplyTo: `<${thread.at(-1)}>`, references: [...thread.slice(0, 1), ...thread.slice(-19)].filter((id, index, all) => all.indexOf(id) === index).map((id) => `<${id}>`) } : {}),
+        ...(thread.length > 0
+          ? {
+              inReplyTo: `<${thread.at(-1)}>`,
+              references: [...thread.slice(0, 1), ...thread.slice(-19)].filter((id, index, all) => all.indexOf(id) === index).map((id) => `<${id}>`),
+            }
+          : {}),
         headers: {
           // Ask customers' servers not to answer with out-of-office replies.
           'X-Auto-Response-Suppress': 'All',
@@ -184,7 +201,10 @@ export async function sendOutboundMessage(database: DatabaseHandle, outboundId: 
     const lost = databaseConnectionLost(error);
     if (lost) {
       // Not sent, and not the message's fault: it is due again as soon as the database is back.
-      await retryWhileDatabaseDown(() => db.update(outboundMessages).set({ claimedUntil: null }).where(eq(outboundMessages.id, claimed.id)), claimRemaining(claimedAt));
+      await retryWhileDatabaseDown(
+        () => db.update(outboundMessages).set({ claimedUntil: null }).where(eq(outboundMessages.id, claimed.id)),
+        claimRemaining(claimedAt),
+      );
       log.warn('outbound.database_connection_lost', { outboundId, code: lost });
       return 'retry';
     }
@@ -200,7 +220,13 @@ export async function sendOutboundMessage(database: DatabaseHandle, outboundId: 
       () =>
         db
           .update(outboundMessages)
-          .set({ attempts, lastError: message, status: failed ? 'failed' : 'queued', claimedUntil: null, nextAttemptAt: new Date(Date.now() + backoffDelayMs(30_000, attempts, 3_600_000)) })
+          .set({
+            attempts,
+            lastError: message,
+            status: failed ? 'failed' : 'queued',
+            claimedUntil: null,
+            nextAttemptAt: new Date(Date.now() + backoffDelayMs(30_000, attempts, 3_600_000)),
+          })
           .where(eq(outboundMessages.id, claimed.id)),
       claimRemaining(claimedAt),
     );
@@ -209,7 +235,11 @@ export async function sendOutboundMessage(database: DatabaseHandle, outboundId: 
   }
   try {
     await retryWhileDatabaseDown(
-      () => db.update(outboundMessages).set({ status: 'sent', sentAt: new Date(), lastError: null, attempts: claimed.attempts + 1, claimedUntil: null }).where(eq(outboundMessages.id, claimed.id)),
+      () =>
+        db
+          .update(outboundMessages)
+          .set({ status: 'sent', sentAt: new Date(), lastError: null, attempts: claimed.attempts + 1, claimedUntil: null })
+          .where(eq(outboundMessages.id, claimed.id)),
       claimRemaining(claimedAt),
     );
   } catch (error) {

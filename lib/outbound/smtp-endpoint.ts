@@ -16,7 +16,10 @@ export async function smtpEndpointOf(database: DatabaseHandle, mailbox: SmtpFiel
     return { host: mailbox.smtpHost ?? mailbox.host, port, security: mailbox.smtpSecurity ?? securityOfPort(port) };
   }
   if (mailbox.integrationId) {
-    const [integration] = await database.db.select({ provider: oauthIntegrations.provider }).from(oauthIntegrations).where(eq(oauthIntegrations.id, mailbox.integrationId));
+    const [integration] = await database.db
+      .select({ provider: oauthIntegrations.provider })
+      .from(oauthIntegrations)
+      .where(eq(oauthIntegrations.id, mailbox.integrationId));
     const preset = integration ? PROVIDER_PRESETS[integration.provider].smtp : null;
     if (preset) return { ...preset, security: securityOfPort(preset.port) };
   }

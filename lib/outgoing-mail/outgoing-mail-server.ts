@@ -45,7 +45,11 @@ const sameHost = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 export function passwordFor(stored: OutgoingMailServerRow | null, settings: OutgoingMailSettings): { password: string; reusesStored: boolean } {
   if (settings.password) return { password: settings.password, reusesStored: false };
   const reachesStored =
-    stored !== null && sameHost(stored.host, settings.host) && stored.port === settings.port && stored.security === settings.security && stored.username === settings.username;
+    stored !== null &&
+    sameHost(stored.host, settings.host) &&
+    stored.port === settings.port &&
+    stored.security === settings.security &&
+    stored.username === settings.username;
   if (!reachesStored) throw ValidationError.field('password', stored ? PASSWORD_AGAIN : 'Enter the password.');
   return { password: getSecretBox().open(stored.password, SECRET_PURPOSE.outgoingMailPassword), reusesStored: true };
 }

@@ -15,7 +15,15 @@ export type SaveOutgoingMailResult = { outcome: 'saved'; test: OutgoingMailTestR
  * Saves the outgoing mail server once Intake could sign in with it, so a stored server is one
  * that worked: alerts are not left to fail at night on a typo.
  */
-export async function saveOutgoingMailServer({ database, actor, input }: { database: DatabaseHandle; actor: Actor | null; input: unknown }): Promise<SaveOutgoingMailResult> {
+export async function saveOutgoingMailServer({
+  database,
+  actor,
+  input,
+}: {
+  database: DatabaseHandle;
+  actor: Actor | null;
+  input: unknown;
+}): Promise<SaveOutgoingMailResult> {
   requireSystemAdmin(actor);
   const settings = parseInput(outgoingMailSettingsSchema, input);
   const stored = await loadOutgoingMailServer(database.db);
@@ -33,7 +41,10 @@ export async function saveOutgoingMailServer({ database, actor, input }: { datab
     updatedAt: new Date(),
   };
   await database.db.transaction(async (tx) => {
-    await tx.insert(outgoingMailServer).values({ id: 'system', ...columns }).onConflictDoUpdate({ target: outgoingMailServer.id, set: columns });
+    await tx
+      .insert(outgoingMailServer)
+      .values({ id: 'system', ...columns })
+      .onConflictDoUpdate({ target: outgoingMailServer.id, set: columns });
     await recordAudit(tx, {
       actor,
       action: stored ? 'outgoing_mail.update' : 'outgoing_mail.create',

@@ -28,7 +28,11 @@ export async function checkOutgoingMail(connection: OutgoingMailConnection, send
   const { endpoint, login } = connection;
   try {
     const target = await resolveMailHost(endpoint.host);
-    steps.push({ step: 'Resolve', ok: true, detail: target.address === target.host ? `${endpoint.host} is an address.` : `${endpoint.host} is ${target.address}.` });
+    steps.push({
+      step: 'Resolve',
+      ok: true,
+      detail: target.address === target.host ? `${endpoint.host} is an address.` : `${endpoint.host} is ${target.address}.`,
+    });
   } catch (error) {
     steps.push({ step: 'Resolve', ok: false, detail: describeSmtpFailure(error, endpoint) });
     return { ok: false, steps };
@@ -37,7 +41,11 @@ export async function checkOutgoingMail(connection: OutgoingMailConnection, send
   try {
     transport = await openSmtpTransport(endpoint, login);
     await transport.verify();
-    steps.push({ step: 'Sign in', ok: true, detail: `Signed in to ${endpoint.host}:${endpoint.port} as ${login.username}${endpoint.security === 'starttls' ? ' after STARTTLS' : ' over TLS'}.` });
+    steps.push({
+      step: 'Sign in',
+      ok: true,
+      detail: `Signed in to ${endpoint.host}:${endpoint.port} as ${login.username}${endpoint.security === 'starttls' ? ' after STARTTLS' : ' over TLS'}.`,
+    });
   } catch (error) {
     steps.push({ step: 'Sign in', ok: false, detail: describeSmtpFailure(error, endpoint) });
     return { ok: false, steps };
@@ -63,7 +71,15 @@ export async function checkOutgoingMail(connection: OutgoingMailConnection, send
  * Send test email: the typed settings (with the stored password if they still reach its server)
  * send one email to the address the admin chose, nothing is saved.
  */
-export async function sendTestEmail({ database, actor, input }: { database: DatabaseHandle; actor: Actor | null; input: unknown }): Promise<OutgoingMailTestResult> {
+export async function sendTestEmail({
+  database,
+  actor,
+  input,
+}: {
+  database: DatabaseHandle;
+  actor: Actor | null;
+  input: unknown;
+}): Promise<OutgoingMailTestResult> {
   requireSystemAdmin(actor);
   const { sendTo, ...settings } = parseInput(testEmailSchema, input);
   const stored = await loadOutgoingMailServer(database.db);

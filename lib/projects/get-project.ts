@@ -8,17 +8,7 @@ import { NotFoundError, PermissionDeniedError } from '@/lib/errors';
  * A project by its key, with the actor's role in it. A project the actor may not see is
  * reported as not found, so keys of other teams' projects do not leak.
  */
-export async function getProject({
-  db,
-  actor,
-  key,
-  needed = 'agent',
-}: {
-  db: Queryable;
-  actor: Actor | null;
-  key: string;
-  needed?: ProjectRole;
-}) {
+export async function getProject({ db, actor, key, needed = 'agent' }: { db: Queryable; actor: Actor | null; key: string; needed?: ProjectRole }) {
   const [project] = await db.select().from(projects).where(eq(projects.key, key.toUpperCase()));
   if (!project) throw new NotFoundError('The project');
   try {

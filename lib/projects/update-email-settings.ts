@@ -17,7 +17,16 @@ export async function updateEmailSettings({ db, actor, input }: { db: Database; 
   await requireProjectRole(db, actor, projectIdOf(input), 'admin');
   const form = parseInput(emailSettingsSchema, input);
   await db.transaction(async (tx) => {
-    await tx.update(projects).set({ emailAccess: form.emailAccess, sendConfirmations: form.sendConfirmations, updatedAt: new Date() }).where(eq(projects.id, form.projectId));
-    await recordAudit(tx, { actor, action: 'project.email_settings', targetType: 'project', targetId: form.projectId, details: { emailAccess: form.emailAccess, sendConfirmations: form.sendConfirmations } });
+    await tx
+      .update(projects)
+      .set({ emailAccess: form.emailAccess, sendConfirmations: form.sendConfirmations, updatedAt: new Date() })
+      .where(eq(projects.id, form.projectId));
+    await recordAudit(tx, {
+      actor,
+      action: 'project.email_settings',
+      targetType: 'project',
+      targetId: form.projectId,
+      details: { emailAccess: form.emailAccess, sendConfirmations: form.sendConfirmations },
+    });
   });
 }

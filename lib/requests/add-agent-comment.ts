@@ -37,10 +37,19 @@ export async function addAgentComment({ db, actor, input }: { db: Database; acto
         .from(requestParticipants)
         .innerJoin(customers, eq(customers.id, requestParticipants.customerId))
         .where(eq(requestParticipants.requestId, request.id));
-      outboundId = await queueOutboundMessage(tx, { request, commentId: comment!.id, kind: 'reply', recipients: [...reporter, ...participants].map((row) => row.email) });
+      outboundId = await queueOutboundMessage(tx, {
+        request,
+        commentId: comment!.id,
+        kind: 'reply',
+        recipients: [...reporter, ...participants].map((row) => row.email),
+      });
       if (!outboundId) {
         throw new ValidationError(
-          { body: ['Nobody can receive this reply: the request has no customer email address or the project has no email channel. Use an internal note instead.'] },
+          {
+            body: [
+              'Nobody can receive this reply: the request has no customer email address or the project has no email channel. Use an internal note instead.',
+            ],
+          },
           'The reply was not saved.',
         );
       }

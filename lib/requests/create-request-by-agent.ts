@@ -23,7 +23,10 @@ export async function createRequestByAgent({ db, actor, input }: { db: Database;
   const form = parseInput(agentRequestSchema, input);
   return db.transaction(async (tx) => {
     const reporterId = form.reporterEmail ? await upsertCustomer(tx, form.projectId, { email: form.reporterEmail, name: form.reporterName }) : null;
-    const [channel] = await tx.select({ id: mailboxes.id }).from(mailboxes).where(and(eq(mailboxes.projectId, form.projectId), eq(mailboxes.kind, 'channel')));
+    const [channel] = await tx
+      .select({ id: mailboxes.id })
+      .from(mailboxes)
+      .where(and(eq(mailboxes.projectId, form.projectId), eq(mailboxes.kind, 'channel')));
     const created = await insertRequest(tx, {
       projectId: form.projectId,
       summary: form.summary,

@@ -1,6 +1,17 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
-import { attachments, comments, customers, inboundMessages, outboundMessages, projects, requestEvents, requestParticipants, requests, users } from '@/db/schema';
+import {
+  attachments,
+  comments,
+  customers,
+  inboundMessages,
+  outboundMessages,
+  projects,
+  requestEvents,
+  requestParticipants,
+  requests,
+  users,
+} from '@/db/schema';
 import { type Actor, requireProjectRole } from '@/lib/auth/actor';
 import { customerNameIn } from '@/lib/customers/customer-name';
 import { NotFoundError, PermissionDeniedError } from '@/lib/errors';
@@ -22,9 +33,14 @@ export async function getRequest({ db, actor, key }: { db: Queryable; actor: Act
   });
   const request = row.request;
   const [reporter] = request.reporterId
-    ? await db.select({ id: customers.id, email: customers.email, name: customerNameIn(request.projectId), createdAt: customers.createdAt }).from(customers).where(eq(customers.id, request.reporterId))
+    ? await db
+        .select({ id: customers.id, email: customers.email, name: customerNameIn(request.projectId), createdAt: customers.createdAt })
+        .from(customers)
+        .where(eq(customers.id, request.reporterId))
     : [];
-  const [assignee] = request.assigneeId ? await db.select({ id: users.id, name: users.name, email: users.email }).from(users).where(eq(users.id, request.assigneeId)) : [];
+  const [assignee] = request.assigneeId
+    ? await db.select({ id: users.id, name: users.name, email: users.email }).from(users).where(eq(users.id, request.assigneeId))
+    : [];
   const thread = await db
     .select({
       id: comments.id,
@@ -44,7 +60,15 @@ export async function getRequest({ db, actor, key }: { db: Queryable; actor: Act
     .where(eq(comments.requestId, request.id))
     .orderBy(asc(comments.createdAt));
   const files = await db
-    .select({ id: attachments.id, commentId: attachments.commentId, filename: attachments.filename, contentType: attachments.contentType, size: attachments.size, contentId: attachments.contentId, inline: attachments.inline })
+    .select({
+      id: attachments.id,
+      commentId: attachments.commentId,
+      filename: attachments.filename,
+      contentType: attachments.contentType,
+      size: attachments.size,
+      contentId: attachments.contentId,
+      inline: attachments.inline,
+    })
     .from(attachments)
     .where(eq(attachments.requestId, request.id))
     .orderBy(asc(attachments.createdAt));
@@ -55,7 +79,14 @@ export async function getRequest({ db, actor, key }: { db: Queryable; actor: Act
     .where(eq(requestParticipants.requestId, request.id))
     .orderBy(asc(customers.email));
   const events = await db
-    .select({ id: requestEvents.id, kind: requestEvents.kind, fromValue: requestEvents.fromValue, toValue: requestEvents.toValue, at: requestEvents.at, actorName: users.name })
+    .select({
+      id: requestEvents.id,
+      kind: requestEvents.kind,
+      fromValue: requestEvents.fromValue,
+      toValue: requestEvents.toValue,
+      at: requestEvents.at,
+      actorName: users.name,
+    })
     .from(requestEvents)
     .leftJoin(users, eq(users.id, requestEvents.actorUserId))
     .where(eq(requestEvents.requestId, request.id))
@@ -67,7 +98,14 @@ export async function getRequest({ db, actor, key }: { db: Queryable; actor: Act
     .orderBy(asc(inboundMessages.fetchedAt))
     .limit(1);
   const sent = await db
-    .select({ id: outboundMessages.id, commentId: outboundMessages.commentId, kind: outboundMessages.kind, status: outboundMessages.status, lastError: outboundMessages.lastError, recipients: outboundMessages.recipients })
+    .select({
+      id: outboundMessages.id,
+      commentId: outboundMessages.commentId,
+      kind: outboundMessages.kind,
+      status: outboundMessages.status,
+      lastError: outboundMessages.lastError,
+      recipients: outboundMessages.recipients,
+    })
     .from(outboundMessages)
     .where(eq(outboundMessages.requestId, request.id));
   return {

@@ -53,7 +53,10 @@ export async function insertRequest(tx: Queryable, request: NewRequest): Promise
     .returning({ id: requests.id });
   const participants = [...new Set(request.participantIds ?? [])].filter((id) => id !== request.reporterId);
   if (participants.length > 0) {
-    await tx.insert(requestParticipants).values(participants.map((customerId) => ({ requestId: row!.id, customerId }))).onConflictDoNothing();
+    await tx
+      .insert(requestParticipants)
+      .values(participants.map((customerId) => ({ requestId: row!.id, customerId })))
+      .onConflictDoNothing();
   }
   return { id: row!.id, number: project.number, key: requestKey(project.key, project.number), summary };
 }

@@ -48,11 +48,7 @@ export async function listRequests({ db, actor, projectId, query }: { db: Querya
   if (filters.reporter) conditions.push(eq(customers.email, filters.reporter));
   if (filters.q) {
     const key = /^[A-Z]{2,10}-(\d{1,9})$/i.exec(filters.q);
-    conditions.push(
-      key
-        ? eq(requests.number, Number(key[1]))
-        : sql`${requests.searchVector} @@ websearch_to_tsquery('simple', ${filters.q})`,
-    );
+    conditions.push(key ? eq(requests.number, Number(key[1])) : sql`${requests.searchVector} @@ websearch_to_tsquery('simple', ${filters.q})`);
   }
   const cursor = filters.after ? decodeCursor(filters.after) : null;
   if (cursor) conditions.push(or(lt(sortColumn, cursor.at), and(eq(sortColumn, cursor.at), lt(requests.id, cursor.id))));

@@ -28,17 +28,26 @@ export async function updateRequest({ db, actor, input }: { db: Database; actor:
       .from(projectMembers)
       .innerJoin(users, eq(users.id, projectMembers.userId))
       .where(and(eq(projectMembers.projectId, request.projectId), eq(projectMembers.userId, assigneeId), eq(users.active, true)));
-    const [admin] = member ? [] : await db.select({ name: users.name }).from(users).where(and(eq(users.id, assigneeId), eq(users.isSystemAdmin, true), eq(users.active, true)));
+    const [admin] = member
+      ? []
+      : await db
+          .select({ name: users.name })
+          .from(users)
+          .where(and(eq(users.id, assigneeId), eq(users.isSystemAdmin, true), eq(users.active, true)));
     if (!member && !admin) throw ValidationError.field('assigneeId', 'Assign the request to someone who works in this project.');
     assigneeName = (member ?? admin)!.name;
   }
   await db.transaction(async (tx) => {
     const now = new Date();
     if (form.status !== request.status) {
-      await tx.insert(requestEvents).values({ requestId: request.id, actorUserId: actor!.userId, kind: 'status', fromValue: request.status, toValue: form.status });
+      await tx
+        .insert(requestEvents)
+        .values({ requestId: request.id, actorUserId: actor!.userId, kind: 'status', fromValue: request.status, toValue: form.status });
     }
     if (assigneeId !== request.assigneeId) {
-      await tx.insert(requestEvents).values({ requestId: request.id, actorUserId: actor!.userId, kind: 'assignee', fromValue: request.assigneeId, toValue: assigneeName ?? 'Unassigned' });
+      await tx
+        .insert(requestEvents)
+        .values({ requestId: request.id, actorUserId: actor!.userId, kind: 'assignee', fromValue: request.assigneeId, toValue: assigneeName ?? 'Unassigned' });
     }
     await tx.update(requests).set({ status: form.status, assigneeId, updatedAt: now, lastActivityAt: now }).where(eq(requests.id, request.id));
   });
@@ -57,8 +66,13 @@ export async function addParticipant({ db, actor, input }: { db: Database; actor
   await db.transaction(async (tx) => {
     const customerId = await upsertCustomer(tx, request.projectId, { email: form.email, name: form.name });
     if (customerId === request.reporterId) throw ValidationError.field('email', 'This is the reporter; they always receive replies.');
-    const inserted = await tx.insert(requestParticipants).values({ requestId: request.id, customerId }).onConflictDoNothing().returning({ id: requestParticipants.customerId });
-    if (inserted.length > 0) await tx.insert(requestEvents).values({ requestId: request.id, actorUserId: actor!.userId, kind: 'participant_added', toValue: form.email });
+    const inserted = await tx
+      .insert(requestParticipants)
+      .values({ requestId: request.id, customerId })
+      .onConflictDoNothing()
+      .returning({ id: requestParticipants.customerId });
+    if (inserted.length > 0)
+      await tx.insert(requestEvents).values({ requestId: request.id, actorUserId: actor!.userId, kind: 'participant_added', toValue: form.email });
   });
 }
 
@@ -67,7 +81,13 @@ export async function removeParticipant({ db, actor, input }: { db: Database; ac
   const request = await loadRequestForAgent(db, actor, form.requestId);
   await db.transaction(async (tx) => {
     const [customer] = await tx.select({ email: customers.email }).from(customers).where(eq(customers.id, form.customerId));
-    const removed = await tx.delete(requestParticipants).where(and(eq(requestParticipants.requestId, request.id), eq(requestParticipants.customerId, form.customerId))).returning({ id: requestParticipants.customerId });
-    if (removed.length > 0) await tx.insert(requestEvents).values({ requestId: request.id, actorUserId: actor!.userId, kind: 'participant_removed', fromValue: customer?.email ?? null });
+    const removed = await tx
+      .delete(requestParticipants)
+      .where(and(eq(requestParticipants.requestId, request.id), eq(requestParticipants.customerId, form.customerId)))
+      .returning({ id: requestParticipants.customerId });
+    if (removed.length > 0)
+      await tx
+        .insert(requestEvents)
+        .values({ requestId: request.id, actorUserId: actor!.userId, kind: 'participant_removed', fromValue: customer?.email ?? null });
   });
 }

@@ -26,10 +26,7 @@ export async function getJobRunnerStatus({ db, actor, now = new Date() }: { db: 
   };
 }
 
-export async function registerWorker(
-  db: Queryable,
-  worker: { id: string; hostname: string; pid: number; mode: 'in-process' | 'worker' },
-): Promise<void> {
+export async function registerWorker(db: Queryable, worker: { id: string; hostname: string; pid: number; mode: 'in-process' | 'worker' }): Promise<void> {
   await db.insert(workers).values(worker).onConflictDoNothing();
 }
 

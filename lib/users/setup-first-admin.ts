@@ -17,10 +17,7 @@ export async function setupFirstAdmin({ db, input }: { db: Database; input: unkn
     await tx.execute(sql`select pg_advisory_xact_lock(${SETUP_LOCK_ID})`);
     const [existing] = await tx.select({ id: users.id }).from(users).limit(1);
     if (existing) throw new PermissionDeniedError('Intake is already set up. Sign in instead.');
-    const [admin] = await tx
-      .insert(users)
-      .values({ name, email, passwordHash, isSystemAdmin: true })
-      .returning({ id: users.id, email: users.email });
+    const [admin] = await tx.insert(users).values({ name, email, passwordHash, isSystemAdmin: true }).returning({ id: users.id, email: users.email });
     await recordAudit(tx, {
       actor: null,
       action: 'setup.first_admin',

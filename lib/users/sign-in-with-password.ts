@@ -4,7 +4,10 @@ import { type AuthenticatedUser, authenticateUser } from './authenticate-user';
 import { releaseSignInAttempt, reserveSignInAttempt } from './sign-in-throttle';
 import { startUserSession } from './user-sessions';
 
-export type SignInResult = { ok: true; user: AuthenticatedUser; sessionId: string } | { ok: false; reason: 'invalid' } | { ok: false; reason: 'throttled'; minutes: number };
+export type SignInResult =
+  | { ok: true; user: AuthenticatedUser; sessionId: string }
+  | { ok: false; reason: 'invalid' }
+  | { ok: false; reason: 'throttled'; minutes: number };
 
 /**
  * Password sign-in, throttled per account and per client address: after repeated failures

@@ -80,7 +80,13 @@ function toJson(results: Results): object {
     pop3_vs_db_ratio: pop3 && round(pop3.vsDatabase, 2),
     idle_latency_ms: latency && { p50: round(latency.idle.p50), p95: round(latency.idle.p95), p99: round(latency.idle.p99) },
     poll_latency_ms: latency && { p50: round(latency.pollP50Ms), poll_cycle_ms: round(latency.pollCycleMs), derived: 'interval / 2 + measured poll cycle' },
-    many_mailboxes: many && { channels: many.channels, connections: many.connections, rss_mb: round(many.rssMb), idle_cpu_pct: round(many.idleCpuPct, 2), seconds_to_all: round(many.secondsToAll, 1) },
+    many_mailboxes: many && {
+      channels: many.channels,
+      connections: many.connections,
+      rss_mb: round(many.rssMb),
+      idle_cpu_pct: round(many.idleCpuPct, 2),
+      seconds_to_all: round(many.secondsToAll, 1),
+    },
     scaleout: scaleout && {
       mailboxes: scaleout.mailboxes,
       messages: scaleout.messages,

@@ -76,7 +76,12 @@ test('an agent gets no access to the integrations page or its actions', async ({
   await expect(agentPage).toHaveURL(/\/projects$/);
   const headers = request.headers();
   const crafted = await agentPage.request.post(new URL(page.url()).pathname, {
-    headers: { 'Next-Action': headers['next-action']!, 'Content-Type': headers['content-type']!, Origin: new URL(page.url()).origin, Accept: 'text/x-component' },
+    headers: {
+      'Next-Action': headers['next-action']!,
+      'Content-Type': headers['content-type']!,
+      Origin: new URL(page.url()).origin,
+      Accept: 'text/x-component',
+    },
     data: request.postDataBuffer()!,
   });
   const answer = await crafted.text();

@@ -39,7 +39,9 @@ test('a project admin connects help@acme.test with Save and authorize; a foreign
   await fill();
   await page.getByRole('button', { name: 'Save and authorize' }).click();
   await signInAtProvider(page, MAILBOX, 'help-secret');
-  await expect(page.getByTestId('authorization-outcome')).toHaveText(`Your email channel is enabled — customers can now create requests by emailing ${MAILBOX}`);
+  await expect(page.getByTestId('authorization-outcome')).toHaveText(
+    `Your email channel is enabled — customers can now create requests by emailing ${MAILBOX}`,
+  );
   await expect(page.getByTestId('mailbox-status')).toHaveText('Active');
 
   // Reading works, but replies would go to the host's port 465, where nothing listens: Test connection says so.
@@ -59,7 +61,9 @@ test('a project admin connects help@acme.test with Save and authorize; a foreign
   await expect(page.getByTestId('reauthorization-needed')).toBeVisible();
   await page.getByRole('button', { name: 'Save and authorize' }).click();
   await signInAtProvider(page, MAILBOX, 'help-secret');
-  await expect(page.getByTestId('authorization-outcome')).toHaveText(`Your email channel is enabled — customers can now create requests by emailing ${MAILBOX}`);
+  await expect(page.getByTestId('authorization-outcome')).toHaveText(
+    `Your email channel is enabled — customers can now create requests by emailing ${MAILBOX}`,
+  );
   await page.getByRole('button', { name: 'Test connection' }).first().click();
   await expect(page.getByRole('status').filter({ hasText: 'Connection works.' })).toBeVisible();
   await expect(page.getByText(`✓ Outgoing mail (SMTP): Signed in to ${stack.host}:${stack.smtp.starttlsPort} as ${MAILBOX}`)).toBeVisible();

@@ -36,16 +36,25 @@ test('SD gets a channel that also sends mail', async ({ browser }) => {
 
 test('a customer email becomes SD-1, is confirmed, answered by an agent, and the reply threads back', async ({ browser }) => {
   const stack = await harness();
-  await stack.deliver(CHANNEL, buildEmail({ from: `Casey Customer <${CUSTOMER}>`, to: CHANNEL, subject: 'Invoice is wrong', body: 'The invoice lists 12 seats; we have 10.' }));
+  await stack.deliver(
+    CHANNEL,
+    buildEmail({ from: `Casey Customer <${CUSTOMER}>`, to: CHANNEL, subject: 'Invoice is wrong', body: 'The invoice lists 12 seats; we have 10.' }),
+  );
 
   const agent = await newSignedInPage(browser, AGENT);
   await agent.goto('/projects/SD');
   await expect(agent.getByRole('link', { name: 'Invoice is wrong' })).toBeVisible({ timeout: 30_000 });
-  const key = (await agent.getByRole('row', { name: /Invoice is wrong/ }).getByRole('link').first().textContent())!.trim();
+  const key = (await agent
+    .getByRole('row', { name: /Invoice is wrong/ })
+    .getByRole('link')
+    .first()
+    .textContent())!.trim();
   expect(key).toBe('SD-1');
 
   // The reporter receives a confirmation naming the key, marked as automatic.
-  await expect.poll(async () => subjects((await stack.listMessages(CUSTOMER)).map((message) => message.raw)), { timeout: 30_000 }).toContain('[SD-1] Invoice is wrong');
+  await expect
+    .poll(async () => subjects((await stack.listMessages(CUSTOMER)).map((message) => message.raw)), { timeout: 30_000 })
+    .toContain('[SD-1] Invoice is wrong');
   const confirmation = (await stack.listMessages(CUSTOMER)).find((message) => message.raw.toString().includes('[SD-1] Invoice is wrong'))!.raw.toString();
   expect(confirmation).toMatch(/^Auto-Submitted: auto-replied/m);
 
@@ -62,7 +71,9 @@ test('a customer email becomes SD-1, is confirmed, answered by an agent, and the
   await expect(agent.getByRole('heading', { level: 1 })).toContainText('Waiting for customer');
   await expect(agent.getByLabel('Status')).toHaveValue('waiting');
 
-  await expect.poll(async () => subjects((await stack.listMessages(CUSTOMER)).map((message) => message.raw)), { timeout: 30_000 }).toContain('Re: [SD-1] Invoice is wrong');
+  await expect
+    .poll(async () => subjects((await stack.listMessages(CUSTOMER)).map((message) => message.raw)), { timeout: 30_000 })
+    .toContain('Re: [SD-1] Invoice is wrong');
   const reply = (await stack.listMessages(CUSTOMER)).find((message) => message.raw.toString().includes('Re: [SD-1]'))!.raw.toString();
   expect(reply).toContain('we corrected the invoice to 10 seats');
   const replyMessageId = /^Message-ID:\s*<([^>]+)>/im.exec(reply)![1]!;
@@ -70,7 +81,10 @@ test('a customer email becomes SD-1, is confirmed, answered by an agent, and the
   await expect(agent.getByTestId('comment').filter({ hasText: 'corrected the invoice' })).toContainText('Emailed to customer@example.test');
 
   // The customer answers without the key in the subject: In-Reply-To threads it to SD-1.
-  await stack.deliver(CHANNEL, buildEmail({ from: `Casey Customer <${CUSTOMER}>`, to: CHANNEL, subject: 'Re: Invoice is wrong', inReplyTo: replyMessageId, body: 'Perfect, thank you!' }));
+  await stack.deliver(
+    CHANNEL,
+    buildEmail({ from: `Casey Customer <${CUSTOMER}>`, to: CHANNEL, subject: 'Re: Invoice is wrong', inReplyTo: replyMessageId, body: 'Perfect, thank you!' }),
+  );
   await expect(agent.getByTestId('comment').filter({ hasText: 'Perfect, thank you!' })).toBeVisible({ timeout: 40_000 });
   await agent.goto('/projects/SD?status=all');
   await expect(agent.getByRole('row', { name: /Invoice is wrong/ })).toHaveCount(1);
@@ -96,7 +110,17 @@ test('hostile HTML renders without running scripts or loading remote images unti
       '<svg onload="window.__xss = \'svg\'"></svg>',
     ].join('\n');
     const raw = Buffer.from(
-      [`From: Mallory <mallory@example.test>`, `To: ${CHANNEL}`, 'Subject: Look at this', 'Message-ID: <hostile@example.test>', 'MIME-Version: 1.0', 'Content-Type: text/html; charset=utf-8', '', html, ''].join('\r\n'),
+      [
+        `From: Mallory <mallory@example.test>`,
+        `To: ${CHANNEL}`,
+        'Subject: Look at this',
+        'Message-ID: <hostile@example.test>',
+        'MIME-Version: 1.0',
+        'Content-Type: text/html; charset=utf-8',
+        '',
+        html,
+        '',
+      ].join('\r\n'),
     );
     await stack.deliver(CHANNEL, raw);
     const agent = await newSignedInPage(browser, AGENT);

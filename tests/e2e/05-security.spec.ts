@@ -78,7 +78,11 @@ test('attachments and original emails are downloadable only by people of the pro
   await addToProject(admin, 'OTH', OUTSIDER.email, 'agent');
   await stack.deliver(
     'support@acme.test',
-    buildEmail({ to: 'support@acme.test', subject: 'Contract attached', attachment: { filename: 'contract.html', contentType: 'text/html', content: Buffer.from('<script>alert(1)</script>') } }),
+    buildEmail({
+      to: 'support@acme.test',
+      subject: 'Contract attached',
+      attachment: { filename: 'contract.html', contentType: 'text/html', content: Buffer.from('<script>alert(1)</script>') },
+    }),
   );
   await admin.goto('/projects/SD?status=all');
   await expect(admin.getByRole('link', { name: 'Contract attached' })).toBeVisible({ timeout: 40_000 });

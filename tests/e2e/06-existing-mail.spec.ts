@@ -10,7 +10,12 @@ test('connecting a mailbox with years of mail imports only its unread mail, with
   await stack.addUsers([{ email: MAILBOX, password: PASSWORD }]);
   const received = new Date('2024-03-01T09:00:00Z');
   for (let index = 1; index <= 12; index += 1) {
-    const raw = buildEmail({ from: `Old Sender ${index} <old${index}@archive-customers.test>`, to: MAILBOX, subject: `Archived question ${index}`, messageId: `archived-${index}@archive.test` });
+    const raw = buildEmail({
+      from: `Old Sender ${index} <old${index}@archive-customers.test>`,
+      to: MAILBOX,
+      subject: `Archived question ${index}`,
+      messageId: `archived-${index}@archive.test`,
+    });
     await stack.deliver(MAILBOX, raw, { receivedAt: received, flags: index <= 8 ? ['\\Seen'] : [] });
   }
 
@@ -31,7 +36,9 @@ test('connecting a mailbox with years of mail imports only its unread mail, with
   await admin.getByLabel('SMTP port').fill(String(stack.smtp.starttlsPort));
   await admin.getByRole('button', { name: 'Save and authorize' }).click();
   await signInAtProvider(admin, MAILBOX, PASSWORD);
-  await expect(admin.getByTestId('authorization-outcome')).toHaveText(`Your email channel is enabled — customers can now create requests by emailing ${MAILBOX}`);
+  await expect(admin.getByTestId('authorization-outcome')).toHaveText(
+    `Your email channel is enabled — customers can now create requests by emailing ${MAILBOX}`,
+  );
 
   // The page follows the import by itself until it is done.
   await expect(admin.getByTestId('existing-mail')).toContainText('4 existing emails imported', { timeout: 30_000 });
@@ -40,7 +47,10 @@ test('connecting a mailbox with years of mail imports only its unread mail, with
   await expect(admin.getByText('✓ Message count: 12 messages in INBOX, 4 unread.')).toBeVisible();
 
   // New mail after the connection is confirmed as always.
-  await stack.deliver(MAILBOX, buildEmail({ from: 'New Sender <new@archive-customers.test>', to: MAILBOX, subject: 'A question from today', messageId: 'today@archive.test' }));
+  await stack.deliver(
+    MAILBOX,
+    buildEmail({ from: 'New Sender <new@archive-customers.test>', to: MAILBOX, subject: 'A question from today', messageId: 'today@archive.test' }),
+  );
   await admin.goto('/projects/EX');
   await expect(admin.getByRole('link', { name: 'A question from today' })).toBeVisible({ timeout: 30_000 });
   for (const index of [9, 10, 11, 12]) await expect(admin.getByRole('link', { name: `Archived question ${index}` })).toBeVisible();

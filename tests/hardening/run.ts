@@ -30,7 +30,16 @@ for (const passEnv of passes) {
   failed ||= result.status !== 0;
 }
 const summary = writeHardeningSummary();
-if (failed || summary.faults.lost > 0 || summary.faults.duplicated > 0 || summary.faults.unsent > 0 || summary.faults.sentTwice > 0 || summary.attacks.refused < summary.attacks.tried || summary.providerLimits.attemptsWhilePaused > 0 || summary.corpus.passed < summary.corpus.tried) {
+if (
+  failed ||
+  summary.faults.lost > 0 ||
+  summary.faults.duplicated > 0 ||
+  summary.faults.unsent > 0 ||
+  summary.faults.sentTwice > 0 ||
+  summary.attacks.refused < summary.attacks.tried ||
+  summary.providerLimits.attemptsWhilePaused > 0 ||
+  summary.corpus.passed < summary.corpus.tried
+) {
   console.error('\nThe hardening suites found problems; see above.');
   process.exit(1);
 }

@@ -24,7 +24,14 @@ export function writeHardeningSummary(): HardeningSummary {
   const attacks = attackFiles.map((file) => read(file.replace(/\.json$/, '')));
   const summary: HardeningSummary = {
     corpus: { tried: corpus.tried ?? 0, passed: corpus.passed ?? 0 },
-    faults: { delivered: faults.delivered ?? 0, lost: faults.lost ?? 0, duplicated: faults.duplicated ?? 0, sent: faults.sent ?? 0, unsent: faults.unsent ?? 0, sentTwice: faults.sentTwice ?? 0 },
+    faults: {
+      delivered: faults.delivered ?? 0,
+      lost: faults.lost ?? 0,
+      duplicated: faults.duplicated ?? 0,
+      sent: faults.sent ?? 0,
+      unsent: faults.unsent ?? 0,
+      sentTwice: faults.sentTwice ?? 0,
+    },
     attacks: {
       tried: attacks.reduce((sum, figures) => sum + (figures.tried ?? 0), 0),
       refused: attacks.reduce((sum, figures) => sum + (figures.refused ?? 0), 0),

@@ -60,9 +60,7 @@ export class Accounts {
   /** Writes are serialised and atomic, so Dovecot never reads a half-written or stale file. */
   private write(): Promise<void> {
     const next = this.#writing.then(async () => {
-      const lines = [...this.#users].map(
-        ([email, password]) => `${email}:{PLAIN}${password}::::${this.mail.homeOf(email)}::\n`,
-      );
+      const lines = [...this.#users].map(([email, password]) => `${email}:{PLAIN}${password}::::${this.mail.homeOf(email)}::\n`);
       const temporary = `${this.passwdFile}.tmp`;
       await writeFile(temporary, lines.join(''), { mode: 0o644 });
       await rename(temporary, this.passwdFile);

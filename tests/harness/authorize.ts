@@ -46,12 +46,7 @@ function clientAuthentication(client: TestClient): { headers: Record<string, str
   return { headers: { authorization: `Basic ${Buffer.from(credentials).toString('base64')}` }, fields: {} };
 }
 
-export async function tokenRequest(
-  endpoints: ProviderEndpoints,
-  ca: string,
-  client: TestClient,
-  fields: Record<string, string>,
-): Promise<TokenSet> {
+export async function tokenRequest(endpoints: ProviderEndpoints, ca: string, client: TestClient, fields: Record<string, string>): Promise<TokenSet> {
   const auth = clientAuthentication(client);
   const response = await httpsRequest(endpoints.tokenEndpoint, ca, {
     method: 'POST',
@@ -77,12 +72,7 @@ const base64url = (bytes: Buffer) => bytes.toString('base64url');
  * The real authorization-code + PKCE flow, as a browser would walk it: authorization
  * request, login form, consent form, redirect with the code, then the token request.
  */
-export async function authorizeHeadless(
-  endpoints: ProviderEndpoints,
-  ca: string,
-  client: TestClient,
-  options: AuthorizationRequest,
-): Promise<TokenSet> {
+export async function authorizeHeadless(endpoints: ProviderEndpoints, ca: string, client: TestClient, options: AuthorizationRequest): Promise<TokenSet> {
   const redirectUri = options.redirectUri ?? client.redirectUris[0];
   if (!redirectUri) throw new Error(`client ${client.clientId} has no redirect URI`);
   const verifier = base64url(randomBytes(32));
@@ -116,12 +106,7 @@ export async function authorizeHeadless(
  * browser would — login form, consent form, redirects — and returns the URL the provider
  * finally redirects to under `redirectUri`, with its code, state and iss untouched.
  */
-export async function signInAt(
-  authorizationUrl: string,
-  redirectUri: string,
-  ca: string,
-  credentials: { email: string; password: string },
-): Promise<URL> {
+export async function signInAt(authorizationUrl: string, redirectUri: string, ca: string, credentials: { email: string; password: string }): Promise<URL> {
   const jar = new CookieJar();
   const submitted = new Set<string>();
   let url = authorizationUrl;

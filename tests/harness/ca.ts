@@ -48,11 +48,21 @@ export async function buildOnce(target: string, complete: string, build: (stagin
 export async function ensureTestCa(): Promise<string> {
   await buildOnce(testCaDir, caKeyIn(testCaDir), async (staging) => {
     await run('openssl', [
-      'req', '-x509', ...ecKey,
-      '-keyout', caKeyIn(staging), '-out', caFileIn(staging),
-      '-days', '3650', '-subj', '/CN=Intake Test CA',
-      '-addext', 'basicConstraints=critical,CA:TRUE',
-      '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+      'req',
+      '-x509',
+      ...ecKey,
+      '-keyout',
+      caKeyIn(staging),
+      '-out',
+      caFileIn(staging),
+      '-days',
+      '3650',
+      '-subj',
+      '/CN=Intake Test CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
     ]);
     // Dovecot's unprivileged auth process reads the certificate; the key stays private.
     await chmod(staging, 0o755);
@@ -72,14 +82,29 @@ export async function issueServerCert(dir: string): Promise<ServerCertificate> {
   const certFile = join(dir, 'server.pem');
   const keyFile = join(dir, 'server.key');
   await run('openssl', [
-    'req', '-x509', ...ecKey,
-    '-CA', caFile, '-CAkey', caKeyIn(testCaDir),
-    '-keyout', keyFile, '-out', certFile,
-    '-days', '30', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:127.0.0.2',
-    '-addext', 'basicConstraints=critical,CA:FALSE',
-    '-addext', 'keyUsage=critical,digitalSignature',
-    '-addext', 'extendedKeyUsage=serverAuth',
+    'req',
+    '-x509',
+    ...ecKey,
+    '-CA',
+    caFile,
+    '-CAkey',
+    caKeyIn(testCaDir),
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+    '-days',
+    '30',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:127.0.0.2',
+    '-addext',
+    'basicConstraints=critical,CA:FALSE',
+    '-addext',
+    'keyUsage=critical,digitalSignature',
+    '-addext',
+    'extendedKeyUsage=serverAuth',
   ]);
   return { certFile, keyFile };
 }

@@ -56,10 +56,7 @@ export interface ControlEndpoint {
  * Serves the control operations to test processes other than the one that started the
  * harness (vitest and Playwright workers), over HTTPS on loopback with a bearer token.
  */
-export async function serveControl(
-  control: HarnessControl,
-  certificate: { cert: Buffer; key: Buffer },
-): Promise<ControlEndpoint & { close(): Promise<void> }> {
+export async function serveControl(control: HarnessControl, certificate: { cert: Buffer; key: Buffer }): Promise<ControlEndpoint & { close(): Promise<void> }> {
   const token = randomBytes(24).toString('hex');
   const expected = Buffer.from(`Bearer ${token}`);
   const server: Server = createServer(certificate, async (req, res) => {

@@ -2,19 +2,12 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import {
-  type DovecotConfigInput,
-  type DovecotPorts,
-  type IntrospectionSettings,
-  renderDovecotConfig,
-  renderOAuth2Config,
-} from './dovecot-config';
+import { type DovecotConfigInput, type DovecotPorts, type IntrospectionSettings, renderDovecotConfig, renderOAuth2Config } from './dovecot-config';
 import { freePorts, mailHost, waitForGreeting } from './net';
 import { killProcessTreeNow, spawnLogged, stopProcessTree } from './processes';
 import { dovecotBinary } from './system';
 
-export interface DovecotInstanceOptions
-  extends Omit<DovecotConfigInput, 'listen' | 'baseDir' | 'stateDir' | 'logFile' | 'oauth2File' | 'ports'> {
+export interface DovecotInstanceOptions extends Omit<DovecotConfigInput, 'listen' | 'baseDir' | 'stateDir' | 'logFile' | 'oauth2File' | 'ports'> {
   /** Folder owned by this instance: config, runtime sockets, state and log. */
   dir: string;
   introspection: IntrospectionSettings;

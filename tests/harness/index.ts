@@ -81,8 +81,7 @@ export class Harness {
 
   /** Runs the authorization-code + PKCE flow over HTTP, as a user would in a browser, and returns the tokens. */
   async authorize(client: TestClient, email: string, options: AuthorizeOptions = {}): Promise<TokenSet> {
-    const password =
-      options.password ?? (await this.listUsers()).find((user) => user.email === email.toLowerCase())?.password;
+    const password = options.password ?? (await this.listUsers()).find((user) => user.email === email.toLowerCase())?.password;
     if (password === undefined) throw new Error(`no test user ${email}`);
     return authorizeHeadless(this.provider, this.ca, client, {
       email,

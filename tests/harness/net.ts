@@ -62,13 +62,7 @@ function greeting(host: string, port: number): Promise<string> {
 }
 
 /** Waits until a plain-text mail port answers with the expected greeting (e.g. `* OK`, `+OK`). */
-export async function waitForGreeting(
-  host: string,
-  port: number,
-  expected: string,
-  timeoutMs: number,
-  aborted: () => Error | undefined,
-): Promise<void> {
+export async function waitForGreeting(host: string, port: number, expected: string, timeoutMs: number, aborted: () => Error | undefined): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const failure = aborted();

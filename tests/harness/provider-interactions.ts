@@ -63,8 +63,7 @@ export function interactionHandler(provider: Provider, accounts: Accounts) {
   async function confirm(req: IncomingMessage, res: ServerResponse, interaction: Interaction) {
     const { prompt, grantId, session, params } = interaction;
     const grant =
-      (grantId ? await provider.Grant.find(grantId) : undefined) ??
-      new provider.Grant({ accountId: session?.accountId ?? '', clientId: params.client_id });
+      (grantId ? await provider.Grant.find(grantId) : undefined) ?? new provider.Grant({ accountId: session?.accountId ?? '', clientId: params.client_id });
     if (prompt.details.missingOIDCScope) grant.addOIDCScope(prompt.details.missingOIDCScope.join(' '));
     if (prompt.details.missingOIDCClaims) grant.addOIDCClaims(prompt.details.missingOIDCClaims);
     for (const [resource, scopes] of Object.entries(prompt.details.missingResourceScopes ?? {})) {
@@ -74,12 +73,7 @@ export function interactionHandler(provider: Provider, accounts: Accounts) {
   }
 
   async function deny(req: IncomingMessage, res: ServerResponse) {
-    await provider.interactionFinished(
-      req,
-      res,
-      { error: 'access_denied', error_description: 'The user denied access.' },
-      { mergeWithLastSubmission: false },
-    );
+    await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'The user denied access.' }, { mergeWithLastSubmission: false });
   }
 
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

@@ -3,8 +3,7 @@ export type PagePrompt = 'login' | 'consent';
 
 export const promptMarker = (prompt: PagePrompt) => `data-prompt="${prompt}"`;
 
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
 function page(prompt: PagePrompt, title: string, body: string): string {
   return `<!doctype html>
@@ -46,13 +45,7 @@ export function loginPage(options: { action: string; email?: string; error?: str
   );
 }
 
-export function consentPage(options: {
-  allowAction: string;
-  denyAction: string;
-  clientName: string;
-  email: string;
-  scopes: string[];
-}): string {
+export function consentPage(options: { allowAction: string; denyAction: string; clientName: string; email: string; scopes: string[] }): string {
   const scopes = options.scopes.map((scope) => `<li><code>${escapeHtml(scope)}</code></li>`).join('\n');
   return page(
     'consent',

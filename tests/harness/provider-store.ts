@@ -51,10 +51,7 @@ export class ProviderStore {
   /** Grant ids an account gave, optionally to one client only. */
   grantIds(accountId: string, clientId?: string): string[] {
     return this.matching(
-      (entry) =>
-        entry.model === 'Grant' &&
-        entry.payload.accountId === accountId &&
-        (clientId === undefined || entry.payload.clientId === clientId),
+      (entry) => entry.model === 'Grant' && entry.payload.accountId === accountId && (clientId === undefined || entry.payload.clientId === clientId),
     ).map((entry) => entry.id);
   }
 

@@ -148,10 +148,7 @@ export class TestProvider {
           redirect_uris: [],
         },
       ],
-      findAccount: async (_ctx, id) =>
-        accounts.has(id)
-          ? { accountId: id, claims: async () => ({ sub: id, email: id, email_verified: true }) }
-          : undefined,
+      findAccount: async (_ctx, id) => (accounts.has(id) ? { accountId: id, claims: async () => ({ sub: id, email: id, email_verified: true }) } : undefined),
       claims: { openid: ['sub'], email: ['email', 'email_verified'] },
       scopes: defaultScope.split(' '),
       // ID tokens carry email even in the code flow, where the spec would leave it to userinfo.
@@ -164,8 +161,7 @@ export class TestProvider {
         devInteractions: { enabled: false },
         introspection: {
           enabled: true,
-          allowedPolicy: async (_ctx: OIDCContext, client: { clientId: string }) =>
-            client.clientId === this.introspectionClient.clientId,
+          allowedPolicy: async (_ctx: OIDCContext, client: { clientId: string }) => client.clientId === this.introspectionClient.clientId,
         },
         revocation: { enabled: true },
         userinfo: { enabled: true },

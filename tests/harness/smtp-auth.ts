@@ -44,11 +44,7 @@ async function tokenOpensMailbox(settings: IntrospectionSettings, ca: string, em
  * smtp-server's onAuth: passwords are the test users' own; access tokens go to the provider's
  * introspection endpoint at every login, so a revoked or expired token fails at once.
  */
-export function smtpAuthenticator(
-  accounts: Accounts,
-  introspection: IntrospectionSettings,
-  ca: string,
-): NonNullable<SMTPServerOptions['onAuth']> {
+export function smtpAuthenticator(accounts: Accounts, introspection: IntrospectionSettings, ca: string): NonNullable<SMTPServerOptions['onAuth']> {
   return (auth, _session, callback) => {
     const email = (auth.username ?? '').toLowerCase();
     const method = auth.method;

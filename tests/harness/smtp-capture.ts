@@ -43,9 +43,7 @@ export class SentLog {
   list(filter: SentMessageFilter = {}): SentMessage[] {
     const { to, from } = filter;
     return this.#messages.filter(
-      (message) =>
-        (to === undefined || message.to.some((recipient) => same(recipient, to))) &&
-        (from === undefined || same(message.from, from)),
+      (message) => (to === undefined || message.to.some((recipient) => same(recipient, to))) && (from === undefined || same(message.from, from)),
     );
   }
 

@@ -76,7 +76,8 @@ export class SmtpSubmission {
         // MAIL is refused before AUTH (authOptional is off), so the session has its user.
         const user = session.user as SmtpUser;
         this.#attempts.set(user.email, (this.#attempts.get(user.email) ?? 0) + 1);
-        if (address.address.toLowerCase() !== user.email) callback(smtpError(553, `<${address.address}>: Sender address rejected: not owned by user ${user.email}`));
+        if (address.address.toLowerCase() !== user.email)
+          callback(smtpError(553, `<${address.address}>: Sender address rejected: not owned by user ${user.email}`));
         else if (this.#overLimit(user.email)) callback(smtpError(432, EXCHANGE_THROTTLED));
         else callback();
       },

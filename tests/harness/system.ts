@@ -9,7 +9,14 @@ export const dovecotBinary = '/usr/sbin/dovecot';
 export const certutilBinary = '/usr/bin/certutil';
 
 async function missingFiles(files: readonly string[]): Promise<string[]> {
-  const checks = await Promise.all(files.map((file) => access(file, constants.X_OK).then(() => null, () => file)));
+  const checks = await Promise.all(
+    files.map((file) =>
+      access(file, constants.X_OK).then(
+        () => null,
+        () => file,
+      ),
+    ),
+  );
   return checks.filter((file): file is string => file !== null);
 }
 
@@ -55,10 +62,7 @@ export interface MailOwner {
 
 /** Mail processes must not run as root; Dovecot and the delivered files share this identity. */
 export async function mailOwner(): Promise<MailOwner> {
-  const [uid, gid] = await Promise.all([
-    idFromDatabase('/etc/passwd', 'nobody'),
-    idFromDatabase('/etc/group', 'nogroup'),
-  ]);
+  const [uid, gid] = await Promise.all([idFromDatabase('/etc/passwd', 'nobody'), idFromDatabase('/etc/group', 'nogroup')]);
   return { user: 'nobody', group: 'nogroup', uid, gid };
 }
 

@@ -33,7 +33,13 @@ const T0 = new Date(Date.now() + minutes(60));
 const run = (now: Date) => sendAdminAlerts({ database: context.database, now, graceMinutes: GRACE });
 const later = (ms: number) => new Date(T0.getTime() + ms);
 
-async function addMailbox(values: { emailAddress: string; status: 'active' | 'failing' | 'needs_reauthorization'; statusSince: Date; statusMessage?: string; kind?: 'channel' | 'server' }) {
+async function addMailbox(values: {
+  emailAddress: string;
+  status: 'active' | 'failing' | 'needs_reauthorization';
+  statusSince: Date;
+  statusMessage?: string;
+  kind?: 'channel' | 'server';
+}) {
   const [row] = await context.database.db
     .insert(mailboxes)
     .values({
@@ -85,7 +91,12 @@ describe('admin alerts', { timeout: 60_000 }, () => {
   let channelId: string;
 
   it('without an outgoing mail server they are kept, nothing is sent, and the run says notifications are off', async () => {
-    channelId = await addMailbox({ emailAddress: 'al-desk@alerts.test', status: 'failing', statusSince: later(-minutes(20)), statusMessage: 'The server imap.alerts.test:993 cannot be reached (ECONNREFUSED)' });
+    channelId = await addMailbox({
+      emailAddress: 'al-desk@alerts.test',
+      status: 'failing',
+      statusSince: later(-minutes(20)),
+      statusMessage: 'The server imap.alerts.test:993 cannot be reached (ECONNREFUSED)',
+    });
     expect(await run(T0)).toMatchObject({ opened: 1, sent: 0, notificationsOff: true });
     expect(await newAlerts()).toHaveLength(0);
     const [alert] = await context.database.db.select().from(adminAlerts).where(eq(adminAlerts.subjectId, channelId));
@@ -141,7 +152,10 @@ describe('admin alerts', { timeout: 60_000 }, () => {
     await run(later(minutes(60 * 32)));
     expect(await newAlerts()).toHaveLength(0);
 
-    await database.db.update(mailboxes).set({ status: 'needs_reauthorization', statusSince: later(minutes(60 * 33)), statusMessage: 'The provider answered invalid_grant.' }).where(eq(mailboxes.id, channelId));
+    await database.db
+      .update(mailboxes)
+      .set({ status: 'needs_reauthorization', statusSince: later(minutes(60 * 33)), statusMessage: 'The provider answered invalid_grant.' })
+      .where(eq(mailboxes.id, channelId));
     await run(later(minutes(60 * 33)));
     const [again] = await newAlerts();
     const { subject, text } = await textOf(again!);
@@ -164,7 +178,11 @@ describe('admin alerts', { timeout: 60_000 }, () => {
 
   it('tells the admins about a reply given up, and when Send again got it out', async () => {
     const { database, admin } = context;
-    const request = await createRequestByAgent({ db: database.db, actor: admin, input: { projectId, summary: 'Invoice missing', reporterEmail: 'al-customer@example.test' } });
+    const request = await createRequestByAgent({
+      db: database.db,
+      actor: admin,
+      input: { projectId, summary: 'Invoice missing', reporterEmail: 'al-customer@example.test' },
+    });
     const key = requestKey('AL', request.number);
     const outboundId = await queueOutboundMessage(database.db, {
       request: { id: request.id, key, summary: 'Invoice missing', projectId, mailboxId: channelId },
@@ -172,7 +190,10 @@ describe('admin alerts', { timeout: 60_000 }, () => {
       kind: 'reply',
       recipients: ['al-customer@example.test'],
     });
-    await database.db.update(outboundMessages).set({ status: 'failed', attempts: 10, lastError: 'The SMTP server smtp.alerts.test:465 refused the login (535)' }).where(eq(outboundMessages.id, outboundId!));
+    await database.db
+      .update(outboundMessages)
+      .set({ status: 'failed', attempts: 10, lastError: 'The SMTP server smtp.alerts.test:465 refused the login (535)' })
+      .where(eq(outboundMessages.id, outboundId!));
     await run(later(minutes(60 * 35)));
     const [alert] = await newAlerts();
     expect([...alert!.to].sort()).toEqual([people.admin, people.lead].sort());
@@ -211,7 +232,13 @@ describe('an alert that comes back into a channel', { timeout: 60_000 }, () => {
 
 describe('the admin alerts job', { timeout: 60_000 }, () => {
   it('runs by itself in the job runner: a mailbox needing re-authorization is told within seconds, with the real clock', async () => {
-    await addMailbox({ kind: 'server', emailAddress: 'al-runner@alerts.test', status: 'needs_reauthorization', statusSince: new Date(), statusMessage: 'The provider answered invalid_grant.' });
+    await addMailbox({
+      kind: 'server',
+      emailAddress: 'al-runner@alerts.test',
+      status: 'needs_reauthorization',
+      statusSince: new Date(),
+      statusMessage: 'The provider answered invalid_grant.',
+    });
     await newAlerts();
     const runner = await startJobRunner({ database: context.database, mode: 'worker' });
     try {

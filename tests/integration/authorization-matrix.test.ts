@@ -57,26 +57,67 @@ const PROJECT_PEOPLE: Role[] = ['agent', 'projectAdmin', 'systemAdmin'];
 
 const context = setupIntegration();
 const actors = {} as Record<Role, Actor | null>;
-const ids = {} as { projectId: string; otherProjectId: string; requestId: string; requestKey: string; mailboxId: string; inboundId: string; attachmentId: string; integrationId: string; disposableIntegrationId: string; agentUserId: string };
+const ids = {} as {
+  projectId: string;
+  otherProjectId: string;
+  requestId: string;
+  requestKey: string;
+  mailboxId: string;
+  inboundId: string;
+  attachmentId: string;
+  integrationId: string;
+  disposableIntegrationId: string;
+  agentUserId: string;
+};
 
 beforeAll(async () => {
   const { db } = context.database;
   const a = await seedProject(db, context.admin, 'MA');
   const b = await seedProject(db, context.admin, 'MB');
   Object.assign(actors, { anonymous: null, agent: a.agent, otherProjectAdmin: b.lead, projectAdmin: a.lead, systemAdmin: context.admin });
-  const integrationValues = { provider: 'custom' as const, authorizationEndpoint: 'https://127.0.0.1:1/a', tokenEndpoint: 'https://127.0.0.1:1/t', clientId: 'c', clientSecret: getSecretBox().seal('s', SECRET_PURPOSE.integrationClientSecret), scopes: ['openid'], mailboxDomains: ['acme.test'] };
-  const [integration] = await db.insert(oauthIntegrations).values({ name: 'Matrix', ...integrationValues }).returning();
-  const [disposable] = await db.insert(oauthIntegrations).values({ name: 'Matrix disposable', ...integrationValues }).returning();
+  const integrationValues = {
+    provider: 'custom' as const,
+    authorizationEndpoint: 'https://127.0.0.1:1/a',
+    tokenEndpoint: 'https://127.0.0.1:1/t',
+    clientId: 'c',
+    clientSecret: getSecretBox().seal('s', SECRET_PURPOSE.integrationClientSecret),
+    scopes: ['openid'],
+    mailboxDomains: ['acme.test'],
+  };
+  const [integration] = await db
+    .insert(oauthIntegrations)
+    .values({ name: 'Matrix', ...integrationValues })
+    .returning();
+  const [disposable] = await db
+    .insert(oauthIntegrations)
+    .values({ name: 'Matrix disposable', ...integrationValues })
+    .returning();
   const [mailbox] = await db
     .insert(mailboxes)
-    .values({ kind: 'channel', name: 'MA channel', projectId: a.project.id, emailAddress: 'matrix@acme.test', protocol: 'imap', host: '127.0.0.1', port: 1, security: 'tls', afterProcessing: 'mark_read', authMethod: 'password', password: 'v1.x.y.z', status: 'disabled' })
+    .values({
+      kind: 'channel',
+      name: 'MA channel',
+      projectId: a.project.id,
+      emailAddress: 'matrix@acme.test',
+      protocol: 'imap',
+      host: '127.0.0.1',
+      port: 1,
+      security: 'tls',
+      afterProcessing: 'mark_read',
+      authMethod: 'password',
+      password: 'v1.x.y.z',
+      status: 'disabled',
+    })
     .returning();
   const created = await insertRequest(db, { projectId: a.project.id, summary: 'Matrix request', description: '', reporterId: null });
   const [inbound] = await db
     .insert(inboundMessages)
     .values({ mailboxId: mailbox!.id, projectId: a.project.id, contentHash: 'h', size: 3, raw: Buffer.from('x\r\n'), status: 'failed', requestId: created.id })
     .returning();
-  const [attachment] = await db.insert(attachments).values({ requestId: created.id, filename: 'a.txt', contentType: 'text/plain', size: 1, content: Buffer.from('a') }).returning();
+  const [attachment] = await db
+    .insert(attachments)
+    .values({ requestId: created.id, filename: 'a.txt', contentType: 'text/plain', size: 1, content: Buffer.from('a') })
+    .returning();
   Object.assign(ids, {
     projectId: a.project.id,
     otherProjectId: b.project.id,
@@ -101,37 +142,129 @@ const MATRIX: { actions: string[]; allowed: Role[]; call: (actor: Actor | null) 
   { actions: [], allowed: SYSTEM, call: (actor) => listUsers({ db: context.database.db, actor }) },
   { actions: [], allowed: SYSTEM, call: (actor) => getUser({ db: context.database.db, actor, userId: ids.agentUserId }) },
   { actions: ['createProjectAction'], allowed: SYSTEM, call: (actor) => createProject({ db: context.database.db, actor, input: {} }) },
-  { actions: ['updateProjectAction'], allowed: PROJECT_ADMINS, call: (actor) => updateProject({ db: context.database.db, actor, input: { projectId: ids.projectId, name: '' } }) },
-  { actions: ['setProjectMemberAction'], allowed: PROJECT_ADMINS, call: (actor) => setProjectMember({ db: context.database.db, actor, input: { projectId: ids.projectId, email: 'x', role: 'agent' } }) },
-  { actions: ['removeProjectMemberAction'], allowed: PROJECT_ADMINS, call: (actor) => removeProjectMember({ db: context.database.db, actor, input: { projectId: ids.projectId, userId: crypto.randomUUID() } }) },
+  {
+    actions: ['updateProjectAction'],
+    allowed: PROJECT_ADMINS,
+    call: (actor) => updateProject({ db: context.database.db, actor, input: { projectId: ids.projectId, name: '' } }),
+  },
+  {
+    actions: ['setProjectMemberAction'],
+    allowed: PROJECT_ADMINS,
+    call: (actor) => setProjectMember({ db: context.database.db, actor, input: { projectId: ids.projectId, email: 'x', role: 'agent' } }),
+  },
+  {
+    actions: ['removeProjectMemberAction'],
+    allowed: PROJECT_ADMINS,
+    call: (actor) => removeProjectMember({ db: context.database.db, actor, input: { projectId: ids.projectId, userId: crypto.randomUUID() } }),
+  },
   { actions: [], allowed: PROJECT_PEOPLE, call: (actor) => listProjectMembers({ db: context.database.db, actor, projectId: ids.projectId }) },
-  { actions: ['updateEmailSettingsAction'], allowed: PROJECT_ADMINS, call: (actor) => updateEmailSettings({ db: context.database.db, actor, input: { projectId: ids.projectId, emailAccess: 'x', sendConfirmations: true } }) },
-  { actions: ['createIntegrationAction', 'updateIntegrationAction'], allowed: SYSTEM, call: (actor) => saveIntegration({ db: context.database.db, actor, mode: 'create', input: {} }) },
-  { actions: ['deleteIntegrationAction'], allowed: SYSTEM, call: (actor) => deleteIntegration({ db: context.database.db, actor, integrationId: ids.disposableIntegrationId }) },
-  { actions: ['testIntegrationAction'], allowed: SYSTEM, call: (actor) => testIntegration({ db: context.database.db, actor, integrationId: ids.integrationId }) },
+  {
+    actions: ['updateEmailSettingsAction'],
+    allowed: PROJECT_ADMINS,
+    call: (actor) => updateEmailSettings({ db: context.database.db, actor, input: { projectId: ids.projectId, emailAccess: 'x', sendConfirmations: true } }),
+  },
+  {
+    actions: ['createIntegrationAction', 'updateIntegrationAction'],
+    allowed: SYSTEM,
+    call: (actor) => saveIntegration({ db: context.database.db, actor, mode: 'create', input: {} }),
+  },
+  {
+    actions: ['deleteIntegrationAction'],
+    allowed: SYSTEM,
+    call: (actor) => deleteIntegration({ db: context.database.db, actor, integrationId: ids.disposableIntegrationId }),
+  },
+  {
+    actions: ['testIntegrationAction'],
+    allowed: SYSTEM,
+    call: (actor) => testIntegration({ db: context.database.db, actor, integrationId: ids.integrationId }),
+  },
   { actions: [], allowed: SYSTEM, call: (actor) => getIntegration({ db: context.database.db, actor, integrationId: ids.integrationId }) },
   { actions: [], allowed: SYSTEM, call: (actor) => listIntegrations({ db: context.database.db, actor }) },
-  { actions: ['saveMailboxAction'], allowed: PROJECT_ADMINS, call: (actor) => saveMailbox({ database: context.database, actor, scope: { kind: 'channel', projectId: ids.projectId }, input: {}, returnTo: '/x' }) },
-  { actions: ['saveMailboxAction'], allowed: SYSTEM, call: (actor) => saveMailbox({ database: context.database, actor, scope: { kind: 'server' }, input: {}, returnTo: '/x' }) },
-  { actions: ['saveMailboxAction'], allowed: PROJECT_ADMINS, call: (actor) => testMailboxSettings({ database: context.database, actor, scope: { kind: 'channel', projectId: ids.projectId }, input: {} }) },
-  { actions: ['testStoredMailboxAction'], allowed: PROJECT_ADMINS, call: (actor) => testMailbox({ database: context.database, actor, mailboxId: ids.mailboxId }) },
-  { actions: ['setMailboxEnabledAction'], allowed: PROJECT_ADMINS, call: (actor) => setMailboxEnabled({ database: context.database, actor, mailboxId: ids.mailboxId, enabled: false }) },
+  {
+    actions: ['saveMailboxAction'],
+    allowed: PROJECT_ADMINS,
+    call: (actor) => saveMailbox({ database: context.database, actor, scope: { kind: 'channel', projectId: ids.projectId }, input: {}, returnTo: '/x' }),
+  },
+  {
+    actions: ['saveMailboxAction'],
+    allowed: SYSTEM,
+    call: (actor) => saveMailbox({ database: context.database, actor, scope: { kind: 'server' }, input: {}, returnTo: '/x' }),
+  },
+  {
+    actions: ['saveMailboxAction'],
+    allowed: PROJECT_ADMINS,
+    call: (actor) => testMailboxSettings({ database: context.database, actor, scope: { kind: 'channel', projectId: ids.projectId }, input: {} }),
+  },
+  {
+    actions: ['testStoredMailboxAction'],
+    allowed: PROJECT_ADMINS,
+    call: (actor) => testMailbox({ database: context.database, actor, mailboxId: ids.mailboxId }),
+  },
+  {
+    actions: ['setMailboxEnabledAction'],
+    allowed: PROJECT_ADMINS,
+    call: (actor) => setMailboxEnabled({ database: context.database, actor, mailboxId: ids.mailboxId, enabled: false }),
+  },
   { actions: ['outgoingMailAction'], allowed: SYSTEM, call: (actor) => saveOutgoingMailServer({ database: context.database, actor, input: {} }) },
   { actions: ['outgoingMailAction'], allowed: SYSTEM, call: (actor) => sendTestEmail({ database: context.database, actor, input: {} }) },
   { actions: [], allowed: SYSTEM, call: (actor) => getOutgoingMailServer({ db: context.database.db, actor }) },
-  { actions: ['cancelExistingMailImportAction'], allowed: PROJECT_ADMINS, call: (actor) => cancelExistingMailImport({ database: context.database, actor, mailboxId: ids.mailboxId }) },
-  { actions: ['authorizeMailboxAction'], allowed: PROJECT_ADMINS, call: (actor) => reauthorizeMailbox({ db: context.database.db, actor, mailboxId: ids.mailboxId, returnTo: '/x' }) },
-  { actions: ['retryInboundMessageAction'], allowed: PROJECT_ADMINS, call: (actor) => retryInboundMessage({ db: context.database.db, actor, input: { messageId: ids.inboundId } }) },
+  {
+    actions: ['cancelExistingMailImportAction'],
+    allowed: PROJECT_ADMINS,
+    call: (actor) => cancelExistingMailImport({ database: context.database, actor, mailboxId: ids.mailboxId }),
+  },
+  {
+    actions: ['authorizeMailboxAction'],
+    allowed: PROJECT_ADMINS,
+    call: (actor) => reauthorizeMailbox({ db: context.database.db, actor, mailboxId: ids.mailboxId, returnTo: '/x' }),
+  },
+  {
+    actions: ['retryInboundMessageAction'],
+    allowed: PROJECT_ADMINS,
+    call: (actor) => retryInboundMessage({ db: context.database.db, actor, input: { messageId: ids.inboundId } }),
+  },
   { actions: [], allowed: PROJECT_ADMINS, call: (actor) => listEmailLog({ db: context.database.db, actor, mailboxId: ids.mailboxId }) },
-  { actions: ['addSenderRuleAction'], allowed: PROJECT_ADMINS, call: (actor) => addSenderRule({ db: context.database.db, actor, input: { projectId: ids.projectId, kind: 'block', pattern: '' } }) },
-  { actions: ['addSenderRuleAction'], allowed: SYSTEM, call: (actor) => addSenderRule({ db: context.database.db, actor, input: { projectId: '', kind: 'block', pattern: '' } }) },
+  {
+    actions: ['addSenderRuleAction'],
+    allowed: PROJECT_ADMINS,
+    call: (actor) => addSenderRule({ db: context.database.db, actor, input: { projectId: ids.projectId, kind: 'block', pattern: '' } }),
+  },
+  {
+    actions: ['addSenderRuleAction'],
+    allowed: SYSTEM,
+    call: (actor) => addSenderRule({ db: context.database.db, actor, input: { projectId: '', kind: 'block', pattern: '' } }),
+  },
   { actions: [], allowed: PROJECT_ADMINS, call: (actor) => listSenderRules({ db: context.database.db, actor, projectId: ids.projectId }) },
-  { actions: ['createRequestAction'], allowed: PROJECT_PEOPLE, call: (actor) => createRequestByAgent({ db: context.database.db, actor, input: { projectId: ids.projectId, summary: '' } }) },
-  { actions: ['addCommentAction'], allowed: PROJECT_PEOPLE, call: (actor) => addAgentComment({ db: context.database.db, actor, input: { requestId: ids.requestId, body: 'note', kind: 'internal' } }) },
-  { actions: ['updateRequestAction'], allowed: PROJECT_PEOPLE, call: (actor) => updateRequest({ db: context.database.db, actor, input: { requestId: ids.requestId, status: 'open' } }) },
-  { actions: ['addParticipantAction'], allowed: PROJECT_PEOPLE, call: (actor) => addParticipant({ db: context.database.db, actor, input: { requestId: ids.requestId, email: 'p@example.test' } }) },
-  { actions: ['removeParticipantAction'], allowed: PROJECT_PEOPLE, call: (actor) => removeParticipant({ db: context.database.db, actor, input: { requestId: ids.requestId, customerId: crypto.randomUUID() } }) },
-  { actions: ['resendEmailAction'], allowed: PROJECT_PEOPLE, call: (actor) => resendOutboundMessage({ db: context.database.db, actor, input: { requestId: ids.requestId, outboundId: crypto.randomUUID() } }) },
+  {
+    actions: ['createRequestAction'],
+    allowed: PROJECT_PEOPLE,
+    call: (actor) => createRequestByAgent({ db: context.database.db, actor, input: { projectId: ids.projectId, summary: '' } }),
+  },
+  {
+    actions: ['addCommentAction'],
+    allowed: PROJECT_PEOPLE,
+    call: (actor) => addAgentComment({ db: context.database.db, actor, input: { requestId: ids.requestId, body: 'note', kind: 'internal' } }),
+  },
+  {
+    actions: ['updateRequestAction'],
+    allowed: PROJECT_PEOPLE,
+    call: (actor) => updateRequest({ db: context.database.db, actor, input: { requestId: ids.requestId, status: 'open' } }),
+  },
+  {
+    actions: ['addParticipantAction'],
+    allowed: PROJECT_PEOPLE,
+    call: (actor) => addParticipant({ db: context.database.db, actor, input: { requestId: ids.requestId, email: 'p@example.test' } }),
+  },
+  {
+    actions: ['removeParticipantAction'],
+    allowed: PROJECT_PEOPLE,
+    call: (actor) => removeParticipant({ db: context.database.db, actor, input: { requestId: ids.requestId, customerId: crypto.randomUUID() } }),
+  },
+  {
+    actions: ['resendEmailAction'],
+    allowed: PROJECT_PEOPLE,
+    call: (actor) => resendOutboundMessage({ db: context.database.db, actor, input: { requestId: ids.requestId, outboundId: crypto.randomUUID() } }),
+  },
   { actions: [], allowed: PROJECT_PEOPLE, call: (actor) => getRequest({ db: context.database.db, actor, key: ids.requestKey }) },
   { actions: [], allowed: PROJECT_PEOPLE, call: (actor) => listRequests({ db: context.database.db, actor, projectId: ids.projectId, query: {} }) },
   { actions: [], allowed: PROJECT_PEOPLE, call: (actor) => getAttachment({ db: context.database.db, actor, attachmentId: ids.attachmentId }) },

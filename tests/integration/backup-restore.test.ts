@@ -52,7 +52,11 @@ interface CliRun {
 function runCli(command: 'backup' | 'restore', args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
   const started = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(`lib/cli/${command}.ts`), ...args], { cwd: process.cwd(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(`lib/cli/${command}.ts`), ...args], {
+      cwd: process.cwd(),
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -69,12 +73,22 @@ async function channelState(database: DatabaseHandle, mailboxId: string) {
   const { db } = database;
   const [mailbox] = await db.select().from(mailboxes).where(eq(mailboxes.id, mailboxId));
   const [cursor] = await db.select().from(mailboxCursors).where(eq(mailboxCursors.mailboxId, mailboxId));
-  const filed = await db.select({ id: requests.id, number: requests.number, summary: requests.summary }).from(requests).where(eq(requests.projectId, mailbox!.projectId));
+  const filed = await db
+    .select({ id: requests.id, number: requests.number, summary: requests.summary })
+    .from(requests)
+    .where(eq(requests.projectId, mailbox!.projectId));
   const stored = await db.select({ uid: inboundMessages.uid }).from(inboundMessages).where(eq(inboundMessages.mailboxId, mailboxId));
   const files = await db
     .select({ id: attachments.id, requestId: attachments.requestId, filename: attachments.filename, content: attachments.content })
     .from(attachments)
-    .where(filed.length > 0 ? inArray(attachments.requestId, filed.map((request) => request.id)) : undefined);
+    .where(
+      filed.length > 0
+        ? inArray(
+            attachments.requestId,
+            filed.map((request) => request.id),
+          )
+        : undefined,
+    );
   const confirmations = await db
     .select({ recipients: outboundMessages.recipients, status: outboundMessages.status, messageId: outboundMessages.messageId })
     .from(outboundMessages)
@@ -91,23 +105,38 @@ describe('npm run backup during ingestion, npm run restore into a new database',
     const workerEnv = { INTAKE_CONFIRMATIONS_PER_HOUR: String(MESSAGES * 2) };
     try {
       const channel = { key: 'BKR', address: 'backup-restore@backup.test', attachments: true };
-      const mailbox = await seedBulkMailbox(harness, source.handle, { ...channel, count: MESSAGES, delivered: BACKLOG, protocol: 'imap', afterProcessing: 'mark_read', confirmations: true });
+      const mailbox = await seedBulkMailbox(harness, source.handle, {
+        ...channel,
+        count: MESSAGES,
+        delivered: BACKLOG,
+        protocol: 'imap',
+        afterProcessing: 'mark_read',
+        confirmations: true,
+      });
       await harness.clearSentMessages();
       await source.handOver();
 
       const first = source.startWorker(harness.caFile, workerEnv);
       workers.push(first);
       const started = Date.now();
-      await waitUntil('the worker has filed the first requests', async () => {
-        const progress = await source.progress(first);
-        return progress !== null && progress.requests >= BACKUP_AFTER_REQUESTS;
-      }, 120_000, () => first.output);
+      await waitUntil(
+        'the worker has filed the first requests',
+        async () => {
+          const progress = await source.progress(first);
+          return progress !== null && progress.requests >= BACKUP_AFTER_REQUESTS;
+        },
+        120_000,
+        () => first.output,
+      );
 
       // New mail keeps arriving (IMAP IDLE fetches it) while the backup is taken, and after it.
       const arriving = (async () => {
         for (let index = BACKLOG; index < MESSAGES; index += ARRIVING_AT_ONCE) {
           const indexes = Array.from({ length: Math.min(ARRIVING_AT_ONCE, MESSAGES - index) }, (_, offset) => index + offset);
-          await harness.deliverMany(mailbox.address, indexes.map((each) => bulkEmail(channel, each)));
+          await harness.deliverMany(
+            mailbox.address,
+            indexes.map((each) => bulkEmail(channel, each)),
+          );
           await new Promise((resolve) => setTimeout(resolve, ARRIVING_EVERY_MS));
         }
       })();
@@ -121,10 +150,15 @@ describe('npm run backup during ingestion, npm run restore into a new database',
       // The worker went on ingesting throughout and after: the copy was taken from a live database.
       const atBackup = (await source.progress(first))!;
       await arriving;
-      await waitUntil('the worker files more after the backup', async () => {
-        const progress = await source.progress(first);
-        return progress !== null && progress.requests > atBackup.requests + 20 && progress;
-      }, 120_000, () => first.output);
+      await waitUntil(
+        'the worker files more after the backup',
+        async () => {
+          const progress = await source.progress(first);
+          return progress !== null && progress.requests > atBackup.requests + 20 && progress;
+        },
+        120_000,
+        () => first.output,
+      );
       await first.stop();
       expect(first.ending.code).toBe(0);
       const sourceEnd = await channelState(await source.takeBack(), mailbox.mailboxId);
@@ -148,8 +182,39 @@ describe('npm run backup during ingestion, npm run restore into a new database',
       expect(inBackup.cursor!.uidValidity).toBe(sourceEnd.cursor!.uidValidity);
       // The channel as it was: settings, credentials (sealed as they were), SMTP.
       // (The tokens are proven by the restored worker reading and sending with them.)
-      const settings = ({ id, projectId, emailAddress, protocol, host, port, security, folder, afterProcessing, authMethod, integrationId, authorizedEmail, smtpHost, smtpPort, smtpSecurity }: typeof inBackup.mailbox) =>
-        ({ id, projectId, emailAddress, protocol, host, port, security, folder, afterProcessing, authMethod, integrationId, authorizedEmail, smtpHost, smtpPort, smtpSecurity });
+      const settings = ({
+        id,
+        projectId,
+        emailAddress,
+        protocol,
+        host,
+        port,
+        security,
+        folder,
+        afterProcessing,
+        authMethod,
+        integrationId,
+        authorizedEmail,
+        smtpHost,
+        smtpPort,
+        smtpSecurity,
+      }: typeof inBackup.mailbox) => ({
+        id,
+        projectId,
+        emailAddress,
+        protocol,
+        host,
+        port,
+        security,
+        folder,
+        afterProcessing,
+        authMethod,
+        integrationId,
+        authorizedEmail,
+        smtpHost,
+        smtpPort,
+        smtpSecurity,
+      });
       expect(settings(inBackup.mailbox)).toEqual(settings(sourceEnd.mailbox));
       expect(inBackup.mailbox.refreshToken).toBeTruthy();
       // Every request of the backup with its attachment, as the source has it.
@@ -160,11 +225,23 @@ describe('npm run backup during ingestion, npm run restore into a new database',
 
       const second = target.startWorker(harness.caFile, workerEnv);
       workers.push(second);
-      await waitUntilAllHandled(target, [second], harness, mailbox, (messages) => messages.length === MESSAGES && messages.every((message) => message.flags.includes('\\Seen')), 300_000);
-      await waitUntil('every confirmation is sent', async () => {
-        const progress = await target.progress(second);
-        return allHandled(progress, MESSAGES) && progress!.outboundQueued === 0;
-      }, 400_000, () => `Progress: ${JSON.stringify(second.progress)}.\n${second.output}`);
+      await waitUntilAllHandled(
+        target,
+        [second],
+        harness,
+        mailbox,
+        (messages) => messages.length === MESSAGES && messages.every((message) => message.flags.includes('\\Seen')),
+        300_000,
+      );
+      await waitUntil(
+        'every confirmation is sent',
+        async () => {
+          const progress = await target.progress(second);
+          return allHandled(progress, MESSAGES) && progress!.outboundQueued === 0;
+        },
+        400_000,
+        () => `Progress: ${JSON.stringify(second.progress)}.\n${second.output}`,
+      );
       // Nothing more may happen on the next poll.
       await new Promise((resolve) => setTimeout(resolve, 6_000));
       await second.stop();
@@ -199,7 +276,10 @@ describe('npm run backup during ingestion, npm run restore into a new database',
       for (const recipient of inBackup.sentTo) expect(sends.get(recipient), recipient).toBe(1);
       // Twice only what the first worker sent after the backup was taken (README's trade-off).
       const sentAfterBackup = [...sourceEnd.sentTo].filter((recipient) => !inBackup.sentTo.has(recipient)).sort();
-      const twice = [...sends].filter(([, count]) => count > 1).map(([recipient]) => recipient).sort();
+      const twice = [...sends]
+        .filter(([, count]) => count > 1)
+        .map(([recipient]) => recipient)
+        .sort();
       expect(twice).toEqual(sentAfterBackup);
       expect(Math.max(...sends.values())).toBe(2);
       console.log(
@@ -233,7 +313,11 @@ describe('npm run backup during ingestion, npm run restore into a new database',
 
       // Embedded mode without keys in the environment: Intake keeps them in the data folder.
       const env = (database: WorkerDatabase) => ({ ...database.processEnv(harness.caFile), INTAKE_SECRET_KEY: '', AUTH_SECRET: '' });
-      const secrets = { AUTH_SECRET: 'older-auth-secret-0123456789abcdefghijkl', INTAKE_SECRET_KEY: 'older-secret-key-0123456789abcdefghijklm', INTAKE_PREVIOUS_SECRET_KEYS: [] };
+      const secrets = {
+        AUTH_SECRET: 'older-auth-secret-0123456789abcdefghijkl',
+        INTAKE_SECRET_KEY: 'older-secret-key-0123456789abcdefghijklm',
+        INTAKE_PREVIOUS_SECRET_KEYS: [],
+      };
       const sourceDir = source.locationEnv.INTAKE_DATA_DIR;
       if (sourceDir) writeStoredSecrets(sourceDir, secrets);
 
@@ -264,7 +348,17 @@ describe('npm run backup during ingestion, npm run restore into a new database',
       expect(refused.code).toBe(1);
       expect(refused.output).toContain(`${junk} is not an Intake backup: it is not a tar archive.`);
       const otherKind = path.join(scratch, 'other-kind.tar');
-      const manifest = { format: 'intake-backup', formatVersion: 1, intakeVersion: '0.1.0', createdAt: new Date().toISOString(), database: target.kind === 'pglite' ? 'postgres' : 'pglite', migrations: 1, takenBy: 'backup-command', secretsFile: false, secretKeyIds: [] };
+      const manifest = {
+        format: 'intake-backup',
+        formatVersion: 1,
+        intakeVersion: '0.1.0',
+        createdAt: new Date().toISOString(),
+        database: target.kind === 'pglite' ? 'postgres' : 'pglite',
+        migrations: 1,
+        takenBy: 'backup-command',
+        secretsFile: false,
+        secretKeyIds: [],
+      };
       await writeArchive(otherKind, [{ name: BACKUP_ENTRY.manifest, content: Buffer.from(JSON.stringify(manifest)) }]);
       const wrong = await runCli('restore', [otherKind], target.processEnv(harness.caFile));
       expect(wrong.code).toBe(1);

@@ -18,7 +18,13 @@ describe('confirmations per channel', () => {
     const { project } = await seedProject(database.db, admin, 'BUD');
     const { mailbox } = await connectOAuthChannel(harness, database, admin, project.id, { email: CHANNEL });
     const poll = () => pollMailbox({ database, mailboxId: mailbox.id, workerId: 'budget-test', pollIntervalSeconds: 60, maxMessageBytes: 25 * 1024 * 1024 });
-    const confirmations = async () => (await database.db.select().from(outboundMessages).where(and(eq(outboundMessages.mailboxId, mailbox.id), eq(outboundMessages.kind, 'confirmation')))).length;
+    const confirmations = async () =>
+      (
+        await database.db
+          .select()
+          .from(outboundMessages)
+          .where(and(eq(outboundMessages.mailboxId, mailbox.id), eq(outboundMessages.kind, 'confirmation')))
+      ).length;
 
     await harness.deliver(CHANNEL, buildEmail({ from: 'first@example.test', to: CHANNEL, subject: 'First' }));
     await poll();
@@ -27,10 +33,19 @@ describe('confirmations per channel', () => {
     const [first] = await database.db.select().from(outboundMessages).where(eq(outboundMessages.mailboxId, mailbox.id));
     const limit = getEnv().INTAKE_CONFIRMATIONS_PER_HOUR;
     await database.db.insert(outboundMessages).values(
-      Array.from({ length: limit - 2 }, (_, index) => ({ requestId: first!.requestId, mailboxId: mailbox.id, kind: 'confirmation' as const, messageId: `budget-${index}@acme.test`, recipients: [`sender-${index}@example.test`], subject: 'x', status: 'sent' as const })),
+      Array.from({ length: limit - 2 }, (_, index) => ({
+        requestId: first!.requestId,
+        mailboxId: mailbox.id,
+        kind: 'confirmation' as const,
+        messageId: `budget-${index}@acme.test`,
+        recipients: [`sender-${index}@example.test`],
+        subject: 'x',
+        status: 'sent' as const,
+      })),
     );
 
-    for (const sender of ['a', 'b', 'c']) await harness.deliver(CHANNEL, buildEmail({ from: `${sender}@rotating.example`, to: CHANNEL, subject: `From ${sender}` }));
+    for (const sender of ['a', 'b', 'c'])
+      await harness.deliver(CHANNEL, buildEmail({ from: `${sender}@rotating.example`, to: CHANNEL, subject: `From ${sender}` }));
     await poll();
     expect(await database.db.select().from(requests).where(eq(requests.projectId, project.id))).toHaveLength(4);
     expect(await confirmations()).toBe(limit);

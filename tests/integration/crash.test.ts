@@ -78,7 +78,11 @@ async function ingestThroughKills(database: WorkerDatabase, mailbox: BulkMailbox
  * again on a fresh database and mailbox while the kills so far did not hit what `enough` asks
  * for (how many kills find work left depends on how fast this machine ingests), up to three runs.
  */
-async function crashRuns(channel: Omit<Parameters<typeof seedBulkMailbox>[2], 'count' | 'address'>, serverDone: ServerDone, enough: (kills: Kill[]) => boolean): Promise<Kill[]> {
+async function crashRuns(
+  channel: Omit<Parameters<typeof seedBulkMailbox>[2], 'count' | 'address'>,
+  serverDone: ServerDone,
+  enough: (kills: Kill[]) => boolean,
+): Promise<Kill[]> {
   const kills: Kill[] = [];
   for (let run = 1; run <= MAX_RUNS && !enough(kills); run++) {
     const database = await WorkerDatabase.create();
@@ -87,7 +91,9 @@ async function crashRuns(channel: Omit<Parameters<typeof seedBulkMailbox>[2], 'c
       await database.handOver();
       const started = Date.now();
       const runKills = await ingestThroughKills(database, mailbox, serverDone);
-      console.log(`${channel.protocol} crash run ${run} on ${database.kind}: ${Math.round((Date.now() - started) / 1000)} s, kills ${JSON.stringify(runKills)}`);
+      console.log(
+        `${channel.protocol} crash run ${run} on ${database.kind}: ${Math.round((Date.now() - started) / 1000)} s, kills ${JSON.stringify(runKills)}`,
+      );
       await expectEachMessageFiledOnce(await database.takeBack(), mailbox);
       kills.push(...runKills);
     } finally {
@@ -101,14 +107,23 @@ describe('a worker killed again and again while it ingests 1,000 messages', () =
   it('IMAP, After processing = mark as read: files each message once and marks every one read', { timeout: 900_000 }, async () => {
     // At least four kills, and among them the windows that matter: messages stored but not
     // filed, filed but not yet marked read.
-    const enough = (kills: Kill[]) => kills.length >= 4 && kills.some((kill) => kill.left.pending > 0) && kills.some((kill) => kill.left.serverActionsPending > 0);
-    const kills = await crashRuns({ key: 'CRI', protocol: 'imap', afterProcessing: 'mark_read' }, (messages) => messages.length === MESSAGES && messages.every((message) => message.flags.includes('\\Seen')), enough);
+    const enough = (kills: Kill[]) =>
+      kills.length >= 4 && kills.some((kill) => kill.left.pending > 0) && kills.some((kill) => kill.left.serverActionsPending > 0);
+    const kills = await crashRuns(
+      { key: 'CRI', protocol: 'imap', afterProcessing: 'mark_read' },
+      (messages) => messages.length === MESSAGES && messages.every((message) => message.flags.includes('\\Seen')),
+      enough,
+    );
     expect(enough(kills), `kills: ${JSON.stringify(kills)}`).toBe(true);
   });
 
   it('POP3, After processing = delete: files each message once and leaves the mailbox empty', { timeout: 900_000 }, async () => {
     // One POP3 session stores all 1,000 in about a second, so fewer kills find work left: two at least.
-    const kills = await crashRuns({ key: 'CRP', protocol: 'pop3', afterProcessing: 'delete' }, (messages) => messages.length === 0, (found) => found.length >= 2);
+    const kills = await crashRuns(
+      { key: 'CRP', protocol: 'pop3', afterProcessing: 'delete' },
+      (messages) => messages.length === 0,
+      (found) => found.length >= 2,
+    );
     expect(kills.length, `kills: ${JSON.stringify(kills)}`).toBeGreaterThanOrEqual(2);
     // POP3 deletes only at a clean QUIT, after the whole listing: every kill left deletions to do.
     expect(kills.every((kill) => kill.left.serverActionsPending > 0 || kill.left.settled === 0)).toBe(true);

@@ -37,7 +37,8 @@ beforeAll(async () => {
 });
 afterAll(() => recorder?.close());
 
-const imapInput = (overrides: Record<string, unknown> = {}) => harnessChannelInput(context.harness, { emailAddress: 'sales@other.test', authentication: 'password', ...overrides });
+const imapInput = (overrides: Record<string, unknown> = {}) =>
+  harnessChannelInput(context.harness, { emailAddress: 'sales@other.test', authentication: 'password', ...overrides });
 
 function fieldErrorsOf(error: unknown): Record<string, string[]> {
   expect(error).toBeInstanceOf(ValidationError);
@@ -48,7 +49,13 @@ describe('a stored credential goes only where it was given', () => {
   it('sends a stored password to no other server, port, security or SMTP server until it is typed again', async () => {
     const { project } = await seedProject(context.database.db, context.admin, 'BIND');
     const scope = { kind: 'channel', projectId: project.id } as const;
-    const saved = await saveMailbox({ database: context.database, actor: context.admin, scope, input: imapInput({ password: 'sales-secret' }), returnTo: '/x' });
+    const saved = await saveMailbox({
+      database: context.database,
+      actor: context.admin,
+      scope,
+      input: imapInput({ password: 'sales-secret' }),
+      returnTo: '/x',
+    });
     expect(saved.outcome).toBe('saved');
     const mailboxId = (saved as { mailboxId: string }).mailboxId;
     const call = { database: context.database, actor: context.admin, scope, mailboxId, returnTo: '/x' };
@@ -75,7 +82,10 @@ describe('a stored credential goes only where it was given', () => {
     // Unchanged settings still test with the stored password, and that use is audited.
     const unchanged = await testMailboxSettings({ ...call, input: imapInput() });
     expect(unchanged.ok).toBe(true);
-    const audited = await context.database.db.select().from(auditLog).where(and(eq(auditLog.action, 'mailbox.test'), eq(auditLog.targetId, mailboxId)));
+    const audited = await context.database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'mailbox.test'), eq(auditLog.targetId, mailboxId)));
     expect(audited.map((entry) => entry.details)).toContainEqual(expect.objectContaining({ storedCredential: true, host: context.harness.host, ok: true }));
 
     // Typed again, the new password goes to the new server (the recorder sees it) and the stored one never does.
@@ -97,7 +107,10 @@ describe('a stored credential goes only where it was given', () => {
     const [channel] = await context.database.db.select().from(mailboxes).where(eq(mailboxes.emailAddress, 'support@acme.test'));
     const call = { database: context.database, actor: lead, scope, mailboxId: channel!.id, returnTo: '/x' };
 
-    for (const change of [{ host: '127.0.0.1', port: recorder.port }, { smtpHost: '127.0.0.1', smtpPort: String(recorder.port) }]) {
+    for (const change of [
+      { host: '127.0.0.1', port: recorder.port },
+      { smtpHost: '127.0.0.1', smtpPort: String(recorder.port) },
+    ]) {
       const tested = await testMailboxSettings({ ...call, input: input(change) }).catch((error: unknown) => error);
       expect(tested).toBeInstanceOf(MailConnectionError);
       expect((tested as Error).message).toMatch(/Save and authorize/);
@@ -114,14 +127,27 @@ describe('a stored credential goes only where it was given', () => {
     const { project } = await seedProject(context.database.db, context.admin, 'GOOG');
     const scope = { kind: 'channel', projectId: project.id } as const;
     const integrationId = crypto.randomUUID();
-    const integration = { provider: 'google', name: 'Google Workspace', clientId: 'google-client', clientSecret: 'google-secret', scopes: 'https://mail.google.com/ openid email', mailboxDomains: 'acme.test' };
+    const integration = {
+      provider: 'google',
+      name: 'Google Workspace',
+      clientId: 'google-client',
+      clientSecret: 'google-secret',
+      scopes: 'https://mail.google.com/ openid email',
+      mailboxDomains: 'acme.test',
+    };
     await saveIntegration({ db: context.database.db, actor: context.admin, mode: 'create', integrationId, input: integration });
     const input = imapInput({ emailAddress: 'google@acme.test', authentication: integrationId, smtpHost: 'smtp.gmail.com' });
     const refused = await saveMailbox({ database: context.database, actor: context.admin, scope, input, returnTo: '/x' }).catch((error: unknown) => error);
     expect(fieldErrorsOf(refused).host?.[0]).toMatch(/only to imap\.gmail\.com, pop\.gmail\.com, smtp\.gmail\.com.*Other mail hosts/);
     expect(fieldErrorsOf(refused).smtpHost).toBeUndefined();
 
-    await saveIntegration({ db: context.database.db, actor: context.admin, mode: 'update', integrationId, input: { ...integration, clientSecret: '', otherMailHosts: context.harness.host } });
+    await saveIntegration({
+      db: context.database.db,
+      actor: context.admin,
+      mode: 'update',
+      integrationId,
+      input: { ...integration, clientSecret: '', otherMailHosts: context.harness.host },
+    });
     authorizationOf(await saveMailbox({ database: context.database, actor: context.admin, scope, input, returnTo: '/x' }));
   });
 });
@@ -142,12 +168,23 @@ describe('private and loopback mail hosts', () => {
     // 127.0.0.3 is loopback but not in the test's MAIL_ALLOWED_PRIVATE_HOSTS.
     const listener = await countingListener('127.0.0.3');
     try {
-      const settings = { protocol: 'imap' as const, host: '127.0.0.3', port: listener.port, security: 'tls' as const, username: 'x@acme.test', folder: 'INBOX', credential: { kind: 'password' as const, password: 'never-sent' } };
+      const settings = {
+        protocol: 'imap' as const,
+        host: '127.0.0.3',
+        port: listener.port,
+        security: 'tls' as const,
+        username: 'x@acme.test',
+        folder: 'INBOX',
+        credential: { kind: 'password' as const, password: 'never-sent' },
+      };
       const test = await testMailConnection(settings);
       expect(test.error?.kind).toBe('forbidden_host');
       expect(test.steps).toEqual([expect.objectContaining({ step: 'Resolve', ok: false, detail: expect.stringMatching(/MAIL_ALLOWED_PRIVATE_HOSTS/) })]);
       await expect(Pop3Client.connect({ ...settings, protocol: 'pop3' })).rejects.toMatchObject({ kind: 'forbidden_host' });
-      const smtp = await testSmtpConnection({ host: '127.0.0.3', port: listener.port, security: 'tls' }, { username: 'x@acme.test', credential: settings.credential });
+      const smtp = await testSmtpConnection(
+        { host: '127.0.0.3', port: listener.port, security: 'tls' },
+        { username: 'x@acme.test', credential: settings.credential },
+      );
       expect(smtp).toMatchObject({ ok: false, detail: expect.stringMatching(/does not connect to 127\.0\.0\.3/) });
       expect(listener.connections()).toBe(0);
     } finally {
@@ -157,10 +194,26 @@ describe('private and loopback mail hosts', () => {
 
   it('refuses private, link-local, unique-local and loopback addresses and names, and connects to the address it checked', async () => {
     const none = new AddressAllowList([]);
-    for (const host of ['10.1.2.3', '172.16.0.1', '192.168.1.1', '100.64.0.1', '169.254.169.254', '0.0.0.0', '[::1]', '::ffff:10.0.0.1', 'fd00::1', 'fe80::1', 'localhost']) {
+    for (const host of [
+      '10.1.2.3',
+      '172.16.0.1',
+      '192.168.1.1',
+      '100.64.0.1',
+      '169.254.169.254',
+      '0.0.0.0',
+      '[::1]',
+      '::ffff:10.0.0.1',
+      'fd00::1',
+      'fe80::1',
+      'localhost',
+    ]) {
       await expect(resolveMailHost(host, none), host).rejects.toMatchObject({ kind: 'forbidden_host' });
     }
-    expect(await resolveMailHost('localhost', new AddressAllowList(['localhost']))).toMatchObject({ host: 'localhost', servername: 'localhost', address: expect.stringMatching(/^(127\.0\.0\.1|::1)$/) });
+    expect(await resolveMailHost('localhost', new AddressAllowList(['localhost']))).toMatchObject({
+      host: 'localhost',
+      servername: 'localhost',
+      address: expect.stringMatching(/^(127\.0\.0\.1|::1)$/),
+    });
     expect(await resolveMailHost('10.1.2.3', new AddressAllowList(['10.0.0.0/8']))).toEqual({ host: '10.1.2.3', address: '10.1.2.3', servername: undefined });
     expect(await resolveMailHost('8.8.8.8', none)).toMatchObject({ address: '8.8.8.8' });
   });

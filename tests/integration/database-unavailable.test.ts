@@ -40,21 +40,31 @@ describe.runIf(postgres)('the database gone under the web server', () => {
     return get('/api/health');
   };
 
-  it('/api/health answers 503 at once and pages a 503 "database unavailable" page, never a stack trace; 200 when it is back', { timeout: 120_000 }, async () => {
+  it('/api/health answers 503 at once and pages a 503 "database unavailable" page, never a stack trace; 200 when it is back', {
+    timeout: 120_000,
+  }, async () => {
     expect((await healthy()).status).toBe(200);
     expect((await get('/')).status).toBeLessThan(500);
 
     await server.stop({ mode: 'fast' });
-    const health = await waitUntil('health says the database is gone', async () => {
-      const answer = await get('/api/health');
-      return answer.status === 503 && answer;
-    }, 30_000);
+    const health = await waitUntil(
+      'health says the database is gone',
+      async () => {
+        const answer = await get('/api/health');
+        return answer.status === 503 && answer;
+      },
+      30_000,
+    );
     expect(JSON.parse(health.body)).toMatchObject({ status: 'unhealthy', database: { reachable: false } });
     expect(health.ms).toBeLessThan(5_000);
-    const page = await waitUntil('the page says the database is unavailable', async () => {
-      const answer = await get('/');
-      return answer.status === 503 && answer;
-    }, 30_000);
+    const page = await waitUntil(
+      'the page says the database is unavailable',
+      async () => {
+        const answer = await get('/');
+        return answer.status === 503 && answer;
+      },
+      30_000,
+    );
     expect(page.body).toContain('The database is unavailable');
     expect(page.body).toContain('Intake will keep retrying; reload in a moment');
     expect(page.body).not.toMatch(/Error:|\n\s+at |digest/i);

@@ -31,7 +31,9 @@ const DOMAIN = 'faults.test';
 const address = (name: string) => `faults-${name}@${DOMAIN}`;
 
 beforeAll(async () => {
-  await context.harness.addUsers(['dovecot', 'provider', 'revoked', 'revoked-pop', 'revoked-idle', 'idle'].map((name) => ({ email: address(name), password: `pw-${name}-0123456789` })));
+  await context.harness.addUsers(
+    ['dovecot', 'provider', 'revoked', 'revoked-pop', 'revoked-idle', 'idle'].map((name) => ({ email: address(name), password: `pw-${name}-0123456789` })),
+  );
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -39,7 +41,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Messages from distinct senders (the per-sender rate limit never applies), `bodyBytes` long each. */
 function messages(to: string, subjects: string[], bodyBytes = 0): Buffer[] {
   const body = bodyBytes > 0 ? 'All work and no play makes a dull request.\r\n'.repeat(Math.ceil(bodyBytes / 44)) : undefined;
-  return subjects.map((subject, index) => buildEmail({ from: `Sender ${index} <sender${index}.${subject.replace(/\W+/g, '-').toLowerCase()}@customers.test>`, to, subject, body }));
+  return subjects.map((subject, index) =>
+    buildEmail({ from: `Sender ${index} <sender${index}.${subject.replace(/\W+/g, '-').toLowerCase()}@customers.test>`, to, subject, body }),
+  );
 }
 
 const subjectsFor = (key: string, count: number, from = 0) => Array.from({ length: count }, (_, index) => `${key} message ${from + index}`);
@@ -101,10 +105,14 @@ describe('the mail server, the provider and the network failing under a running 
       await harness.stopDovecot();
       await proxy.refuse();
       try {
-        const failing = await waitUntil('the channel is Failing', async () => {
-          const row = await mailboxRow(database.db, mailbox.id);
-          return row.status === 'failing' && row;
-        }, 30_000);
+        const failing = await waitUntil(
+          'the channel is Failing',
+          async () => {
+            const row = await mailboxRow(database.db, mailbox.id);
+            return row.status === 'failing' && row;
+          },
+          30_000,
+        );
         expect(failing.statusMessage).toMatch(/connection to the mail server at .* was lost|cannot be reached/);
         // Cut mid-FETCH: nothing of the cut answer was filed, nothing marked read.
         expect(await requestCount(database.db, project.id)).toBe(0);
@@ -114,7 +122,11 @@ describe('the mail server, the provider and the network failing under a running 
         await harness.startDovecot();
         await proxy.reopen();
       }
-      await waitUntil('every message is filed and marked read', async () => (await requestCount(database.db, project.id)) === subjects.length && (await seenOnServer(harness, email)) === subjects.length, 60_000);
+      await waitUntil(
+        'every message is filed and marked read',
+        async () => (await requestCount(database.db, project.id)) === subjects.length && (await seenOnServer(harness, email)) === subjects.length,
+        60_000,
+      );
       await waitUntil('the channel is Active', async () => (await mailboxRow(database.db, mailbox.id)).status === 'active', 10_000);
     } finally {
       await polling.stop();
@@ -124,7 +136,9 @@ describe('the mail server, the provider and the network failing under a running 
     await expectFiledExactlyOnce(database.db, project.id, subjects);
   });
 
-  it('the provider down during a token refresh: Failing with "Intake will retry" (not Needs re-authorization), then Active with the mail filed', { timeout: 60_000 }, async () => {
+  it('the provider down during a token refresh: Failing with "Intake will retry" (not Needs re-authorization), then Active with the mail filed', {
+    timeout: 60_000,
+  }, async () => {
     const { harness, database } = context;
     const { project } = await seedProject(database.db, context.admin, 'FPR');
     await database.db.update(projects).set({ sendConfirmations: false }).where(eq(projects.id, project.id));
@@ -133,15 +147,22 @@ describe('the mail server, the provider and the network failing under a running 
     const subjects = subjectsFor('FPR', 20);
     await harness.deliverMany(email, messages(email, subjects));
     // The access token is due for a refresh, and the provider is down.
-    await database.db.update(mailboxes).set({ accessTokenExpiresAt: new Date(Date.now() - 60_000) }).where(eq(mailboxes.id, mailbox.id));
+    await database.db
+      .update(mailboxes)
+      .set({ accessTokenExpiresAt: new Date(Date.now() - 60_000) })
+      .where(eq(mailboxes.id, mailbox.id));
     await harness.stopProvider();
     const polling = keepPolling(mailbox.id, 1);
     try {
       try {
-        const failing = await waitUntil('two polls failed', async () => {
-          const row = await mailboxRow(database.db, mailbox.id);
-          return row.consecutiveFailures >= 2 && row;
-        }, 20_000);
+        const failing = await waitUntil(
+          'two polls failed',
+          async () => {
+            const row = await mailboxRow(database.db, mailbox.id);
+            return row.consecutiveFailures >= 2 && row;
+          },
+          20_000,
+        );
         expect(failing.status).toBe('failing');
         expect(failing.statusMessage).toMatch(/provider cannot be reached .*Intake will retry/);
         expect(failing.statusMessage).not.toMatch(/Re-authorize/);
@@ -167,7 +188,10 @@ describe('the mail server, the provider and the network failing under a running 
     const [stored] = await database.db.select().from(oauthIntegrations).where(eq(oauthIntegrations.id, integration.integrationId));
     const tokenEndpoint = new URL(stored!.tokenEndpoint);
     const tokenProxy = await TcpProxy.start(tokenEndpoint.hostname, { host: tokenEndpoint.hostname, port: Number(tokenEndpoint.port) });
-    await database.db.update(oauthIntegrations).set({ tokenEndpoint: `https://${tokenEndpoint.hostname}:${tokenProxy.port}${tokenEndpoint.pathname}` }).where(eq(oauthIntegrations.id, integration.integrationId));
+    await database.db
+      .update(oauthIntegrations)
+      .set({ tokenEndpoint: `https://${tokenEndpoint.hostname}:${tokenProxy.port}${tokenEndpoint.pathname}` })
+      .where(eq(oauthIntegrations.id, integration.integrationId));
 
     const before = subjectsFor('FRV', 10);
     const meanwhile = subjectsFor('FRV', 5, 10);
@@ -180,10 +204,14 @@ describe('the mail server, the provider and the network failing under a running 
 
       expect(await harness.revokeGrants(email)).toBeGreaterThan(0);
       await harness.deliverMany(email, messages(email, meanwhile));
-      const paused = await waitUntil('the channel needs re-authorization', async () => {
-        const row = await mailboxRow(database.db, mailbox.id);
-        return row.status === 'needs_reauthorization' && row;
-      }, 20_000);
+      const paused = await waitUntil(
+        'the channel needs re-authorization',
+        async () => {
+          const row = await mailboxRow(database.db, mailbox.id);
+          return row.status === 'needs_reauthorization' && row;
+        },
+        20_000,
+      );
       expect(paused.statusMessage).toMatch(/Re-authorize the mailbox/);
 
       // No retry storm: nothing tries the mail server or the provider until someone acts.
@@ -196,7 +224,11 @@ describe('the mail server, the provider and the network failing under a running 
       const result = await finishAuthorization(harness, database, admin, started, integration, email);
       expect(result.message).toMatch(/enabled/);
       const resumedAt = Date.now();
-      await waitUntil('the mail that arrived meanwhile is filed', async () => (await requestCount(database.db, project.id)) === before.length + meanwhile.length, 20_000);
+      await waitUntil(
+        'the mail that arrived meanwhile is filed',
+        async () => (await requestCount(database.db, project.id)) === before.length + meanwhile.length,
+        20_000,
+      );
       console.log(`Revoked grant: filed ${Date.now() - resumedAt} ms after re-authorization`);
     } finally {
       await listener.stop();
@@ -220,7 +252,9 @@ describe('the mail server, the provider and the network failing under a running 
     expect(row.statusMessage).toMatch(/Re-authorize the mailbox/);
   });
 
-  it('a grant revoked while the IDLE connection is away: its refused login hands over to a poll, which asks for re-authorization', { timeout: 30_000 }, async () => {
+  it('a grant revoked while the IDLE connection is away: its refused login hands over to a poll, which asks for re-authorization', {
+    timeout: 30_000,
+  }, async () => {
     const { harness, database, admin } = context;
     const { project } = await seedProject(database.db, admin, 'FRI');
     const email = address('revoked-idle');
@@ -232,10 +266,14 @@ describe('the mail server, the provider and the network failing under a running 
       await waitUntil('the first poll', async () => (await mailboxRow(database.db, mailbox.id)).lastPollAt !== null, 10_000);
       expect(await harness.revokeGrants(email)).toBeGreaterThan(0);
       listener = new IdleListener(database, mailbox.id, () => void pollSoon(database.db, mailbox.id), { checkIntervalMs: 1_000, noopTimeoutMs: 2_000 });
-      const paused = await waitUntil('the channel needs re-authorization', async () => {
-        const row = await mailboxRow(database.db, mailbox.id);
-        return row.status === 'needs_reauthorization' && row;
-      }, 10_000);
+      const paused = await waitUntil(
+        'the channel needs re-authorization',
+        async () => {
+          const row = await mailboxRow(database.db, mailbox.id);
+          return row.status === 'needs_reauthorization' && row;
+        },
+        10_000,
+      );
       expect(paused.statusMessage).toMatch(/Re-authorize the mailbox/);
       expect(polling.polls).toBe(2);
     } finally {
@@ -244,7 +282,9 @@ describe('the mail server, the provider and the network failing under a running 
     }
   });
 
-  it('an IDLE connection dropped silently (no FIN): noticed within the check interval plus the NOOP timeout, reconnected, and the mail filed', { timeout: 60_000 }, async () => {
+  it('an IDLE connection dropped silently (no FIN): noticed within the check interval plus the NOOP timeout, reconnected, and the mail filed', {
+    timeout: 60_000,
+  }, async () => {
     const { harness, database } = context;
     const { project, mailbox, email, proxy } = await proxiedChannel('FID', 'idle');
     // Production checks every minute; the same code with shorter waits.
@@ -271,11 +311,19 @@ describe('the mail server, the provider and the network failing under a running 
       proxy.endBlackHole();
       expect(noticedMs).toBeLessThanOrEqual(timing.checkIntervalMs + timing.noopTimeoutMs + 1_000);
 
-      await waitUntil('the mail delivered meanwhile is filed', async () => (await requestCount(database.db, project.id)) === first.length + meanwhile.length, 30_000);
+      await waitUntil(
+        'the mail delivered meanwhile is filed',
+        async () => (await requestCount(database.db, project.id)) === first.length + meanwhile.length,
+        30_000,
+      );
       expect(proxy.connections).toBeGreaterThan(connectionsBefore);
       // IDLE works again: new mail is announced, and filed long before the next regular poll.
       await harness.deliverMany(email, messages(email, after));
-      await waitUntil('IDLE announced the mail after the reconnection', async () => (await requestCount(database.db, project.id)) === first.length + meanwhile.length + after.length, 20_000);
+      await waitUntil(
+        'IDLE announced the mail after the reconnection',
+        async () => (await requestCount(database.db, project.id)) === first.length + meanwhile.length + after.length,
+        20_000,
+      );
       console.log(`IDLE without FIN: noticed after ${noticedMs} ms`);
     } finally {
       await listener.stop();
@@ -302,7 +350,11 @@ async function faultDatabase(): Promise<FaultDatabase> {
 }
 
 /** Runs a worker without crash point until every message is handled and the server agrees, then stops it. */
-async function recover(database: FaultDatabase, mailbox: BulkMailbox, serverDone: (messages: Awaited<ReturnType<Harness['listMessages']>>) => boolean): Promise<void> {
+async function recover(
+  database: FaultDatabase,
+  mailbox: BulkMailbox,
+  serverDone: (messages: Awaited<ReturnType<Harness['listMessages']>>) => boolean,
+): Promise<void> {
   // Under load the harness's token check may answer a login with a temporary failure: the
   // channel is then Failing until the next poll, and such a poll can fall between the check for
   // Active and the stop. So the channel must be Active with the worker stopped, within three runs.
@@ -312,7 +364,12 @@ async function recover(database: FaultDatabase, mailbox: BulkMailbox, serverDone
     try {
       if (run === 1) {
         const count = mailbox.subjects.length;
-        await database.waitForProgress(worker, 'every message is handled', (progress) => progress.settled >= count && progress.pending === 0 && progress.serverActionsPending === 0, 90_000);
+        await database.waitForProgress(
+          worker,
+          'every message is handled',
+          (progress) => progress.settled >= count && progress.pending === 0 && progress.serverActionsPending === 0,
+          90_000,
+        );
         await waitUntil('the mail server agrees', async () => serverDone(await context.harness.listMessages(mailbox.address)), 30_000);
       }
       // One more poll, which must find nothing to do.
@@ -334,7 +391,12 @@ async function expectRecovered(database: FaultDatabase, mailbox: BulkMailbox): P
 }
 
 /** Crashes a worker at `point`, then checks what the kill left in the database and on the server. */
-async function crashAt(database: FaultDatabase, mailbox: BulkMailbox, point: CrashPoint, expected: Partial<IngestionProgress> & { onServer?: number; seen?: number }): Promise<IngestionProgress> {
+async function crashAt(
+  database: FaultDatabase,
+  mailbox: BulkMailbox,
+  point: CrashPoint,
+  expected: Partial<IngestionProgress> & { onServer?: number; seen?: number },
+): Promise<IngestionProgress> {
   await database.crashWorker(context.harness.caFile, point);
   const handle = await database.takeBack();
   const { onServer, seen, ...expectedProgress } = expected;
@@ -356,10 +418,18 @@ const SERVER_ACTIONS_DUE = '^select "id", "uid" from "inbound_messages"';
 const SERVER_ACTIONS_DONE = '^update "inbound_messages" set "server_action"';
 
 describe('a worker process SIGKILLed at each step of ingestion', () => {
-  it('IMAP: after fetch, after store (mid-transaction), after commit, before the flag: each message filed once, all marked read', { timeout: 150_000 }, async () => {
+  it('IMAP: after fetch, after store (mid-transaction), after commit, before the flag: each message filed once, all marked read', {
+    timeout: 150_000,
+  }, async () => {
     const database = await faultDatabase();
     const count = 150;
-    const mailbox = await seedBulkMailbox(context.harness, database.handle, { key: 'FKI', address: address('kill-imap'), count, protocol: 'imap', afterProcessing: 'mark_read' });
+    const mailbox = await seedBulkMailbox(context.harness, database.handle, {
+      key: 'FKI',
+      address: address('kill-imap'),
+      count,
+      protocol: 'imap',
+      afterProcessing: 'mark_read',
+    });
     const started = Date.now();
     // Fetched, killed before anything is stored.
     await crashAt(database, mailbox, { before: STORE, nth: 1 }, { stored: 0, requests: 0, seen: 0 });
@@ -370,16 +440,29 @@ describe('a worker process SIGKILLed at each step of ingestion', () => {
     expect(afterCommit.requests).toBeGreaterThan(0);
     expect(afterCommit).toMatchObject({ pending: count - afterCommit.requests, serverActionsPending: afterCommit.requests });
     // Everything filed; killed before the server is told to mark any of it read.
-    await crashAt(database, mailbox, { before: SERVER_ACTIONS_DUE, nth: 1 }, { stored: count, pending: 0, requests: count, serverActionsPending: count, seen: 0 });
+    await crashAt(
+      database,
+      mailbox,
+      { before: SERVER_ACTIONS_DUE, nth: 1 },
+      { stored: count, pending: 0, requests: count, serverActionsPending: count, seen: 0 },
+    );
     await recover(database, mailbox, (messages) => messages.length === count && messages.every((message) => message.flags.includes('\\Seen')));
     console.log(`IMAP kill points on ${database.kind}: ${Math.round((Date.now() - started) / 1000)} s`);
     await expectRecovered(database, mailbox);
   });
 
-  it('POP3 with delete: after commit, and after QUIT deleted before that is recorded: each message filed once, the mailbox emptied', { timeout: 120_000 }, async () => {
+  it('POP3 with delete: after commit, and after QUIT deleted before that is recorded: each message filed once, the mailbox emptied', {
+    timeout: 120_000,
+  }, async () => {
     const database = await faultDatabase();
     const count = 40;
-    const mailbox = await seedBulkMailbox(context.harness, database.handle, { key: 'FKP', address: address('kill-pop'), count, protocol: 'pop3', afterProcessing: 'delete' });
+    const mailbox = await seedBulkMailbox(context.harness, database.handle, {
+      key: 'FKP',
+      address: address('kill-pop'),
+      count,
+      protocol: 'pop3',
+      afterProcessing: 'delete',
+    });
     const started = Date.now();
     // Filed, but nothing is deleted before QUIT.
     const afterCommit = await crashAt(database, mailbox, { afterCommitOf: FILE, nth: 1 }, { onServer: count });
@@ -425,17 +508,27 @@ async function holdLock(db: Database, statement: SQL, locked: (rows: unknown[]) 
  * are any (as their first lines); with `terminate`, only those inside a transaction that has
  * written already, and they are terminated.
  */
-async function waitForLockWait(database: FaultDatabase, appName: string, statement: string, { terminate, describe = () => '' }: { terminate: boolean; describe?: () => string }): Promise<string[]> {
-  return waitUntil(`a backend waiting in ${statement}${terminate ? ' was terminated' : ''}`, async () => {
-    const found = await database.handle.query<{ statement: string }>(
-      `with waiting as materialized (
+async function waitForLockWait(
+  database: FaultDatabase,
+  appName: string,
+  statement: string,
+  { terminate, describe = () => '' }: { terminate: boolean; describe?: () => string },
+): Promise<string[]> {
+  return waitUntil(
+    `a backend waiting in ${statement}${terminate ? ' was terminated' : ''}`,
+    async () => {
+      const found = await database.handle.query<{ statement: string }>(
+        `with waiting as materialized (
          select pid, query from pg_stat_activity
          where datname = current_database() and application_name = $1 and wait_event_type = 'Lock' and query ~ $2 and (not $3 or backend_xid is not null)
        ) select left(query, 60) as statement from waiting where not $3 or pg_terminate_backend(pid)`,
-      [appName, statement, terminate],
-    );
-    return found.length > 0 && found.map((row) => row.statement);
-  }, 60_000, describe);
+        [appName, statement, terminate],
+      );
+      return found.length > 0 && found.map((row) => row.statement);
+    },
+    60_000,
+    describe,
+  );
 }
 
 const terminateWaiting = (database: FaultDatabase, appName: string, statement: string) => waitForLockWait(database, appName, statement, { terminate: true });
@@ -466,19 +559,32 @@ function workerThatMustSurvive(start: () => WorkerProcess) {
 
 /** Until the worker's first poll of the (empty) mailbox has set its folder cursor. */
 async function waitForFirstPoll(database: FaultDatabase, worker: ReturnType<typeof workerThatMustSurvive>, mailbox: BulkMailbox): Promise<void> {
-  await waitUntil('the first poll set the folder cursor', async () => {
-    worker.check();
-    return (await database.handle.db.select().from(mailboxCursors).where(eq(mailboxCursors.mailboxId, mailbox.mailboxId))).length > 0;
-  }, 60_000, () => worker.output);
+  await waitUntil(
+    'the first poll set the folder cursor',
+    async () => {
+      worker.check();
+      return (await database.handle.db.select().from(mailboxCursors).where(eq(mailboxCursors.mailboxId, mailbox.mailboxId))).length > 0;
+    },
+    60_000,
+    () => worker.output,
+  );
 }
 
 describe('the database connection dropped mid-transaction', () => {
   if (process.env.TEST_DATABASE_URL) {
-    it('PostgreSQL terminates the worker’s backends while it stores and while it files: nothing lost or twice, the channel Active again', { timeout: 120_000 }, async () => {
+    it('PostgreSQL terminates the worker’s backends while it stores and while it files: nothing lost or twice, the channel Active again', {
+      timeout: 120_000,
+    }, async () => {
       const database = await faultDatabase();
       const { db } = database.handle;
       const count = 200;
-      const mailbox = await seedBulkMailbox(context.harness, database.handle, { key: 'FPG', address: address('pg-drop'), count: 0, protocol: 'imap', afterProcessing: 'mark_read' });
+      const mailbox = await seedBulkMailbox(context.harness, database.handle, {
+        key: 'FPG',
+        address: address('pg-drop'),
+        count: 0,
+        protocol: 'imap',
+        afterProcessing: 'mark_read',
+      });
       mailbox.subjects.push(...subjectsFor('FPG', count));
       const appName = 'intake-faults-worker';
       const worker = workerThatMustSurvive(() => database.startWorker(context.harness.caFile, { env: { PGAPPNAME: appName } }));
@@ -494,24 +600,34 @@ describe('the database connection dropped mid-transaction', () => {
         const releaseCounter = await holdLock(db, sql`select id from projects where id = ${mailbox.projectId} for no key update`);
         await releaseCursors();
         expect(await readIngestionProgress(database.handle)).toMatchObject({ stored: 0, requests: 0 });
-        const failing = await waitUntil('the channel is Failing', async () => {
-          worker.check();
-          const row = await mailboxRow(db, mailbox.mailboxId);
-          return row.status === 'failing' && row.statusMessage;
-        }, 30_000);
+        const failing = await waitUntil(
+          'the channel is Failing',
+          async () => {
+            worker.check();
+            const row = await mailboxRow(db, mailbox.mailboxId);
+            return row.status === 'failing' && row.statusMessage;
+          },
+          30_000,
+        );
         // Not the driver's words, which quote the statement and its parameters: the mail itself.
         expect(failing).toMatch(/^Intake lost its connection to the database \((57P01|CONNECTION_CLOSED)\); it will retry\.$/);
         cut.push(...(await terminateWaiting(database, appName, '"projects"')));
         await releaseCounter();
         // And the job queue's connections: the next polls are dispatched through it.
-        await database.handle.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name = 'intake-jobs'`);
+        await database.handle.query(
+          `select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name = 'intake-jobs'`,
+        );
 
-        await waitUntil('every message is filed and marked read, the channel Active', async () => {
-          worker.check();
-          const progress = await readIngestionProgress(database.handle);
-          if (progress.settled < count || progress.pending > 0 || progress.serverActionsPending > 0) return false;
-          return (await mailboxRow(db, mailbox.mailboxId)).status === 'active' && (await seenOnServer(context.harness, mailbox.address)) === count;
-        }, 90_000);
+        await waitUntil(
+          'every message is filed and marked read, the channel Active',
+          async () => {
+            worker.check();
+            const progress = await readIngestionProgress(database.handle);
+            if (progress.settled < count || progress.pending > 0 || progress.serverActionsPending > 0) return false;
+            return (await mailboxRow(db, mailbox.mailboxId)).status === 'active' && (await seenOnServer(context.harness, mailbox.address)) === count;
+          },
+          90_000,
+        );
         worker.check();
         console.log(`Terminated mid-transaction: ${JSON.stringify(cut)}; the worker rode through without a restart`);
       } finally {
@@ -519,19 +635,37 @@ describe('the database connection dropped mid-transaction', () => {
       }
       await expectRecovered(database, mailbox);
       // A dropped connection is not the message's fault: no attempt was counted against any.
-      expect(await db.select({ id: inboundMessages.id }).from(inboundMessages).where(and(eq(inboundMessages.mailboxId, mailbox.mailboxId), sql`${inboundMessages.attempts} > 0`))).toEqual([]);
+      expect(
+        await db
+          .select({ id: inboundMessages.id })
+          .from(inboundMessages)
+          .where(and(eq(inboundMessages.mailboxId, mailbox.mailboxId), sql`${inboundMessages.attempts} > 0`)),
+      ).toEqual([]);
     });
   } else {
-    it('cannot happen on PGlite, which runs inside the worker process; its nearest fault, the process killed mid-transaction, leaves no trace of that transaction', { timeout: 90_000 }, async () => {
+    it('cannot happen on PGlite, which runs inside the worker process; its nearest fault, the process killed mid-transaction, leaves no trace of that transaction', {
+      timeout: 90_000,
+    }, async () => {
       const database = await faultDatabase();
       const count = 40;
-      const mailbox = await seedBulkMailbox(context.harness, database.handle, { key: 'FPL', address: address('pglite-drop'), count, protocol: 'imap', afterProcessing: 'mark_read' });
+      const mailbox = await seedBulkMailbox(context.harness, database.handle, {
+        key: 'FPL',
+        address: address('pglite-drop'),
+        count,
+        protocol: 'imap',
+        afterProcessing: 'mark_read',
+      });
       // Killed inside the transaction filing the first stored messages, after it locked them and
       // added their senders as customers: nothing of it remains.
       await crashAt(database, mailbox, { before: FILE, nth: 1 }, { stored: count, pending: count, requests: 0, seen: 0 });
       const { db } = database.handle;
       expect(await db.select({ id: customers.id }).from(customers)).toEqual([]);
-      expect(await db.select({ id: inboundMessages.id }).from(inboundMessages).where(sql`${inboundMessages.attempts} > 0 or ${inboundMessages.requestId} is not null`)).toEqual([]);
+      expect(
+        await db
+          .select({ id: inboundMessages.id })
+          .from(inboundMessages)
+          .where(sql`${inboundMessages.attempts} > 0 or ${inboundMessages.requestId} is not null`),
+      ).toEqual([]);
       await recover(database, mailbox, (messages) => messages.length === count && messages.every((message) => message.flags.includes('\\Seen')));
       await expectRecovered(database, mailbox);
     });
@@ -552,14 +686,24 @@ function unlessDatabaseDown<T>(probe: () => Promise<T>): () => Promise<T | false
 }
 
 /** Every message filed once, marked read on the server, and the channel Active again, with the worker alive throughout. */
-async function waitUntilImported(database: FaultDatabase, worker: ReturnType<typeof workerThatMustSurvive>, mailbox: BulkMailbox, timeoutMs: number): Promise<void> {
+async function waitUntilImported(
+  database: FaultDatabase,
+  worker: ReturnType<typeof workerThatMustSurvive>,
+  mailbox: BulkMailbox,
+  timeoutMs: number,
+): Promise<void> {
   const count = mailbox.subjects.length;
-  await waitUntil('every message is filed and marked read, the channel Active', unlessDatabaseDown(async () => {
-    worker.check();
-    const progress = await readIngestionProgress(database.handle);
-    if (progress.settled < count || progress.pending > 0 || progress.serverActionsPending > 0 || progress.mailboxesNotActive > 0) return false;
-    return (await seenOnServer(context.harness, mailbox.address)) === count;
-  }), timeoutMs, () => worker.output);
+  await waitUntil(
+    'every message is filed and marked read, the channel Active',
+    unlessDatabaseDown(async () => {
+      worker.check();
+      const progress = await readIngestionProgress(database.handle);
+      if (progress.settled < count || progress.pending > 0 || progress.serverActionsPending > 0 || progress.mailboxesNotActive > 0) return false;
+      return (await seenOnServer(context.harness, mailbox.address)) === count;
+    }),
+    timeoutMs,
+    () => worker.output,
+  );
   worker.check();
 }
 
@@ -610,7 +754,13 @@ describe.runIf(process.env.TEST_DATABASE_URL)('PostgreSQL restarted, unreachable
    */
   async function channelWithWorker(key: string, name: string, count: number, env: (database: FaultDatabase) => Record<string, string> = () => ({})) {
     const database = await privateDatabase();
-    const mailbox = await seedBulkMailbox(context.harness, database.handle, { key, address: address(name), count: 0, protocol: 'imap', afterProcessing: 'mark_read' });
+    const mailbox = await seedBulkMailbox(context.harness, database.handle, {
+      key,
+      address: address(name),
+      count: 0,
+      protocol: 'imap',
+      afterProcessing: 'mark_read',
+    });
     mailbox.subjects.push(...subjectsFor(key, count));
     const worker = workerThatMustSurvive(() => database.startWorker(context.harness.caFile, { env: { PGAPPNAME: appName, ...env(database) } }));
     try {
@@ -622,7 +772,9 @@ describe.runIf(process.env.TEST_DATABASE_URL)('PostgreSQL restarted, unreachable
     return { database, db: database.handle.db, mailbox, worker };
   }
 
-  it('pg_ctl restart -m fast during a backlog import, while it stores and while it files: every message filed once, the channel Active again', { timeout: 180_000 }, async () => {
+  it('pg_ctl restart -m fast during a backlog import, while it stores and while it files: every message filed once, the channel Active again', {
+    timeout: 180_000,
+  }, async () => {
     const { database, db, mailbox, worker } = await channelWithWorker('FRS', 'pg-restart', 300);
     const started = Date.now();
     try {
@@ -647,35 +799,55 @@ describe.runIf(process.env.TEST_DATABASE_URL)('PostgreSQL restarted, unreachable
     await expectRecovered(database, mailbox);
   });
 
-  it('pg_ctl restart -m fast while confirmations go out, one of them accepted by the SMTP server and not yet recorded: each sent exactly once', { timeout: 180_000 }, async () => {
+  it('pg_ctl restart -m fast while confirmations go out, one of them accepted by the SMTP server and not yet recorded: each sent exactly once', {
+    timeout: 180_000,
+  }, async () => {
     const { harness } = context;
     const { database, db, mailbox, worker } = await channelWithWorker('FSD', 'pg-send', 200, () => ({ INTAKE_CONFIRMATIONS_PER_HOUR: '1000' }));
     await db.update(projects).set({ sendConfirmations: true }).where(eq(projects.id, mailbox.projectId));
     // 200 confirmations at once: above the default pace (60 a minute), which provider-limits.test proves.
-    await db.update(mailboxes).set({ smtpHost: harness.host, smtpPort: harness.smtp.tlsPort, smtpSecurity: 'tls', sendLimitPerMinute: 1000 }).where(eq(mailboxes.id, mailbox.mailboxId));
+    await db
+      .update(mailboxes)
+      .set({ smtpHost: harness.host, smtpPort: harness.smtp.tlsPort, smtpSecurity: 'tls', sendLimitPerMinute: 1000 })
+      .where(eq(mailboxes.id, mailbox.mailboxId));
     const queued = () => db.select({ messageId: outboundMessages.messageId, status: outboundMessages.status }).from(outboundMessages);
     const started = Date.now();
     try {
       await harness.deliverMany(mailbox.address, messages(mailbox.address, mailbox.subjects));
-      await waitUntil('the first confirmations went out', async () => {
-        worker.check();
-        return (await queued()).filter((row) => row.status === 'sent').length >= 5;
-      }, 90_000, () => worker.output);
+      await waitUntil(
+        'the first confirmations went out',
+        async () => {
+          worker.check();
+          return (await queued()).filter((row) => row.status === 'sent').length >= 5;
+        },
+        90_000,
+        () => worker.output,
+      );
       // Confirmations claimed for sending and not yet sent are locked: the SMTP server accepts
       // them, recording them as sent waits, and the server goes.
-      const release = await waitUntil('a confirmation is being sent', () =>
-        holdLock(db, sql`select id from outbound_messages where status = 'queued' and claimed_until > now() for no key update`, (rows) => rows.length > 0),
-      30_000);
+      const release = await waitUntil(
+        'a confirmation is being sent',
+        () =>
+          holdLock(db, sql`select id from outbound_messages where status = 'queued' and claimed_until > now() for no key update`, (rows) => rows.length > 0),
+        30_000,
+      );
       const waiting = await waitForLockWait(database, appName, '^update "outbound_messages" set "status"', { terminate: false, describe: () => worker.output });
       await server.restart({ mode: 'fast' });
       await release().catch(() => {});
-      await waitUntil('every confirmation is recorded as sent', unlessDatabaseDown(async () => {
-        worker.check();
-        const rows = await queued();
-        return rows.length === mailbox.subjects.length && rows.every((row) => row.status === 'sent');
-      }), 120_000, () => worker.output);
+      await waitUntil(
+        'every confirmation is recorded as sent',
+        unlessDatabaseDown(async () => {
+          worker.check();
+          const rows = await queued();
+          return rows.length === mailbox.subjects.length && rows.every((row) => row.status === 'sent');
+        }),
+        120_000,
+        () => worker.output,
+      );
       await waitUntilImported(database, worker, mailbox, 60_000);
-      console.log(`PostgreSQL restarted while sending (${waiting.length} sent, not yet recorded): ${mailbox.subjects.length} confirmations out ${Math.round((Date.now() - started) / 1000)} s after the start`);
+      console.log(
+        `PostgreSQL restarted while sending (${waiting.length} sent, not yet recorded): ${mailbox.subjects.length} confirmations out ${Math.round((Date.now() - started) / 1000)} s after the start`,
+      );
     } finally {
       await worker.stop();
     }
@@ -683,7 +855,9 @@ describe.runIf(process.env.TEST_DATABASE_URL)('PostgreSQL restarted, unreachable
     await expectSentExactlyOnce((await queued()).map((row) => row.messageId));
   });
 
-  it('the database unreachable for 30 s (a black hole between worker and server): the worker rides it out and files the mail that came meanwhile once', { timeout: 180_000 }, async () => {
+  it('the database unreachable for 30 s (a black hole between worker and server): the worker rides it out and files the mail that came meanwhile once', {
+    timeout: 180_000,
+  }, async () => {
     const proxy = await TcpProxy.start('127.0.0.1', { host: '127.0.0.1', port: server.port });
     const throughProxy = (database: FaultDatabase) => {
       const url = new URL(database.url);
@@ -695,10 +869,15 @@ describe.runIf(process.env.TEST_DATABASE_URL)('PostgreSQL restarted, unreachable
     const meanwhile = mailbox.subjects.slice(50);
     try {
       await context.harness.deliverMany(mailbox.address, messages(mailbox.address, before));
-      await waitUntil('the first mail is filed', async () => {
-        worker.check();
-        return (await readIngestionProgress(database.handle)).requests === before.length;
-      }, 60_000, () => worker.output);
+      await waitUntil(
+        'the first mail is filed',
+        async () => {
+          worker.check();
+          return (await readIngestionProgress(database.handle)).requests === before.length;
+        },
+        60_000,
+        () => worker.output,
+      );
       proxy.startBlackHole();
       const cutAt = Date.now();
       await context.harness.deliverMany(mailbox.address, messages(mailbox.address, meanwhile));
@@ -709,7 +888,9 @@ describe.runIf(process.env.TEST_DATABASE_URL)('PostgreSQL restarted, unreachable
       proxy.endBlackHole();
       const backAt = Date.now();
       await waitUntilImported(database, worker, mailbox, 120_000);
-      console.log(`Database unreachable for ${Math.round((backAt - cutAt) / 1000)} s: the mail of meanwhile filed ${Math.round((Date.now() - backAt) / 1000)} s after it came back`);
+      console.log(
+        `Database unreachable for ${Math.round((backAt - cutAt) / 1000)} s: the mail of meanwhile filed ${Math.round((Date.now() - backAt) / 1000)} s after it came back`,
+      );
     } finally {
       await worker.stop();
       await proxy.close();
@@ -717,7 +898,9 @@ describe.runIf(process.env.TEST_DATABASE_URL)('PostgreSQL restarted, unreachable
     await expectRecovered(database, mailbox);
   });
 
-  it('pg_terminate_backend of the worker’s connections at random points of an import: nothing lost or twice, the channel Active again', { timeout: 240_000 }, async () => {
+  it('pg_terminate_backend of the worker’s connections at random points of an import: nothing lost or twice, the channel Active again', {
+    timeout: 240_000,
+  }, async () => {
     // Large enough that the import outlasts several cuts: 500 messages were sometimes filed after 4.
     const { database, mailbox, worker } = await channelWithWorker('FTR', 'pg-random', 1_000);
     let terminated = 0;

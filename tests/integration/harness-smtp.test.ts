@@ -95,11 +95,9 @@ const bearer = (user: string, accessToken: string): Auth => ({ type: 'OAuth2', u
 const tokenOf = async (user: string) => (await harness.authorize(client, user)).access_token;
 const oauth = async (user: string) => bearer(user, await tokenOf(user));
 
-const sentWithId = async (id: string) =>
-  (await harness.sentMessages()).filter((message) => message.raw.includes(`Message-ID: ${id}`));
+const sentWithId = async (id: string) => (await harness.sentMessages()).filter((message) => message.raw.includes(`Message-ID: ${id}`));
 
-const inboxWithId = async (email: string, id: string) =>
-  (await harness.listMessages(email)).filter((message) => message.raw.includes(`Message-ID: ${id}`));
+const inboxWithId = async (email: string, id: string) => (await harness.listMessages(email)).filter((message) => message.raw.includes(`Message-ID: ${id}`));
 
 function connected(port: number): Promise<Socket> {
   const socket = connect(port, harness.host);

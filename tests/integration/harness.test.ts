@@ -28,17 +28,14 @@ afterAll(async () => {
   await harness?.stop();
 });
 
-const xoauth2 = (user: string, token: string) =>
-  Buffer.from(`user=${user}\x01auth=Bearer ${token}\x01\x01`).toString('base64');
+const xoauth2 = (user: string, token: string) => Buffer.from(`user=${user}\x01auth=Bearer ${token}\x01\x01`).toString('base64');
 
 /** Login methods Dovecot logged after `offset` bytes of a log file: proof of which SASL mechanism a client used. */
 async function loginMethods(logFile: string, offset: number, user: string): Promise<string[]> {
   const deadline = Date.now() + 3000;
   for (;;) {
     const text = (await readFile(logFile)).subarray(offset).toString('utf8');
-    const methods = [...text.matchAll(/Login: user=<([^>]+)>, method=(\S+?),/g)]
-      .filter((match) => match[1] === user)
-      .map((match) => match[2] ?? '');
+    const methods = [...text.matchAll(/Login: user=<([^>]+)>, method=(\S+?),/g)].filter((match) => match[1] === user).map((match) => match[2] ?? '');
     if (methods.length > 0 || Date.now() > deadline) return methods;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -318,9 +315,7 @@ describe('test harness', { timeout: 20_000 }, () => {
   it('simulates a mail-server outage and comes back on the same ports', async () => {
     await harness.stopDovecot();
     const refused = connectTcp(harness.imap.tlsPort, harness.host);
-    await expect(new Promise((resolve, reject) => refused.once('connect', resolve).once('error', reject))).rejects.toThrow(
-      /ECONNREFUSED/,
-    );
+    await expect(new Promise((resolve, reject) => refused.once('connect', resolve).once('error', reject))).rejects.toThrow(/ECONNREFUSED/);
     await harness.startDovecot();
     await imapLogin({ port: harness.imap.tlsPort, auth: { user: 'sales@other.test', pass: 'sales-secret' } });
   });

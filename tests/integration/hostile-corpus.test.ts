@@ -128,7 +128,9 @@ async function filedComment(entry: LogEntry): Promise<Filed> {
   const { db } = context.database;
   const [comment] = await db.select().from(comments).where(eq(comments.inboundMessageId, entry.id));
   if (!comment) return { shown: '', author: null, files: [] };
-  const [author] = comment.authorCustomerId ? await db.select({ email: customers.email }).from(customers).where(eq(customers.id, comment.authorCustomerId)) : [];
+  const [author] = comment.authorCustomerId
+    ? await db.select({ email: customers.email }).from(customers).where(eq(customers.id, comment.authorCustomerId))
+    : [];
   const files = await db.select({ filename: attachments.filename }).from(attachments).where(eq(attachments.commentId, comment.id));
   return { shown: `${comment.body}\n${comment.bodyHtml || comment.fullBody}`, author: author?.email ?? null, files: files.map((file) => file.filename) };
 }
@@ -138,8 +140,15 @@ async function filedRequest(entry: LogEntry): Promise<Filed> {
   const [request] = await db.select().from(requests).where(eq(requests.id, entry.requestId!));
   if (!request) return { shown: '', author: null, files: [] };
   const [reporter] = request.reporterId ? await db.select({ email: customers.email }).from(customers).where(eq(customers.id, request.reporterId)) : [];
-  const files = await db.select({ filename: attachments.filename }).from(attachments).where(and(eq(attachments.requestId, request.id), isNull(attachments.commentId)));
-  return { shown: `${request.summary}\n${request.descriptionHtml || request.description}`, author: reporter?.email ?? null, files: files.map((file) => file.filename) };
+  const files = await db
+    .select({ filename: attachments.filename })
+    .from(attachments)
+    .where(and(eq(attachments.requestId, request.id), isNull(attachments.commentId)));
+  return {
+    shown: `${request.summary}\n${request.descriptionHtml || request.description}`,
+    author: reporter?.email ?? null,
+    files: files.map((file) => file.filename),
+  };
 }
 
 /** What is wrong with how `mail` was filed, in words; empty when it met its expectation. */
@@ -164,7 +173,13 @@ async function problemsWith(mail: HostileMail, entry: LogEntry | undefined): Pro
 /** A poll that throws reads as one problem, in one readable line. */
 async function poll(channel: Channel): Promise<string[]> {
   try {
-    const polled = await pollMailbox({ database: context.database, mailboxId: channel.mailboxId, workerId: 'hostile-corpus', pollIntervalSeconds: 60, maxMessageBytes: MAX_MESSAGE_BYTES });
+    const polled = await pollMailbox({
+      database: context.database,
+      mailboxId: channel.mailboxId,
+      workerId: 'hostile-corpus',
+      pollIntervalSeconds: 60,
+      maxMessageBytes: MAX_MESSAGE_BYTES,
+    });
     return 'error' in polled ? [`the poll failed: ${polled.error}`] : [];
   } catch (error) {
     return [`the poll threw: ${toSingleLine(String(error)).slice(0, 300)}`];
@@ -182,7 +197,12 @@ async function fileThrough(channel: Channel, mail: HostileMail, canaryId: string
   sampleRss();
   const entries = await newLogEntries(channel);
   const canary = entries.find((entry) => entry.messageId === canaryId);
-  problems.push(...(await problemsWith(mail, entries.find((entry) => entry !== canary))));
+  problems.push(
+    ...(await problemsWith(
+      mail,
+      entries.find((entry) => entry !== canary),
+    )),
+  );
   if (!canary || !isRequest(canary.status, canary.outcome ?? '')) {
     problems.push(`the normal message after it was not filed: ${canary ? `${canary.status}: ${canary.outcome}` : 'not stored'}`);
   }
@@ -201,12 +221,16 @@ describe('the hostile mail corpus', () => {
   });
 
   for (const [index, mail] of HOSTILE_CORPUS.entries()) {
-    it(`${mail.name}: ${mail.expect}`, async () => {
-      results.set(mail.name, false);
-      const problems = await fileThrough(imapChannel, mail, `canary-${index}@canaries.test`);
-      results.set(mail.name, problems.length === 0);
-      expect(problems).toEqual([]);
-    }, MESSAGE_TIMEOUT_MS);
+    it(
+      `${mail.name}: ${mail.expect}`,
+      async () => {
+        results.set(mail.name, false);
+        const problems = await fileThrough(imapChannel, mail, `canary-${index}@canaries.test`);
+        results.set(mail.name, problems.length === 0);
+        expect(problems).toEqual([]);
+      },
+      MESSAGE_TIMEOUT_MS,
+    );
   }
 
   for (const [index, mail] of HOSTILE_CORPUS.filter((entry) => THROUGH_POP3.has(entry.name)).entries()) {

@@ -13,32 +13,63 @@ const context = setupIntegration();
 
 // Mailboxes of this file's own: other files' mail never lands in them.
 beforeAll(async () => {
-  await context.harness.addUsers(['ingest-support@acme.test', 'ingest-help@acme.test', 'ingest-sales@other.test', 'ingest-pop@example.test', 'ingest-words@acme.test'].map((email) => ({ email, password: `${email}-secret` })));
+  await context.harness.addUsers(
+    ['ingest-support@acme.test', 'ingest-help@acme.test', 'ingest-sales@other.test', 'ingest-pop@example.test', 'ingest-words@acme.test'].map((email) => ({
+      email,
+      password: `${email}-secret`,
+    })),
+  );
 });
 
-const poll = (mailboxId: string) => pollMailbox({ database: context.database, mailboxId, workerId: 'test-worker', pollIntervalSeconds: 60, maxMessageBytes: 25 * 1024 * 1024 });
+const poll = (mailboxId: string) =>
+  pollMailbox({ database: context.database, mailboxId, workerId: 'test-worker', pollIntervalSeconds: 60, maxMessageBytes: 25 * 1024 * 1024 });
 
 async function outcomes(mailboxId: string) {
-  return (await context.database.db.select({ outcome: inboundMessages.outcome, status: inboundMessages.status }).from(inboundMessages).where(eq(inboundMessages.mailboxId, mailboxId)).orderBy(inboundMessages.fetchedAt)).map((row) => row.outcome);
+  return (
+    await context.database.db
+      .select({ outcome: inboundMessages.outcome, status: inboundMessages.status })
+      .from(inboundMessages)
+      .where(eq(inboundMessages.mailboxId, mailboxId))
+      .orderBy(inboundMessages.fetchedAt)
+  ).map((row) => row.outcome);
 }
 
 describe('IMAP ingestion with XOAUTH2', () => {
   it('turns new mail into requests and replies into comments, ignores automatic mail and marks processed mail read', async () => {
     const { project } = await seedProject(context.database.db, context.admin, 'SD');
-    const { mailbox } = await connectOAuthChannel(context.harness, context.database, context.admin, project.id, { email: 'ingest-support@acme.test', xoauth2Only: true });
+    const { mailbox } = await connectOAuthChannel(context.harness, context.database, context.admin, project.id, {
+      email: 'ingest-support@acme.test',
+      xoauth2Only: true,
+    });
     await context.database.db.insert(senderRules).values({ projectId: project.id, kind: 'block', pattern: 'spammer.test' });
 
-    await context.harness.deliver('ingest-support@acme.test', buildEmail({
-      messageId: 'first@example.test',
-      to: 'ingest-support@acme.test',
-      cc: 'Pat Partner <pat@example.test>, ingest-support@acme.test',
-      attachment: { filename: 'photo.png', contentType: 'image/png', content: Buffer.from('89504e470d0a1a0a', 'hex') },
-    }));
+    await context.harness.deliver(
+      'ingest-support@acme.test',
+      buildEmail({
+        messageId: 'first@example.test',
+        to: 'ingest-support@acme.test',
+        cc: 'Pat Partner <pat@example.test>, ingest-support@acme.test',
+        attachment: { filename: 'photo.png', contentType: 'image/png', content: Buffer.from('89504e470d0a1a0a', 'hex') },
+      }),
+    );
     // Read by a person already: still processed.
-    await context.harness.deliver('ingest-support@acme.test', buildEmail({ from: 'Sam <sam@example.test>', subject: 'Already read', messageId: 'seen@example.test' }), { flags: ['\\Seen'] });
-    await context.harness.deliver('ingest-support@acme.test', buildEmail({ from: 'Out Of Office <customer@example.test>', subject: 'Away', headers: { 'Auto-Submitted': 'auto-replied' } }));
-    await context.harness.deliver('ingest-support@acme.test', buildEmail({ from: 'MAILER-DAEMON@example.test', subject: 'Undelivered Mail Returned to Sender' }));
-    await context.harness.deliver('ingest-support@acme.test', buildEmail({ from: 'news@example.test', subject: 'Newsletter', headers: { 'List-Id': '<news.example.test>', Precedence: 'bulk' } }));
+    await context.harness.deliver(
+      'ingest-support@acme.test',
+      buildEmail({ from: 'Sam <sam@example.test>', subject: 'Already read', messageId: 'seen@example.test' }),
+      { flags: ['\\Seen'] },
+    );
+    await context.harness.deliver(
+      'ingest-support@acme.test',
+      buildEmail({ from: 'Out Of Office <customer@example.test>', subject: 'Away', headers: { 'Auto-Submitted': 'auto-replied' } }),
+    );
+    await context.harness.deliver(
+      'ingest-support@acme.test',
+      buildEmail({ from: 'MAILER-DAEMON@example.test', subject: 'Undelivered Mail Returned to Sender' }),
+    );
+    await context.harness.deliver(
+      'ingest-support@acme.test',
+      buildEmail({ from: 'news@example.test', subject: 'Newsletter', headers: { 'List-Id': '<news.example.test>', Precedence: 'bulk' } }),
+    );
     await context.harness.deliver('ingest-support@acme.test', buildEmail({ from: 'ingest-support@acme.test', subject: 'Loop' }));
     await context.harness.deliver('ingest-support@acme.test', buildEmail({ from: 'bad@spammer.test', subject: 'Buy now' }));
 
@@ -54,12 +85,22 @@ describe('IMAP ingestion with XOAUTH2', () => {
       'Rejected: blocklisted sender',
     ]);
 
-    const [sd1] = await context.database.db.select().from(requests).where(and(eq(requests.projectId, project.id), eq(requests.number, 1)));
+    const [sd1] = await context.database.db
+      .select()
+      .from(requests)
+      .where(and(eq(requests.projectId, project.id), eq(requests.number, 1)));
     expect(sd1).toMatchObject({ summary: 'Printer on fire', status: 'open' });
     expect(sd1!.description).toContain('the printer on floor 3 is on fire');
-    const [reporter] = await context.database.db.select({ email: customers.email, name: customerNameIn(project.id) }).from(customers).where(eq(customers.id, sd1!.reporterId!));
+    const [reporter] = await context.database.db
+      .select({ email: customers.email, name: customerNameIn(project.id) })
+      .from(customers)
+      .where(eq(customers.id, sd1!.reporterId!));
     expect(reporter).toEqual({ email: 'customer@example.test', name: 'Casey Customer' });
-    const participants = await context.database.db.select({ email: customers.email }).from(requestParticipants).innerJoin(customers, eq(customers.id, requestParticipants.customerId)).where(eq(requestParticipants.requestId, sd1!.id));
+    const participants = await context.database.db
+      .select({ email: customers.email })
+      .from(requestParticipants)
+      .innerJoin(customers, eq(customers.id, requestParticipants.customerId))
+      .where(eq(requestParticipants.requestId, sd1!.id));
     expect(participants.map((row) => row.email)).toEqual(['pat@example.test']);
     const [photo] = await context.database.db.select().from(attachments).where(eq(attachments.requestId, sd1!.id));
     expect(photo).toMatchObject({ filename: 'photo.png', contentType: 'image/png', size: 8 });
@@ -69,8 +110,17 @@ describe('IMAP ingestion with XOAUTH2', () => {
     expect(flags).toEqual([true, true, true, true, true, true, false]);
 
     // Replies: by the key in the subject, and by In-Reply-To.
-    await context.harness.deliver('ingest-support@acme.test', buildEmail({ subject: 'Re: [SD-1] Printer on fire', body: 'It is out now.\r\n\r\nOn Mon, 30 Nov 2026 at 09:12, Casey Customer <customer@example.test> wrote:\r\n> the printer is on fire' }));
-    await context.harness.deliver('ingest-support@acme.test', buildEmail({ from: 'pat@example.test', subject: 'Re: Printer on fire', inReplyTo: 'first@example.test', body: 'Thanks!' }));
+    await context.harness.deliver(
+      'ingest-support@acme.test',
+      buildEmail({
+        subject: 'Re: [SD-1] Printer on fire',
+        body: 'It is out now.\r\n\r\nOn Mon, 30 Nov 2026 at 09:12, Casey Customer <customer@example.test> wrote:\r\n> the printer is on fire',
+      }),
+    );
+    await context.harness.deliver(
+      'ingest-support@acme.test',
+      buildEmail({ from: 'pat@example.test', subject: 'Re: Printer on fire', inReplyTo: 'first@example.test', body: 'Thanks!' }),
+    );
     // A stranger cannot join SD-1 by quoting its key: a new request instead.
     await context.harness.deliver('ingest-support@acme.test', buildEmail({ from: 'eve@example.test', subject: 'Re: [SD-1] Printer on fire', body: 'Me too' }));
     await poll(mailbox.id);
@@ -98,7 +148,8 @@ describe('IMAP ingestion with XOAUTH2', () => {
   it('creates no duplicates after a UIDVALIDITY change', async () => {
     const { project } = await seedProject(context.database.db, context.admin, 'UV');
     const { mailbox } = await connectOAuthChannel(context.harness, context.database, context.admin, project.id, { email: 'ingest-sales@other.test' });
-    for (let index = 0; index < 5; index++) await context.harness.deliver('ingest-sales@other.test', buildEmail({ to: 'ingest-sales@other.test', subject: `Order ${index}` }));
+    for (let index = 0; index < 5; index++)
+      await context.harness.deliver('ingest-sales@other.test', buildEmail({ to: 'ingest-sales@other.test', subject: `Order ${index}` }));
     await poll(mailbox.id);
     await context.harness.resetUidValidity('ingest-sales@other.test');
     await context.harness.deliver('ingest-sales@other.test', buildEmail({ to: 'ingest-sales@other.test', subject: 'After the reset' }));
@@ -117,21 +168,34 @@ describe('IMAP ingestion with XOAUTH2', () => {
     // The first is plain new mail, filed with others in one transaction; the second names a
     // message Intake never saw, so it is filed on its own. Both must come out the same.
     await context.harness.deliver('ingest-words@acme.test', buildEmail({ from, to: 'ingest-words@acme.test', subject: encodedSubject }));
-    await context.harness.deliver('ingest-words@acme.test', buildEmail({ from, to: 'ingest-words@acme.test', subject: encodedSubject, inReplyTo: 'never-seen@example.test' }));
+    await context.harness.deliver(
+      'ingest-words@acme.test',
+      buildEmail({ from, to: 'ingest-words@acme.test', subject: encodedSubject, inReplyTo: 'never-seen@example.test' }),
+    );
     await poll(mailbox.id);
 
-    const logged = await db.select({ fromAddress: inboundMessages.fromAddress, subject: inboundMessages.subject }).from(inboundMessages).where(eq(inboundMessages.mailboxId, mailbox.id));
+    const logged = await db
+      .select({ fromAddress: inboundMessages.fromAddress, subject: inboundMessages.subject })
+      .from(inboundMessages)
+      .where(eq(inboundMessages.mailboxId, mailbox.id));
     expect(logged).toEqual([
       { fromAddress: 'Jürgen Müller <juergen@example.test>', subject: subject.slice(0, 300) },
       { fromAddress: 'Jürgen Müller <juergen@example.test>', subject: subject.slice(0, 300) },
     ]);
-    const filed = await db.select({ summary: requests.summary, number: requests.number }).from(requests).where(eq(requests.projectId, project.id)).orderBy(requests.number);
+    const filed = await db
+      .select({ summary: requests.summary, number: requests.number })
+      .from(requests)
+      .where(eq(requests.projectId, project.id))
+      .orderBy(requests.number);
     const summary = subject.slice(0, 255).trim();
     expect(filed).toEqual([
       { summary, number: 1 },
       { summary, number: 2 },
     ]);
-    const sent = await db.select({ subject: outboundMessages.subject, kind: outboundMessages.kind }).from(outboundMessages).where(eq(outboundMessages.mailboxId, mailbox.id));
+    const sent = await db
+      .select({ subject: outboundMessages.subject, kind: outboundMessages.kind })
+      .from(outboundMessages)
+      .where(eq(outboundMessages.mailboxId, mailbox.id));
     expect(sent.map((message) => message.subject).sort()).toEqual([`[EW-1] ${summary}`, `[EW-2] ${summary}`]);
   });
 });
@@ -139,8 +203,16 @@ describe('IMAP ingestion with XOAUTH2', () => {
 describe('POP3 ingestion with XOAUTH2', () => {
   it('files mail and deletes it from the server only after the request is committed', async () => {
     const { project } = await seedProject(context.database.db, context.admin, 'POP');
-    const { mailbox } = await connectOAuthChannel(context.harness, context.database, context.admin, project.id, { email: 'ingest-pop@example.test', protocol: 'pop3', afterProcessing: 'delete' });
-    for (let index = 0; index < 3; index++) await context.harness.deliver('ingest-pop@example.test', buildEmail({ from: 'buyer@shop.test', to: 'ingest-pop@example.test', subject: `Question ${index}` }));
+    const { mailbox } = await connectOAuthChannel(context.harness, context.database, context.admin, project.id, {
+      email: 'ingest-pop@example.test',
+      protocol: 'pop3',
+      afterProcessing: 'delete',
+    });
+    for (let index = 0; index < 3; index++)
+      await context.harness.deliver(
+        'ingest-pop@example.test',
+        buildEmail({ from: 'buyer@shop.test', to: 'ingest-pop@example.test', subject: `Question ${index}` }),
+      );
     await poll(mailbox.id);
     expect(await outcomes(mailbox.id)).toEqual(['Request created POP-1', 'Request created POP-2', 'Request created POP-3']);
     expect(await context.harness.listMessages('ingest-pop@example.test')).toHaveLength(0);

@@ -36,10 +36,24 @@ describe('email channel with OAuth 2.0', () => {
     const { integrationId, redirectUri } = await createHarnessIntegration(context.database.db, context.admin, context.harness);
     const scope = { kind: 'channel', projectId: project.id } as const;
 
-    const wrongDomain = await saveMailbox({ database: context.database, actor: lead, scope, input: channelInput({ emailAddress: 'sales@other.test', authentication: integrationId }), returnTo: '/x' }).catch((error: unknown) => error);
+    const wrongDomain = await saveMailbox({
+      database: context.database,
+      actor: lead,
+      scope,
+      input: channelInput({ emailAddress: 'sales@other.test', authentication: integrationId }),
+      returnTo: '/x',
+    }).catch((error: unknown) => error);
     expect((wrongDomain as { fieldErrors: Record<string, string[]> }).fieldErrors.authentication?.[0]).toMatch(/only mailboxes at acme.test/);
 
-    const started = authorizationOf(await saveMailbox({ database: context.database, actor: lead, scope, input: channelInput({ authentication: integrationId }), returnTo: '/projects/SD/settings/email' }));
+    const started = authorizationOf(
+      await saveMailbox({
+        database: context.database,
+        actor: lead,
+        scope,
+        input: channelInput({ authentication: integrationId }),
+        returnTo: '/projects/SD/settings/email',
+      }),
+    );
     expect(await context.database.db.select().from(mailboxes)).toHaveLength(0);
 
     // Someone signs in with an account whose domain is not allowed: refused, nothing stored.
@@ -49,19 +63,31 @@ describe('email channel with OAuth 2.0', () => {
     expect(await context.database.db.select().from(mailboxes)).toHaveLength(0);
 
     // An allowed domain but another mailbox: refused too.
-    const again = authorizationOf(await saveMailbox({ database: context.database, actor: lead, scope, input: channelInput({ authentication: integrationId }), returnTo: '/x' }));
+    const again = authorizationOf(
+      await saveMailbox({ database: context.database, actor: lead, scope, input: channelInput({ authentication: integrationId }), returnTo: '/x' }),
+    );
     const otherMailbox = await finishAt(again, integrationId, redirectUri, 'help@acme.test', lead);
     expect(otherMailbox.message).toMatch(/You signed in as help@acme\.test, but this mailbox is support@acme\.test/);
     expect(await context.database.db.select().from(mailboxes)).toHaveLength(0);
 
     // The right account, but the server refuses what the channel asks of it (a folder it lacks): nothing stored.
-    const missingFolder = authorizationOf(await saveMailbox({ database: context.database, actor: lead, scope, input: channelInput({ authentication: integrationId, folder: 'No such folder' }), returnTo: '/x' }));
+    const missingFolder = authorizationOf(
+      await saveMailbox({
+        database: context.database,
+        actor: lead,
+        scope,
+        input: channelInput({ authentication: integrationId, folder: 'No such folder' }),
+        returnTo: '/x',
+      }),
+    );
     const refused = await finishAt(missingFolder, integrationId, redirectUri, 'support@acme.test', lead);
     expect(refused.ok).toBe(false);
     expect(refused.message).toMatch(/^You signed in as support@acme\.test, but the connection test failed at .*Nothing was saved/);
     expect(await context.database.db.select().from(mailboxes)).toHaveLength(0);
 
-    const third = authorizationOf(await saveMailbox({ database: context.database, actor: lead, scope, input: channelInput({ authentication: integrationId }), returnTo: '/x' }));
+    const third = authorizationOf(
+      await saveMailbox({ database: context.database, actor: lead, scope, input: channelInput({ authentication: integrationId }), returnTo: '/x' }),
+    );
     const success = await finishAt(third, integrationId, redirectUri, 'support@acme.test', lead);
     expect(success).toMatchObject({ ok: true, message: 'Your email channel is enabled — customers can now create requests by emailing support@acme.test' });
     const [channel] = await context.database.db.select().from(mailboxes);
@@ -72,9 +98,17 @@ describe('email channel with OAuth 2.0', () => {
   it('turns Needs re-authorization when the grant is revoked, and Authorize restores it with its settings', async () => {
     const { project, lead } = await seedProject(context.database.db, context.admin, 'HELP');
     const { integrationId, redirectUri } = await createHarnessIntegration(context.database.db, context.admin, context.harness);
-    const input = channelInput({ emailAddress: 'help@acme.test', authentication: integrationId, folder: 'INBOX', afterProcessing: 'move', moveToFolder: 'Done' });
+    const input = channelInput({
+      emailAddress: 'help@acme.test',
+      authentication: integrationId,
+      folder: 'INBOX',
+      afterProcessing: 'move',
+      moveToFolder: 'Done',
+    });
     await context.harness.createFolder('help@acme.test', 'Done').catch(() => {});
-    const started = authorizationOf(await saveMailbox({ database: context.database, actor: lead, scope: { kind: 'channel', projectId: project.id }, input, returnTo: '/x' }));
+    const started = authorizationOf(
+      await saveMailbox({ database: context.database, actor: lead, scope: { kind: 'channel', projectId: project.id }, input, returnTo: '/x' }),
+    );
     expect((await finishAt(started, integrationId, redirectUri, 'help@acme.test', lead)).ok).toBe(true);
     const [before] = await context.database.db.select().from(mailboxes).where(eq(mailboxes.emailAddress, 'help@acme.test'));
 
@@ -87,7 +121,15 @@ describe('email channel with OAuth 2.0', () => {
     const again = await reauthorizeMailbox({ db: context.database.db, actor: lead, mailboxId: before!.id, returnTo: '/x' });
     expect((await finishAt(again, integrationId, redirectUri, 'help@acme.test', lead)).ok).toBe(true);
     const [after] = await context.database.db.select().from(mailboxes).where(eq(mailboxes.id, before!.id));
-    expect(after).toMatchObject({ status: 'active', folder: 'INBOX', afterProcessing: 'move', moveToFolder: 'Done', host: before!.host, port: before!.port, createdAt: before!.createdAt });
+    expect(after).toMatchObject({
+      status: 'active',
+      folder: 'INBOX',
+      afterProcessing: 'move',
+      moveToFolder: 'Done',
+      host: before!.host,
+      port: before!.port,
+      createdAt: before!.createdAt,
+    });
     expect(after!.tokenVersion).toBeGreaterThan(before!.tokenVersion);
     expect((await testMailbox({ database: context.database, actor: lead, mailboxId: before!.id })).ok).toBe(true);
   });
@@ -96,12 +138,20 @@ describe('email channel with OAuth 2.0', () => {
     const { project, lead } = await seedProject(context.database.db, context.admin, 'ROT');
     const { integrationId, redirectUri } = await createHarnessIntegration(context.database.db, context.admin, context.harness, { domains: ['example.test'] });
     const started = authorizationOf(
-      await saveMailbox({ database: context.database, actor: lead, scope: { kind: 'channel', projectId: project.id }, input: channelInput({ emailAddress: 'customer@example.test', authentication: integrationId }), returnTo: '/x' }),
+      await saveMailbox({
+        database: context.database,
+        actor: lead,
+        scope: { kind: 'channel', projectId: project.id },
+        input: channelInput({ emailAddress: 'customer@example.test', authentication: integrationId }),
+        returnTo: '/x',
+      }),
     );
     expect((await finishAt(started, integrationId, redirectUri, 'customer@example.test', lead)).ok).toBe(true);
     const [channel] = await context.database.db.select().from(mailboxes).where(eq(mailboxes.emailAddress, 'customer@example.test'));
     // With reuse detection, two refreshes with the same token would revoke the whole grant.
-    const tokens = await Promise.all(Array.from({ length: 5 }, () => getMailboxAccessToken({ database: context.database, mailboxId: channel!.id, forceRefresh: true })));
+    const tokens = await Promise.all(
+      Array.from({ length: 5 }, () => getMailboxAccessToken({ database: context.database, mailboxId: channel!.id, forceRefresh: true })),
+    );
     expect(new Set(tokens).size).toBeGreaterThanOrEqual(1);
     const [after] = await context.database.db.select().from(mailboxes).where(eq(mailboxes.id, channel!.id));
     expect(after!.status).toBe('active');
@@ -112,8 +162,32 @@ describe('email channel with OAuth 2.0', () => {
 /** A TLS server with a self-signed certificate nobody trusts. */
 async function untrustedTlsServer(): Promise<{ port: number; close(): void }> {
   const folder = mkdtempSync(path.join(tmpdir(), 'intake-untrusted-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-noenc', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(folder, 'key.pem'), '-out', path.join(folder, 'cert.pem')], { stdio: 'ignore' });
-  const server = createTlsServer({ key: readFileSync(path.join(folder, 'key.pem')), cert: readFileSync(path.join(folder, 'cert.pem')) }, (socket) => socket.end('* OK IMAP4rev1 ready\r\n'));
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-noenc',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      path.join(folder, 'key.pem'),
+      '-out',
+      path.join(folder, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
+  const server = createTlsServer({ key: readFileSync(path.join(folder, 'key.pem')), cert: readFileSync(path.join(folder, 'cert.pem')) }, (socket) =>
+    socket.end('* OK IMAP4rev1 ready\r\n'),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
@@ -128,25 +202,86 @@ describe('password mailboxes and connection errors', () => {
   it('saves a password mailbox only after its connection test passes', async () => {
     const { project } = await seedProject(context.database.db, context.admin, 'PW');
     const scope = { kind: 'channel', projectId: project.id } as const;
-    const wrong = await saveMailbox({ database: context.database, actor: context.admin, scope, input: channelInput({ emailAddress: 'sales@other.test', authentication: 'password', password: 'wrong', protocol: 'pop3', port: context.harness.pop3.tlsPort, afterProcessing: 'delete' }), returnTo: '/x' });
+    const wrong = await saveMailbox({
+      database: context.database,
+      actor: context.admin,
+      scope,
+      input: channelInput({
+        emailAddress: 'sales@other.test',
+        authentication: 'password',
+        password: 'wrong',
+        protocol: 'pop3',
+        port: context.harness.pop3.tlsPort,
+        afterProcessing: 'delete',
+      }),
+      returnTo: '/x',
+    });
     expect(wrong.outcome).toBe('test_failed');
     expect(JSON.stringify(wrong)).toMatch(/refused the username or password/);
     expect(await context.database.db.select().from(mailboxes).where(eq(mailboxes.emailAddress, 'sales@other.test'))).toHaveLength(0);
 
-    const right = await saveMailbox({ database: context.database, actor: context.admin, scope, input: channelInput({ emailAddress: 'sales@other.test', authentication: 'password', password: 'sales-secret', protocol: 'pop3', port: context.harness.pop3.stlsPort, security: 'starttls', afterProcessing: 'keep' }), returnTo: '/x' });
+    const right = await saveMailbox({
+      database: context.database,
+      actor: context.admin,
+      scope,
+      input: channelInput({
+        emailAddress: 'sales@other.test',
+        authentication: 'password',
+        password: 'sales-secret',
+        protocol: 'pop3',
+        port: context.harness.pop3.stlsPort,
+        security: 'starttls',
+        afterProcessing: 'keep',
+      }),
+      returnTo: '/x',
+    });
     expect(right.outcome).toBe('saved');
-    const duplicate = await saveMailbox({ database: context.database, actor: context.admin, scope: { kind: 'server' }, input: { ...channelInput({ emailAddress: 'SALES@other.test', authentication: 'password', password: 'sales-secret' }), name: 'Sales', projectId: project.id, createRequests: true, addComments: true }, returnTo: '/x' }).catch((error: unknown) => error);
+    const duplicate = await saveMailbox({
+      database: context.database,
+      actor: context.admin,
+      scope: { kind: 'server' },
+      input: {
+        ...channelInput({ emailAddress: 'SALES@other.test', authentication: 'password', password: 'sales-secret' }),
+        name: 'Sales',
+        projectId: project.id,
+        createRequests: true,
+        addComments: true,
+      },
+      returnTo: '/x',
+    }).catch((error: unknown) => error);
     expect((duplicate as { fieldErrors: Record<string, string[]> }).fieldErrors.emailAddress?.[0]).toMatch(/already read by the email channel/);
   });
 
   it('reports every missing field of an incoming mail server at once, the handler’s and the mailbox’s', async () => {
-    const empty = { name: '', projectId: '', emailAddress: '', authentication: 'password', protocol: 'imap', host: '', port: '993', security: 'tls', folder: 'INBOX', afterProcessing: 'mark_read', password: '' };
-    const refused = await saveMailbox({ database: context.database, actor: context.admin, scope: { kind: 'server' }, input: empty, returnTo: '/x' }).catch((error: unknown) => error);
+    const empty = {
+      name: '',
+      projectId: '',
+      emailAddress: '',
+      authentication: 'password',
+      protocol: 'imap',
+      host: '',
+      port: '993',
+      security: 'tls',
+      folder: 'INBOX',
+      afterProcessing: 'mark_read',
+      password: '',
+    };
+    const refused = await saveMailbox({ database: context.database, actor: context.admin, scope: { kind: 'server' }, input: empty, returnTo: '/x' }).catch(
+      (error: unknown) => error,
+    );
     expect(Object.keys((refused as { fieldErrors: Record<string, string[]> }).fieldErrors).sort()).toEqual(['emailAddress', 'host', 'name', 'projectId']);
   });
 
   it('explains a closed port, a bad certificate, a wrong password and a missing folder, each within the timeout', async () => {
-    const base = { protocol: 'imap' as const, host: context.harness.host, port: context.harness.imap.tlsPort, security: 'tls' as const, username: 'support@acme.test', folder: 'INBOX', credential: { kind: 'password' as const, password: 'support-secret' } };
+    const base = {
+      protocol: 'imap' as const,
+      host: context.harness.host,
+      port: context.harness.imap.tlsPort,
+      security: 'tls' as const,
+      username: 'support@acme.test',
+      folder: 'INBOX',
+      credential: { kind: 'password' as const, password: 'support-secret' },
+    };
     const started = Date.now();
     const ok = await testMailConnection(base);
     expect(ok.steps.map((step) => step.step)).toEqual(['Resolve', 'Connect', 'TLS', 'Authenticate', 'Open folder', 'Message count']);

@@ -33,7 +33,10 @@ afterAll(() => testDb.drop());
 
 /** An attack on the callback: it must be refused; each one counts in the hardening figures. */
 async function rejection(work: Promise<unknown>): Promise<string> {
-  const error = await work.then(() => null, (caught: unknown) => caught);
+  const error = await work.then(
+    () => null,
+    (caught: unknown) => caught,
+  );
   addFigures('attacks-oauth', { tried: 1, refused: error instanceof AuthorizationRejectedError ? 1 : 0 });
   expect(error).toBeInstanceOf(AuthorizationRejectedError);
   return (error as Error).message;
@@ -62,7 +65,15 @@ describe('integrations', () => {
       actor: admin,
       mode: 'update',
       integrationId,
-      input: { provider: 'custom', name: 'Wrong secret', issuer: harness.provider.issuer, clientId: client.clientId, clientSecret: 'not-the-secret', scopes: 'openid email', mailboxDomains: 'acme.test' },
+      input: {
+        provider: 'custom',
+        name: 'Wrong secret',
+        issuer: harness.provider.issuer,
+        clientId: client.clientId,
+        clientSecret: 'not-the-secret',
+        scopes: 'openid email',
+        mailboxDomains: 'acme.test',
+      },
     });
     const result = await testIntegration({ db, actor: admin, integrationId });
     expect(result.ok).toBe(false);
@@ -74,7 +85,15 @@ describe('integrations', () => {
       db,
       actor: admin,
       mode: 'create',
-      input: { provider: 'custom', name: 'Broken', issuer: 'https://127.0.0.1:9/', clientId: 'x', clientSecret: 'y', scopes: 'openid', mailboxDomains: 'acme.test' },
+      input: {
+        provider: 'custom',
+        name: 'Broken',
+        issuer: 'https://127.0.0.1:9/',
+        clientId: 'x',
+        clientSecret: 'y',
+        scopes: 'openid',
+        mailboxDomains: 'acme.test',
+      },
     }).catch((caught: unknown) => caught);
     expect((error as { fieldErrors: Record<string, string[]> }).fieldErrors.issuer?.[0]).toMatch(/discovery at this issuer failed/);
   });
@@ -122,7 +141,10 @@ describe('three-legged authorization', () => {
 
     const expiredStart = await start(a.integrationId);
     const expired = await signInFor(harness, expiredStart, a.redirectUri, 'support@acme.test');
-    await db.update(oauthAuthorizations).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(oauthAuthorizations.id, expiredStart.authorizationId));
+    await db
+      .update(oauthAuthorizations)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(oauthAuthorizations.id, expiredStart.authorizationId));
     expect(await rejection(complete(a.integrationId, expired))).toMatch(/expired/);
 
     const someoneElse = await seedUser(db, admin, 'mallory@intake.test');

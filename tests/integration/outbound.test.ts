@@ -38,7 +38,10 @@ beforeAll(async () => {
 
 async function sendThrough(smtp: { smtpPort: number; smtpSecurity: 'tls' | 'starttls' | null }) {
   const { database, harness } = context;
-  await database.db.update(mailboxes).set({ smtpHost: harness.host, ...smtp }).where(eq(mailboxes.id, mailboxId));
+  await database.db
+    .update(mailboxes)
+    .set({ smtpHost: harness.host, ...smtp })
+    .where(eq(mailboxes.id, mailboxId));
   const outboundId = await queueOutboundMessage(database.db, { request, commentId: null, kind: 'confirmation', recipients: [CUSTOMER] });
   const outcome = await sendOutboundMessage(database, outboundId!);
   const [row] = await database.db.select().from(outboundMessages).where(eq(outboundMessages.id, outboundId!));
@@ -65,7 +68,9 @@ describe('outgoing mail security', { timeout: 60_000 }, () => {
     const { outcome, row } = await sendThrough({ smtpPort: context.harness.smtp.tlsPort, smtpSecurity: 'starttls' });
     expect(outcome).toBe('retry');
     expect(row.status).toBe('queued');
-    expect(row.lastError).toBe(`The SMTP server ${context.harness.host}:${context.harness.smtp.tlsPort} sent no greeting. If it expects TLS from the start (as port 465 does), set SMTP security to TLS under Outgoing mail (SMTP).`);
+    expect(row.lastError).toBe(
+      `The SMTP server ${context.harness.host}:${context.harness.smtp.tlsPort} sent no greeting. If it expects TLS from the start (as port 465 does), set SMTP security to TLS under Outgoing mail (SMTP).`,
+    );
     expect(await received(row.messageId)).toBe(false);
   });
 
@@ -89,7 +94,19 @@ describe('outgoing mail security', { timeout: 60_000 }, () => {
       actor: admin,
       scope: { kind: 'channel', projectId: request.projectId },
       mailboxId,
-      input: { emailAddress: CHANNEL, authentication: integrationId, protocol: 'imap', host: harness.host, port: String(harness.imap.tlsPort), security: 'tls', folder: 'INBOX', afterProcessing: 'mark_read', smtpHost: harness.host, smtpPort: String(harness.smtp.tlsPort), smtpSecurity: 'tls' },
+      input: {
+        emailAddress: CHANNEL,
+        authentication: integrationId,
+        protocol: 'imap',
+        host: harness.host,
+        port: String(harness.imap.tlsPort),
+        security: 'tls',
+        folder: 'INBOX',
+        afterProcessing: 'mark_read',
+        smtpHost: harness.host,
+        smtpPort: String(harness.smtp.tlsPort),
+        smtpSecurity: 'tls',
+      },
       returnTo: '/x',
     });
     expect(saved.outcome).toBe('saved');
@@ -101,17 +118,25 @@ describe('outgoing mail security', { timeout: 60_000 }, () => {
     await resendOutboundMessage({ db: database.db, actor: admin, input: { requestId: request.id, outboundId: givenUp.id } });
     expect(await sendOutboundMessage(database, givenUp.id)).toBe('sent');
     expect(await received(givenUp.messageId)).toBe(true);
-    await expect(resendOutboundMessage({ db: database.db, actor: admin, input: { requestId: request.id, outboundId: givenUp.id } })).rejects.toThrow(/not one that failed/);
+    await expect(resendOutboundMessage({ db: database.db, actor: admin, input: { requestId: request.id, outboundId: givenUp.id } })).rejects.toThrow(
+      /not one that failed/,
+    );
   });
 
   it('leaves an email alone while another worker is sending it', async () => {
     const { database, harness } = context;
     await database.db.update(mailboxes).set({ smtpHost: harness.host, smtpPort: harness.smtp.tlsPort, smtpSecurity: 'tls' }).where(eq(mailboxes.id, mailboxId));
     const outboundId = (await queueOutboundMessage(database.db, { request, commentId: null, kind: 'confirmation', recipients: [CUSTOMER] }))!;
-    await database.db.update(outboundMessages).set({ claimedUntil: new Date(Date.now() + 60_000) }).where(eq(outboundMessages.id, outboundId));
+    await database.db
+      .update(outboundMessages)
+      .set({ claimedUntil: new Date(Date.now() + 60_000) })
+      .where(eq(outboundMessages.id, outboundId));
     expect(await dueOutboundMessages(database)).not.toContain(outboundId);
     expect(await sendOutboundMessage(database, outboundId)).toBe('skipped');
-    await database.db.update(outboundMessages).set({ claimedUntil: new Date(Date.now() - 1_000) }).where(eq(outboundMessages.id, outboundId));
+    await database.db
+      .update(outboundMessages)
+      .set({ claimedUntil: new Date(Date.now() - 1_000) })
+      .where(eq(outboundMessages.id, outboundId));
     expect(await sendOutboundMessage(database, outboundId)).toBe('sent');
   });
 });
@@ -132,23 +157,42 @@ describe('Test connection checks outgoing mail too', { timeout: 60_000 }, () => 
 
   it('signs in to the SMTP server with the mailbox token when asked, and only then', async () => {
     const { database, harness, admin } = context;
-    await database.db.update(mailboxes).set({ smtpHost: harness.host, smtpPort: harness.smtp.starttlsPort, smtpSecurity: null }).where(eq(mailboxes.id, mailboxId));
+    await database.db
+      .update(mailboxes)
+      .set({ smtpHost: harness.host, smtpPort: harness.smtp.starttlsPort, smtpSecurity: null })
+      .where(eq(mailboxes.id, mailboxId));
     const test = await testMailbox({ database, actor: admin, mailboxId, outgoing: true });
     expect(test.ok).toBe(true);
-    expect(test.outgoing).toEqual({ step: 'Outgoing mail (SMTP)', ok: true, detail: expect.stringContaining(`as ${CHANNEL} with OAuth 2.0 after STARTTLS; replies can be sent`) });
+    expect(test.outgoing).toEqual({
+      step: 'Outgoing mail (SMTP)',
+      ok: true,
+      detail: expect.stringContaining(`as ${CHANNEL} with OAuth 2.0 after STARTTLS; replies can be sent`),
+    });
     expect((await testMailbox({ database, actor: admin, mailboxId })).outgoing).toBeUndefined();
   });
 
   it('reports typed SMTP settings that cannot work without calling the mailbox unhealthy', async () => {
     const { database, harness, admin } = context;
     const scope = { kind: 'channel' as const, projectId: request.projectId };
-    const wrong = await testMailboxSettings({ database, actor: admin, scope, mailboxId, input: typedSettings({ smtpPort: String(harness.smtp.starttlsPort), smtpSecurity: 'tls' }) });
+    const wrong = await testMailboxSettings({
+      database,
+      actor: admin,
+      scope,
+      mailboxId,
+      input: typedSettings({ smtpPort: String(harness.smtp.starttlsPort), smtpSecurity: 'tls' }),
+    });
     expect(wrong.ok).toBe(true);
     expect(wrong.outgoing?.ok).toBe(false);
     expect(wrong.outgoing?.detail).toMatch(/set SMTP security to STARTTLS under Outgoing mail \(SMTP\)/);
     // The token goes only to the SMTP server it was authorized for, so the right security is typed for the stored port.
     await database.db.update(mailboxes).set({ smtpPort: harness.smtp.tlsPort, smtpSecurity: 'starttls' }).where(eq(mailboxes.id, mailboxId));
-    const right = await testMailboxSettings({ database, actor: admin, scope, mailboxId, input: typedSettings({ smtpPort: String(harness.smtp.tlsPort), smtpSecurity: 'tls' }) });
+    const right = await testMailboxSettings({
+      database,
+      actor: admin,
+      scope,
+      mailboxId,
+      input: typedSettings({ smtpPort: String(harness.smtp.tlsPort), smtpSecurity: 'tls' }),
+    });
     expect(right.outgoing?.ok).toBe(true);
     const [stored] = await database.db.select({ status: mailboxes.status }).from(mailboxes).where(eq(mailboxes.id, mailboxId));
     expect(stored!.status).toBe('active');

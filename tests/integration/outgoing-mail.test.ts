@@ -78,7 +78,9 @@ describe('outgoing mail server', { timeout: 60_000 }, () => {
     expect(result.steps[1]!.detail).toMatch(new RegExp(`^The SMTP server ${harness.host}:${harness.smtp.starttlsPort} refused the login \\(535\\)`));
     expect(result.steps[1]!.detail).not.toContain('not-the-password');
     expect(await harness.sentMessages({ to: RECIPIENT })).toHaveLength(0);
-    expect(await saveOutgoingMailServer({ database, actor: admin, input: typed({ password: 'not-the-password' }) })).toMatchObject({ outcome: 'sign_in_failed' });
+    expect(await saveOutgoingMailServer({ database, actor: admin, input: typed({ password: 'not-the-password' }) })).toMatchObject({
+      outcome: 'sign_in_failed',
+    });
     expect(await notificationsAreOn(database.db)).toBe(false);
   });
 
@@ -91,7 +93,13 @@ describe('outgoing mail server', { timeout: 60_000 }, () => {
   it('connects to no private address that MAIL_ALLOWED_PRIVATE_HOSTS does not list', async () => {
     const { database, admin } = context;
     const result = await sendTestEmail({ database, actor: admin, input: typed({ host: '10.255.255.1' }) });
-    expect(result.steps).toEqual([{ step: 'Resolve', ok: false, detail: expect.stringContaining('Intake does not connect to 10.255.255.1: it is an address of this machine or a private network.') }]);
+    expect(result.steps).toEqual([
+      {
+        step: 'Resolve',
+        ok: false,
+        detail: expect.stringContaining('Intake does not connect to 10.255.255.1: it is an address of this machine or a private network.'),
+      },
+    ]);
   });
 
   it('is saved with its password sealed, never shown, and only system admins may touch it', async () => {
@@ -119,11 +127,17 @@ describe('outgoing mail server', { timeout: 60_000 }, () => {
     const same = await sendTestEmail({ database, actor: admin, input: typed({ password: '' }) });
     expect(same.ok).toBe(true);
     expect(await saveOutgoingMailServer({ database, actor: admin, input: typed({ password: '' }) })).toMatchObject({ outcome: 'saved' });
-    const changes: Record<string, string>[] = [{ port: String(harness.smtp.tlsPort), security: 'tls' }, { host: 'smtp.elsewhere.test' }, { username: RECIPIENT }];
+    const changes: Record<string, string>[] = [
+      { port: String(harness.smtp.tlsPort), security: 'tls' },
+      { host: 'smtp.elsewhere.test' },
+      { username: RECIPIENT },
+    ];
     for (const change of changes) {
       const error = await sendTestEmail({ database, actor: admin, input: typed({ password: '', ...change }) }).catch((caught: unknown) => caught);
       expect(error).toMatchObject({ fieldErrors: { password: [PASSWORD_AGAIN] } });
-      await expect(saveOutgoingMailServer({ database, actor: admin, input: typed({ password: '', ...change }) })).rejects.toMatchObject({ fieldErrors: { password: [PASSWORD_AGAIN] } });
+      await expect(saveOutgoingMailServer({ database, actor: admin, input: typed({ password: '', ...change }) })).rejects.toMatchObject({
+        fieldErrors: { password: [PASSWORD_AGAIN] },
+      });
     }
     expect(await harness.sentMessages({ to: RECIPIENT })).toHaveLength(1);
     expect(await sendSystemEmail(database.db, { to: [RECIPIENT], subject: 'Through the stored server', text: 'Hello' })).toEqual({ outcome: 'sent' });
@@ -132,8 +146,15 @@ describe('outgoing mail server', { timeout: 60_000 }, () => {
 
   it('refuses per field what is not a server or an address', async () => {
     const { database, admin } = context;
-    await expect(sendTestEmail({ database, actor: admin, input: typed({ host: '', port: '70000', fromAddress: 'nobody', sendTo: 'x' }) })).rejects.toMatchObject({
-      fieldErrors: { host: expect.arrayContaining(['Enter the mail server’s host name.']), port: ['Enter a port between 1 and 65535.'], fromAddress: [expect.any(String)], sendTo: [expect.any(String)] },
+    await expect(
+      sendTestEmail({ database, actor: admin, input: typed({ host: '', port: '70000', fromAddress: 'nobody', sendTo: 'x' }) }),
+    ).rejects.toMatchObject({
+      fieldErrors: {
+        host: expect.arrayContaining(['Enter the mail server’s host name.']),
+        port: ['Enter a port between 1 and 65535.'],
+        fromAddress: [expect.any(String)],
+        sendTo: [expect.any(String)],
+      },
     });
   });
 });

@@ -59,7 +59,11 @@ describe('the poll lease', () => {
       expect(other).not.toBeNull();
       const stopped = await waitUntil(
         'the poll notices',
-        () => lease.check().then(() => null, (error: unknown) => error),
+        () =>
+          lease.check().then(
+            () => null,
+            (error: unknown) => error,
+          ),
         POLL_LEASE_RENEW_MS + 5_000,
       );
       expect(stopped).toBeInstanceOf(PollStoppedError);
@@ -79,10 +83,17 @@ describe('the poll lease', () => {
     const stopping = new AbortController();
     const running = poll(mailbox.id, 'worker-a', stopping.signal);
     const filed = and(eq(inboundMessages.mailboxId, mailbox.id), eq(inboundMessages.status, 'processed'));
-    await waitUntil('the poll files messages', async () => (await context.database.db.select({ id: inboundMessages.id }).from(inboundMessages).where(filed)).length > 0, 10_000);
+    await waitUntil(
+      'the poll files messages',
+      async () => (await context.database.db.select({ id: inboundMessages.id }).from(inboundMessages).where(filed)).length > 0,
+      10_000,
+    );
     stopping.abort();
     expect(await running).toEqual({ polled: false, reason: 'The poll stopped: its worker is stopping.' });
-    const [row] = await context.database.db.select({ owner: mailboxes.leaseOwner, next: mailboxes.nextPollAt }).from(mailboxes).where(eq(mailboxes.id, mailbox.id));
+    const [row] = await context.database.db
+      .select({ owner: mailboxes.leaseOwner, next: mailboxes.nextPollAt })
+      .from(mailboxes)
+      .where(eq(mailboxes.id, mailbox.id));
     expect(row?.owner).toBeNull();
     expect(row!.next.getTime()).toBeLessThanOrEqual(Date.now());
     expect(await requestCount(project.id)).toBeLessThan(800);
@@ -96,7 +107,11 @@ describe('the poll lease', () => {
     const { mailbox } = await mailboxWithStoredMessages('SOON', 150);
     const running = poll(mailbox.id);
     const filed = and(eq(inboundMessages.mailboxId, mailbox.id), eq(inboundMessages.status, 'processed'));
-    await waitUntil('the poll files messages', async () => (await context.database.db.select({ id: inboundMessages.id }).from(inboundMessages).where(filed)).length > 0, 10_000);
+    await waitUntil(
+      'the poll files messages',
+      async () => (await context.database.db.select({ id: inboundMessages.id }).from(inboundMessages).where(filed)).length > 0,
+      10_000,
+    );
     await pollSoon(context.database.db, mailbox.id);
     expect(await running).toMatchObject({ polled: true });
     const [row] = await context.database.db.select({ next: mailboxes.nextPollAt }).from(mailboxes).where(eq(mailboxes.id, mailbox.id));

@@ -115,7 +115,9 @@ describe('Pop3Client against Dovecot', () => {
   });
 
   it('uses the two-step XOAUTH2 form: forced with a short token, by itself with a long one', async () => {
-    const client = await Pop3Client.connect(settings({ ...(await withToken('help@acme.test')), port: harness.xoauth2Only.pop3.tlsPort }), { xoauth2TwoStep: true });
+    const client = await Pop3Client.connect(settings({ ...(await withToken('help@acme.test')), port: harness.xoauth2Only.pop3.tlsPort }), {
+      xoauth2TwoStep: true,
+    });
     await client.quit();
     // No valid token is this long, but Dovecot must read the response line and refuse the token itself.
     const { error } = await connectFailure(settings({ username: 'help@acme.test', credential: { kind: 'oauth', accessToken: `x${'y'.repeat(2000)}` } }));
@@ -214,7 +216,10 @@ describe('Pop3Client against Dovecot', () => {
 
   it('refuses a certificate for another name, over POP3S and after STLS', async () => {
     // 127.2 is 127.0.0.2 in the short IPv4 form: the same Dovecot, but a name its certificate does not list.
-    for (const target of [settings({ ...withPassword(users.exact), host: '127.2' }), settings({ ...withPassword(users.exact), host: '127.2', security: 'starttls', port: harness.pop3.stlsPort })]) {
+    for (const target of [
+      settings({ ...withPassword(users.exact), host: '127.2' }),
+      settings({ ...withPassword(users.exact), host: '127.2', security: 'starttls', port: harness.pop3.stlsPort }),
+    ]) {
       const { error, ms } = await connectFailure(target);
       expect(error.kind).toBe('tls');
       expect(error.message).toMatch(/altnames|certificate/i);
@@ -226,7 +231,25 @@ describe('Pop3Client against Dovecot', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'intake-pop3-self-signed-'));
     try {
       const [key, cert] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
-      await promisify(execFile)('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-noenc', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1']);
+      await promisify(execFile)('openssl', [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-noenc',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ]);
       const server = createTlsServer({ key: await readFile(key), cert: await readFile(cert) }, (socket) => socket.end('+OK impostor\r\n'));
       server.on('tlsClientError', () => undefined);
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -44,12 +44,10 @@ describe('projects', () => {
     await expect(getProject({ db, actor: sd.agent, key: 'SD', needed: 'admin' })).rejects.toBeInstanceOf(PermissionDeniedError);
     expect((await getProject({ db, actor: sd.lead, key: 'sd', needed: 'admin' })).role).toBe('admin');
 
-    await expect(
-      setProjectMember({ db, actor: sd.agent, input: { projectId: sd.project.id, email: it2.agent.email, role: 'admin' } }),
-    ).rejects.toBeInstanceOf(PermissionDeniedError);
-    await expect(
-      updateProject({ db, actor: it2.lead, input: { projectId: sd.project.id, name: 'Hijacked' } }),
-    ).rejects.toBeInstanceOf(PermissionDeniedError);
+    await expect(setProjectMember({ db, actor: sd.agent, input: { projectId: sd.project.id, email: it2.agent.email, role: 'admin' } })).rejects.toBeInstanceOf(
+      PermissionDeniedError,
+    );
+    await expect(updateProject({ db, actor: it2.lead, input: { projectId: sd.project.id, name: 'Hijacked' } })).rejects.toBeInstanceOf(PermissionDeniedError);
   });
 
   it('lets a project admin manage people and details, but never the key', async () => {
@@ -58,7 +56,9 @@ describe('projects', () => {
     const reloaded = await getProject({ db, actor: lead, key: 'OPS' });
     expect(reloaded).toMatchObject({ key: 'OPS', name: 'Operations', description: 'Ops' });
 
-    const unknown = await setProjectMember({ db, actor: lead, input: { projectId: project.id, email: 'nobody@intake.test', role: 'agent' } }).catch((error: unknown) => error);
+    const unknown = await setProjectMember({ db, actor: lead, input: { projectId: project.id, email: 'nobody@intake.test', role: 'agent' } }).catch(
+      (error: unknown) => error,
+    );
     expect((unknown as ValidationError).fieldErrors.email?.[0]).toMatch(/No user/);
 
     await setProjectMember({ db, actor: lead, input: { projectId: project.id, email: agent.email, role: 'admin' } });

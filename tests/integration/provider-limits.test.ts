@@ -75,13 +75,16 @@ async function deliveriesOf(messageIds: string[]): Promise<number[]> {
 }
 
 describe('outgoing mail within the provider’s limits', () => {
-  it('paces sending at the mailbox’s limit: the rest waits for the minute to turn, none dropped, the provider never over its limit', { timeout: 120_000 }, async () => {
+  it('paces sending at the mailbox’s limit: the rest waits for the minute to turn, none dropped, the provider never over its limit', {
+    timeout: 120_000,
+  }, async () => {
     const { database, harness } = context;
     const { email, mailbox, request } = await channelWithRequest('PACE');
     // The provider allows 5 a minute (as Exchange allows 30), and so does the channel.
     await harness.limitSending(email, 5);
     await database.db.update(mailboxes).set({ sendLimitPerMinute: 5 }).where(eq(mailboxes.id, mailbox.id));
-    for (let index = 0; index < 8; index++) await queueOutboundMessage(database.db, { request, commentId: null, kind: 'reply', recipients: [`customer${index}@customers.test`] });
+    for (let index = 0; index < 8; index++)
+      await queueOutboundMessage(database.db, { request, commentId: null, kind: 'reply', recipients: [`customer${index}@customers.test`] });
     const sending = keepSending();
     try {
       await waitUntil('the first five are sent', async () => (await outboundOf(mailbox.id)).filter((row) => row.status === 'sent').length === 5, 30_000);
@@ -108,19 +111,26 @@ describe('outgoing mail within the provider’s limits', () => {
     for (let index = 5; index < sentAt.length; index++) expect(sentAt[index]! - sentAt[index - 5]!).toBeGreaterThanOrEqual(59_000);
   });
 
-  it('a throttling answer (Exchange’s 432 4.3.2) pauses the mailbox’s sending with the provider’s words, without a retry storm; afterwards every reply goes out once', { timeout: 60_000 }, async () => {
+  it('a throttling answer (Exchange’s 432 4.3.2) pauses the mailbox’s sending with the provider’s words, without a retry storm; afterwards every reply goes out once', {
+    timeout: 60_000,
+  }, async () => {
     const { database, harness, admin } = context;
     const { email, mailbox, request } = await channelWithRequest('THR');
     // The provider is stricter than the channel's pace thinks.
     await harness.limitSending(email, 2);
-    for (let index = 0; index < 5; index++) await queueOutboundMessage(database.db, { request, commentId: null, kind: 'reply', recipients: [`customer${index}@customers.test`] });
+    for (let index = 0; index < 5; index++)
+      await queueOutboundMessage(database.db, { request, commentId: null, kind: 'reply', recipients: [`customer${index}@customers.test`] });
     const sending = keepSending();
     let attemptsWhenPaused = 0;
     try {
-      const paused = await waitUntil('sending is paused by the provider', async () => {
-        const row = await mailboxRow(mailbox.id);
-        return row.sendingPausedUntil && row;
-      }, 30_000);
+      const paused = await waitUntil(
+        'sending is paused by the provider',
+        async () => {
+          const row = await mailboxRow(mailbox.id);
+          return row.sendingPausedUntil && row;
+        },
+        30_000,
+      );
       expect(paused.sendingPauseReason).toMatch(/^432 4\.3\.2 STOREDRV\.ClientSubmit; sender thread limit exceeded/);
       // A rate limit without a suggested wait: five minutes.
       expect(paused.sendingPausedUntil!.getTime() - Date.now()).toBeGreaterThan(4 * 60_000);
@@ -162,23 +172,32 @@ async function requestCount(projectId: string): Promise<number> {
 }
 
 describe('reading within the provider’s limits', () => {
-  it('Exchange throttling with a suggested backoff: Paused by provider for that long, no poll or IDLE meanwhile, then reading resumes by itself', { timeout: 60_000 }, async () => {
+  it('Exchange throttling with a suggested backoff: Paused by provider for that long, no poll or IDLE meanwhile, then reading resumes by itself', {
+    timeout: 60_000,
+  }, async () => {
     const { database, harness, admin } = context;
     const email = `read-throttled@${DOMAIN}`;
     await harness.addUsers([{ email, password: 'pw-read-throttled-0123456789' }]);
     const { project } = await seedProject(database.db, admin, 'RTH');
     await database.db.update(projects).set({ sendConfirmations: false }).where(eq(projects.id, project.id));
     const { mailbox } = await connectOAuthChannel(harness, database, admin, project.id, { email });
-    await harness.deliverMany(email, [1, 2, 3].map((index) => buildEmail({ from: `sender${index}@customers.test`, to: email, subject: `Throttled ${index}` })));
+    await harness.deliverMany(
+      email,
+      [1, 2, 3].map((index) => buildEmail({ from: `sender${index}@customers.test`, to: email, subject: `Throttled ${index}` })),
+    );
     const throttler = await throttlingImapServer('NO Request is throttled. Suggested Backoff Time: 4000 milliseconds');
     await database.db.update(mailboxes).set({ port: throttler.port }).where(eq(mailboxes.id, mailbox.id));
     const polling = keepPolling(database, mailbox.id, 1);
     const listener = new IdleListener(database, mailbox.id, () => void pollSoon(database.db, mailbox.id), { checkIntervalMs: 1_000, noopTimeoutMs: 2_000 });
     try {
-      const paused = await waitUntil('the channel is paused by the provider', async () => {
-        const row = await mailboxRow(mailbox.id);
-        return row.status === 'paused_by_provider' && row;
-      }, 20_000);
+      const paused = await waitUntil(
+        'the channel is paused by the provider',
+        async () => {
+          const row = await mailboxRow(mailbox.id);
+          return row.status === 'paused_by_provider' && row;
+        },
+        20_000,
+      );
       const pausedAt = Date.now();
       expect(paused.statusMessage).toBe('Request is throttled. Suggested Backoff Time: 4000 milliseconds');
       expect(paused.nextPollAt.getTime() - pausedAt).toBeGreaterThan(2_500);
@@ -201,7 +220,9 @@ describe('reading within the provider’s limits', () => {
     }
   });
 
-  it('Gmail over its bandwidth ([OVERQUOTA]) at login: paused for an hour, not “Needs re-authorization”, and shown to admins', { timeout: 60_000 }, async () => {
+  it('Gmail over its bandwidth ([OVERQUOTA]) at login: paused for an hour, not “Needs re-authorization”, and shown to admins', {
+    timeout: 60_000,
+  }, async () => {
     const { database, harness, admin } = context;
     const email = `read-overquota@${DOMAIN}`;
     await harness.addUsers([{ email, password: 'pw-read-overquota-0123456789' }]);
@@ -211,10 +232,14 @@ describe('reading within the provider’s limits', () => {
     await database.db.update(mailboxes).set({ port: throttler.port }).where(eq(mailboxes.id, mailbox.id));
     const polling = keepPolling(database, mailbox.id, 1);
     try {
-      const paused = await waitUntil('the channel is paused by the provider', async () => {
-        const row = await mailboxRow(mailbox.id);
-        return row.status === 'paused_by_provider' && row;
-      }, 20_000);
+      const paused = await waitUntil(
+        'the channel is paused by the provider',
+        async () => {
+          const row = await mailboxRow(mailbox.id);
+          return row.status === 'paused_by_provider' && row;
+        },
+        20_000,
+      );
       expect(paused.statusMessage).toBe('[OVERQUOTA] Account exceeded command or bandwidth limits. (Failure)');
       expect(paused.nextPollAt.getTime() - Date.now()).toBeGreaterThan(59 * 60_000);
       const connections = throttler.connections;

@@ -32,7 +32,12 @@ describe('two worker processes on one mailbox', () => {
       await database.handOver();
       const first = database.startWorker(harness.caFile);
       try {
-        await waitUntil('the first worker runs', async () => first.running, 30_000, () => first.output);
+        await waitUntil(
+          'the first worker runs',
+          async () => first.running,
+          30_000,
+          () => first.output,
+        );
         const second = database.startWorker(harness.caFile);
         await second.exited;
         expect(second.output).toMatch(/in use by another Intake process \(pid \d+\)/);
@@ -46,7 +51,13 @@ describe('two worker processes on one mailbox', () => {
 
   it('IMAP, 1,000 messages: each becomes one request, none twice, every one marked read', { timeout: 240_000 }, async () => {
     const address = 'race@race.test';
-    const mailbox = await seedBulkMailbox(harness, database.handle, { key: 'RACE', address, count: FIRST_WAVE, protocol: 'imap', afterProcessing: 'mark_read' });
+    const mailbox = await seedBulkMailbox(harness, database.handle, {
+      key: 'RACE',
+      address,
+      count: FIRST_WAVE,
+      protocol: 'imap',
+      afterProcessing: 'mark_read',
+    });
     const later = Array.from({ length: LATER_WAVES * PER_LATER_WAVE }, (_, index) => `RACE later message ${index}`);
     mailbox.subjects.push(...later);
     const { db } = database.handle;
@@ -56,14 +67,22 @@ describe('two worker processes on one mailbox', () => {
     const running: WorkerProcess[] = [start(), start()];
     let holder: WorkerProcess | undefined;
     try {
-      await waitUntil('both workers run', async () => running.every((worker) => worker.running), 60_000, () => running.map((worker) => worker.output).join('\n'));
+      await waitUntil(
+        'both workers run',
+        async () => running.every((worker) => worker.running),
+        60_000,
+        () => running.map((worker) => worker.output).join('\n'),
+      );
       // Mail arriving while a poll files what it stored: the IDLE wake-ups start polls that find
       // stored messages still pending, the very messages the running poll is filing.
       await waitUntil('a poll has stored messages it is still filing', async () => ((await database.progress(running[0]!))?.pending ?? 0) >= 100, 60_000);
       const delivering = (async () => {
         for (let wave = 0; wave < LATER_WAVES; wave++) {
           const subjects = later.slice(wave * PER_LATER_WAVE, (wave + 1) * PER_LATER_WAVE);
-          await harness.deliverMany(address, subjects.map((subject, index) => buildEmail({ from: `Later ${wave}-${index} <later${wave}-${index}@race.test>`, to: address, subject })));
+          await harness.deliverMany(
+            address,
+            subjects.map((subject, index) => buildEmail({ from: `Later ${wave}-${index} <later${wave}-${index}@race.test>`, to: address, subject })),
+          );
           await sleep(400);
         }
       })();
@@ -84,10 +103,21 @@ describe('two worker processes on one mailbox', () => {
       running.splice(running.indexOf(holder), 1, start());
       await delivering;
 
-      await waitUntilAllHandled(database, running, harness, mailbox, (messages) => messages.length === mailbox.subjects.length && messages.every((message) => message.flags.includes('\\Seen')), 150_000);
+      await waitUntilAllHandled(
+        database,
+        running,
+        harness,
+        mailbox,
+        (messages) => messages.length === mailbox.subjects.length && messages.every((message) => message.flags.includes('\\Seen')),
+        150_000,
+      );
       await sleep(6_000);
       // The survivors retire the killed worker once it has been silent a few beats.
-      await waitUntil('the killed worker is retired', async () => (await db.select({ stoppedAt: workers.stoppedAt }).from(workers).where(eq(workers.pid, holder!.pid)))[0]?.stoppedAt, 30_000);
+      await waitUntil(
+        'the killed worker is retired',
+        async () => (await db.select({ stoppedAt: workers.stoppedAt }).from(workers).where(eq(workers.pid, holder!.pid)))[0]?.stoppedAt,
+        30_000,
+      );
       console.log(`Race run on postgres: ${Math.round((Date.now() - started) / 1000)} s`);
     } finally {
       await Promise.all(running.map((worker) => worker.stop()));

@@ -38,7 +38,14 @@ async function storeSecrets(database: DatabaseHandle) {
     db,
     actor: admin,
     mode: 'create',
-    input: { provider: 'google', name: 'Google', clientId: 'dump-client', clientSecret, scopes: 'https://mail.google.com/ openid email', mailboxDomains: 'acme.test' },
+    input: {
+      provider: 'google',
+      name: 'Google',
+      clientId: 'dump-client',
+      clientSecret,
+      scopes: 'https://mail.google.com/ openid email',
+      mailboxDomains: 'acme.test',
+    },
   });
   const mailboxPassword = `mailbox-password-${crypto.randomUUID()}`;
   await harness.addUsers([
@@ -50,7 +57,16 @@ async function storeSecrets(database: DatabaseHandle) {
     database,
     actor: admin,
     scope: { kind: 'channel', projectId: other.project.id },
-    input: { emailAddress: 'dump-password@other.test', authentication: 'password', password: mailboxPassword, protocol: 'imap', host: harness.host, port: harness.imap.tlsPort, security: 'tls', afterProcessing: 'mark_read' },
+    input: {
+      emailAddress: 'dump-password@other.test',
+      authentication: 'password',
+      password: mailboxPassword,
+      protocol: 'imap',
+      host: harness.host,
+      port: harness.imap.tlsPort,
+      security: 'tls',
+      afterProcessing: 'mark_read',
+    },
     returnTo: '/x',
   });
   expect(saved.outcome).toBe('saved');

@@ -57,10 +57,13 @@ async function appBehindProxy(): Promise<number> {
   const appPort = await listen(app);
   const proxy = createServer((incoming, response) => {
     const forwarded = [incoming.headers['x-forwarded-for'], incoming.socket.remoteAddress].filter(Boolean).join(', ');
-    const upstream = httpRequest({ host: '127.0.0.1', port: appPort, method: incoming.method, path: incoming.url, headers: { ...incoming.headers, 'x-forwarded-for': forwarded } }, (answer) => {
-      response.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(response);
-    });
+    const upstream = httpRequest(
+      { host: '127.0.0.1', port: appPort, method: incoming.method, path: incoming.url, headers: { ...incoming.headers, 'x-forwarded-for': forwarded } },
+      (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      },
+    );
     incoming.pipe(upstream);
   });
   return listen(proxy);
@@ -86,7 +89,12 @@ describe('sign-in limits', () => {
     for (let index = 0; index < 30; index++) {
       const forged = `127.0.0.3, 203.0.113.${index}`;
       const body = JSON.stringify({ email: `guess-${index}@intake.test`, password: 'wrong guess 1' });
-      const answer = await post(port, '127.0.0.2', { 'content-type': 'application/json', 'x-forwarded-for': forged, [CLIENT_ADDRESS_HEADER]: '192.0.2.201' }, body);
+      const answer = await post(
+        port,
+        '127.0.0.2',
+        { 'content-type': 'application/json', 'x-forwarded-for': forged, [CLIENT_ADDRESS_HEADER]: '192.0.2.201' },
+        body,
+      );
       outcomes.push(JSON.parse(answer.body));
     }
     expect(new Set(outcomes.map((entry) => entry.address))).toEqual(new Set(['127.0.0.2']));

@@ -66,7 +66,9 @@ describe('roles and sessions', () => {
     try {
       const admin = await seedAdmin(fresh.handle.db);
       const agent = await seedUser(fresh.handle.db, admin, 'agent@intake.test');
-      await expect(createUser({ db: fresh.handle.db, actor: agent, input: { name: 'X', email: 'x@intake.test', password: TEST_PASSWORD } })).rejects.toBeInstanceOf(PermissionDeniedError);
+      await expect(
+        createUser({ db: fresh.handle.db, actor: agent, input: { name: 'X', email: 'x@intake.test', password: TEST_PASSWORD } }),
+      ).rejects.toBeInstanceOf(PermissionDeniedError);
       await expect(createProject({ db: fresh.handle.db, actor: agent, input: { key: 'AB', name: 'AB' } })).rejects.toBeInstanceOf(PermissionDeniedError);
       await expect(listUsers({ db: fresh.handle.db, actor: agent })).rejects.toBeInstanceOf(PermissionDeniedError);
       await expect(listUsers({ db: fresh.handle.db, actor: null })).rejects.toBeInstanceOf(PermissionDeniedError);
@@ -109,7 +111,7 @@ describe('roles and sessions', () => {
     }
   });
 
-  it('ends on sign-out the one session signed out, on the server, while the user\'s other sessions go on', async () => {
+  it("ends on sign-out the one session signed out, on the server, while the user's other sessions go on", async () => {
     const fresh = await createTestDatabase();
     try {
       const fdb = fresh.handle.db;

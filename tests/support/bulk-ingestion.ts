@@ -37,7 +37,12 @@ export interface BulkMailboxOptions {
 /** Bulk message `index` of a mailbox, from its own sender so the per-sender rate limit never applies. */
 export function bulkEmail(options: Pick<BulkMailboxOptions, 'key' | 'address' | 'attachments'>, index: number): Buffer {
   const subject = `${options.key} message ${index}`;
-  return buildEmail({ from: `Customer ${index} <customer${index}@bulk.test>`, to: options.address, subject, ...(options.attachments ? { attachment: bulkAttachment(index) } : {}) });
+  return buildEmail({
+    from: `Customer ${index} <customer${index}@bulk.test>`,
+    to: options.address,
+    subject,
+    ...(options.attachments ? { attachment: bulkAttachment(index) } : {}),
+  });
 }
 
 /**
@@ -49,7 +54,10 @@ export async function seedBulkMailbox(harness: Harness, database: DatabaseHandle
   const { project } = await seedProject(database.db, admin, options.key);
   // Without `confirmations` they would only add sends to a server the mailbox is not set up for;
   // whether each request gets one is decided in the transaction that files it, and tested elsewhere.
-  await database.db.update(projects).set({ sendConfirmations: options.confirmations ?? false }).where(eq(projects.id, project.id));
+  await database.db
+    .update(projects)
+    .set({ sendConfirmations: options.confirmations ?? false })
+    .where(eq(projects.id, project.id));
   await harness.addUser(options.address, `pw-${options.key}-0123456789`);
   const { mailbox } = await connectOAuthChannel(harness, database, admin, project.id, {
     email: options.address,
@@ -59,7 +67,10 @@ export async function seedBulkMailbox(harness: Harness, database: DatabaseHandle
   });
   if (options.confirmations) {
     // Confirmations for a whole backlog at once: above the default pace, which provider-limits.test proves.
-    await database.db.update(mailboxes).set({ smtpHost: harness.host, smtpPort: harness.smtp.tlsPort, smtpSecurity: 'tls', sendLimitPerMinute: 1000 }).where(eq(mailboxes.id, mailbox.id));
+    await database.db
+      .update(mailboxes)
+      .set({ smtpHost: harness.host, smtpPort: harness.smtp.tlsPort, smtpSecurity: 'tls', sendLimitPerMinute: 1000 })
+      .where(eq(mailboxes.id, mailbox.id));
   }
   const subjects = Array.from({ length: options.count }, (_, index) => `${options.key} message ${index}`);
   await harness.deliverMany(
@@ -69,7 +80,12 @@ export async function seedBulkMailbox(harness: Harness, database: DatabaseHandle
   return { mailboxId: mailbox.id, projectId: project.id, address: options.address, subjects };
 }
 
-export async function waitUntil<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs: number, describe: () => string = () => ''): Promise<T> {
+export async function waitUntil<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false>,
+  timeoutMs: number,
+  describe: () => string = () => '',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -113,7 +129,12 @@ export async function expectEachMessageFiledOnce(database: DatabaseHandle, mailb
   expect(new Set(filed.map((row) => row.summary))).toEqual(new Set(mailbox.subjects));
 
   const stored = await db
-    .select({ status: inboundMessages.status, serverAction: inboundMessages.serverAction, messageId: inboundMessages.messageId, requestId: inboundMessages.requestId })
+    .select({
+      status: inboundMessages.status,
+      serverAction: inboundMessages.serverAction,
+      messageId: inboundMessages.messageId,
+      requestId: inboundMessages.requestId,
+    })
     .from(inboundMessages)
     .where(eq(inboundMessages.mailboxId, mailbox.mailboxId));
   expect(stored).toHaveLength(mailbox.subjects.length);

@@ -80,7 +80,9 @@ export class FaultDatabase {
   /** A worker process, crashing at `crashAt` if given; `env` adds to the environment (e.g. PGAPPNAME). */
   startWorker(caFile: string, options: { crashAt?: CrashPoint; env?: Record<string, string> } = {}): WorkerProcess {
     // Configured like the test process, so that it can decrypt the stored tokens.
-    const inherited = Object.fromEntries(['PATH', 'HOME', 'APP_URL', 'AUTH_SECRET', 'INTAKE_SECRET_KEY', 'MAIL_ALLOWED_PRIVATE_HOSTS'].map((name) => [name, process.env[name]]));
+    const inherited = Object.fromEntries(
+      ['PATH', 'HOME', 'APP_URL', 'AUTH_SECRET', 'INTAKE_SECRET_KEY', 'MAIL_ALLOWED_PRIVATE_HOSTS'].map((name) => [name, process.env[name]]),
+    );
     const database = 'url' in this.location ? { DATABASE_URL: this.location.url } : { INTAKE_DATA_DIR: this.location.dataDir };
     const crash = options.crashAt ? { [CRASH_POINT_ENV]: JSON.stringify(options.crashAt) } : {};
     const settings = { NODE_ENV: 'test' as const, INTAKE_LOG_LEVEL: 'info', NODE_EXTRA_CA_CERTS: caFile, INTAKE_POLL_INTERVAL_SECONDS: '5' };

@@ -38,8 +38,16 @@ describe('backup manifest', () => {
   });
 
   it('refuses another format version, a missing field and what is not JSON, naming the file', async () => {
-    expect(await problemOf(() => parseBackupManifest(JSON.stringify({ ...manifest, formatVersion: 2 }), 'b.tar'))).toEqual({ code: 'unsupported_format', file: 'b.tar', formatVersion: 2 });
-    expect(await problemOf(() => parseBackupManifest(JSON.stringify({ ...manifest, migrations: undefined }), 'b.tar'))).toEqual({ code: 'not_a_backup', file: 'b.tar', reason: 'its manifest has no valid migrations' });
+    expect(await problemOf(() => parseBackupManifest(JSON.stringify({ ...manifest, formatVersion: 2 }), 'b.tar'))).toEqual({
+      code: 'unsupported_format',
+      file: 'b.tar',
+      formatVersion: 2,
+    });
+    expect(await problemOf(() => parseBackupManifest(JSON.stringify({ ...manifest, migrations: undefined }), 'b.tar'))).toEqual({
+      code: 'not_a_backup',
+      file: 'b.tar',
+      reason: 'its manifest has no valid migrations',
+    });
     expect(await problemOf(() => parseBackupManifest('{"format": "something-else"}', 'b.tar'))).toMatchObject({ code: 'not_a_backup' });
     expect(await problemOf(() => parseBackupManifest('tar', 'b.tar'))).toEqual({ code: 'not_a_backup', file: 'b.tar', reason: 'its manifest is not JSON' });
   });

@@ -6,7 +6,11 @@ import { isOutage } from '@/lib/runtime/survive-outages';
 describe('describeFailure', () => {
   it('never repeats a failed statement or its parameters', () => {
     const cause = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' });
-    const error = new DrizzleQueryError('insert into inbound_messages (raw, subject) values ($1, $2)', ['\\x4d6573736167652d6964', 'Secret customer subject'], cause);
+    const error = new DrizzleQueryError(
+      'insert into inbound_messages (raw, subject) values ($1, $2)',
+      ['\\x4d6573736167652d6964', 'Secret customer subject'],
+      cause,
+    );
     const described = describeFailure(error);
     expect(described).toBe('The database refused a statement (22021): invalid byte sequence for encoding "UTF8": 0x00');
     expect(described).not.toMatch(/insert|customer subject|4d6573/);

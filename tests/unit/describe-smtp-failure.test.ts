@@ -24,7 +24,9 @@ describe('describeSmtpFailure', () => {
   });
 
   it('points an OAuth 2.0 mailbox whose login is refused at the send scope and Authorize', () => {
-    expect(describeSmtpFailure(failure('Invalid login: 535 5.7.3 Authentication unsuccessful', { code: 'EAUTH', responseCode: 535 }), endpoint, 'oauth')).toMatch(
+    expect(
+      describeSmtpFailure(failure('Invalid login: 535 5.7.3 Authentication unsuccessful', { code: 'EAUTH', responseCode: 535 }), endpoint, 'oauth'),
+    ).toMatch(
       /^The SMTP server smtp\.acme\.test:2525 refused the login \(535\): Invalid login: 535 5\.7\.3 Authentication unsuccessful\. The authorization may not allow sending: .*https:\/\/outlook\.office\.com\/SMTP\.Send.*then Authorize again\.$/,
     );
   });

@@ -5,18 +5,18 @@ const lines = (...text: string[]) => text.join('\n');
 
 describe('extractReplyText', () => {
   it('cuts the quote under a Gmail reply, attribution wrapped or not', () => {
-    expect(extractReplyText(lines('Thanks, that fixed it.', '', 'On Mon, Jan 1, 2024 at 10:00 AM Intake Support <support@intake.test> wrote:', '> Try restarting.'))).toBe(
-      'Thanks, that fixed it.',
-    );
-    expect(extractReplyText(lines('Thanks!', '', 'On Mon, Jan 1, 2024 at 10:00 AM Intake Support <', 'support@intake.test> wrote:', '', '> Try restarting.'))).toBe(
-      'Thanks!',
-    );
+    expect(
+      extractReplyText(lines('Thanks, that fixed it.', '', 'On Mon, Jan 1, 2024 at 10:00 AM Intake Support <support@intake.test> wrote:', '> Try restarting.')),
+    ).toBe('Thanks, that fixed it.');
+    expect(
+      extractReplyText(lines('Thanks!', '', 'On Mon, Jan 1, 2024 at 10:00 AM Intake Support <', 'support@intake.test> wrote:', '', '> Try restarting.')),
+    ).toBe('Thanks!');
   });
 
   it('cuts Apple Mail and Thunderbird quotes', () => {
-    expect(extractReplyText(lines('Still broken.', '', 'Sent from my iPhone', '', 'On 1 Jan 2024, at 10:00, Support <support@intake.test> wrote:', '', '> Hello'))).toBe(
-      'Still broken.',
-    );
+    expect(
+      extractReplyText(lines('Still broken.', '', 'Sent from my iPhone', '', 'On 1 Jan 2024, at 10:00, Support <support@intake.test> wrote:', '', '> Hello')),
+    ).toBe('Still broken.');
     expect(extractReplyText(lines('Works now.', '', 'On 01/01/2024 10:00, Intake Support wrote:', '> Hello'))).toBe('Works now.');
   });
 
@@ -24,16 +24,30 @@ describe('extractReplyText', () => {
     expect(extractReplyText(lines('See attached.', '', '-----Original Message-----', 'From: Support', 'Sent: Monday', 'Old text'))).toBe('See attached.');
     expect(
       extractReplyText(
-        lines('Yes please.', '', '________________________________', 'From: Intake Support <support@intake.test>', 'Sent: Monday, January 1, 2024 10:00 AM', 'To: Ada', 'Subject: RE: Printer', '', 'Old text'),
+        lines(
+          'Yes please.',
+          '',
+          '________________________________',
+          'From: Intake Support <support@intake.test>',
+          'Sent: Monday, January 1, 2024 10:00 AM',
+          'To: Ada',
+          'Subject: RE: Printer',
+          '',
+          'Old text',
+        ),
       ),
     ).toBe('Yes please.');
-    expect(extractReplyText(lines('Ja.', '', 'Von: Intake Support <support@intake.test>', 'Gesendet: Montag, 1. Januar 2024 10:00', 'An: Ada', 'Alter Text'))).toBe('Ja.');
+    expect(
+      extractReplyText(lines('Ja.', '', 'Von: Intake Support <support@intake.test>', 'Gesendet: Montag, 1. Januar 2024 10:00', 'An: Ada', 'Alter Text')),
+    ).toBe('Ja.');
   });
 
   it('cuts German, French and Spanish attributions', () => {
     expect(extractReplyText(lines('Danke!', '', 'Am 01.01.2024 um 10:00 schrieb Intake Support <support@intake.test>:', '> Hallo'))).toBe('Danke!');
     expect(extractReplyText(lines('Merci !', '', 'Le lun. 1 janv. 2024 à 10:00, Intake Support <support@intake.test> a écrit :', '> Bonjour'))).toBe('Merci !');
-    expect(extractReplyText(lines('¡Gracias!', '', 'El lun, 1 ene 2024 a las 10:00, Intake Support (<support@intake.test>) escribió:', '> Hola'))).toBe('¡Gracias!');
+    expect(extractReplyText(lines('¡Gracias!', '', 'El lun, 1 ene 2024 a las 10:00, Intake Support (<support@intake.test>) escribió:', '> Hola'))).toBe(
+      '¡Gracias!',
+    );
   });
 
   it('removes signatures and quoted lines between answers', () => {

@@ -8,11 +8,16 @@ import { buildMessage } from '@/tests/fixtures/email/build-message';
 const ENVELOPE = ['From: Casey <casey@example.test>', 'To: support@intake.test', 'Subject: Hostile', 'Message-ID: <h1@example.test>'];
 
 const alternative = (text: string, html: string) =>
-  buildMessage([...ENVELOPE, 'Content-Type: multipart/alternative; boundary="alt"'], `--alt\nContent-Type: text/plain\n\n${text}\n--alt\nContent-Type: text/html\n\n${html}\n--alt--\n`);
+  buildMessage(
+    [...ENVELOPE, 'Content-Type: multipart/alternative; boundary="alt"'],
+    `--alt\nContent-Type: text/plain\n\n${text}\n--alt\nContent-Type: text/html\n\n${html}\n--alt--\n`,
+  );
 
 describe('parseEmail: what the hostile corpus found', () => {
   it('removes control characters from text and HTML, keeping tabs and line ends', async () => {
-    const text = await parseEmail(buildMessage([...ENVELOPE, 'Content-Type: text/plain'], 'Bell\u0007 and\tclear \u001b[2Jscreen\u001b]0;title\u0007\nnext\u0085 line\u007f'));
+    const text = await parseEmail(
+      buildMessage([...ENVELOPE, 'Content-Type: text/plain'], 'Bell\u0007 and\tclear \u001b[2Jscreen\u001b]0;title\u0007\nnext\u0085 line\u007f'),
+    );
     expect(text.text).toBe('Bell and\tclear [2Jscreen]0;title\nnext line');
     const html = await parseEmail(buildMessage([...ENVELOPE, 'Content-Type: text/html'], '<p>escape\u001b[31m red\u0000</p>'));
     expect(html.html).toBe('<p>escape[31m red</p>\n');
@@ -39,7 +44,9 @@ describe('parseEmail: what the hostile corpus found', () => {
   it('cuts a subject folded to a megabyte to one line of 998 characters, and a name to 200, never inside an emoji', async () => {
     const subject = `${'a'.repeat(997)}🔥${' more'.repeat(200_000)}`;
     const name = `${'b'.repeat(199)}🔥 tail`;
-    const email = await parseEmail(buildMessage([`From: "${name}" <casey@example.test>`, 'To: support@intake.test', `Subject: ${subject.replace(/(.{900}) /g, '$1\r\n ')}`], 'x'));
+    const email = await parseEmail(
+      buildMessage([`From: "${name}" <casey@example.test>`, 'To: support@intake.test', `Subject: ${subject.replace(/(.{900}) /g, '$1\r\n ')}`], 'x'),
+    );
     expect(email.subject).toBe('a'.repeat(997));
     expect(email.from).toEqual({ address: 'casey@example.test', name: 'b'.repeat(199) });
   });

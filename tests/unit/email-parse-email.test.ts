@@ -96,7 +96,9 @@ describe('parseEmail: structure', () => {
         '<html><head><style>p{color:red}</style><script>alert(1)</script></head><body><p>Hello&nbsp;there,</p><p>line one<br>line   two &amp; more</p><ul><li>a</li><li>b</li></ul><table><tr><td>x</td><td>y</td></tr></table></body></html>',
       ),
     );
-    expect(email.html?.trim()).toBe('<p>Hello\u00a0there,</p><p>line one<br />line   two &amp; more</p><ul><li>a</li><li>b</li></ul><table><tr><td>x</td><td>y</td></tr></table>');
+    expect(email.html?.trim()).toBe(
+      '<p>Hello\u00a0there,</p><p>line one<br />line   two &amp; more</p><ul><li>a</li><li>b</li></ul><table><tr><td>x</td><td>y</td></tr></table>',
+    );
     expect(email.text).toBe('Hello there,\n\nline one\nline two & more\n\n- a\n- b\n\nx\ty');
   });
 

@@ -13,12 +13,24 @@ const now = new Date('2026-12-07T10:00:00Z');
 
 describe('the cursor of a folder at its connection', () => {
   it('starts after the last existing UID when only new mail is wanted: nothing below is ever fetched', () => {
-    expect(connectedCursor(mailbox('new_only'), folder, now)).toEqual({ mailboxId: mailbox('new_only').id, folder: 'INBOX', uidValidity: 7n, existingMessages: 1_950, lastUid: 2_000 });
+    expect(connectedCursor(mailbox('new_only'), folder, now)).toEqual({
+      mailboxId: mailbox('new_only').id,
+      folder: 'INBOX',
+      uidValidity: 7n,
+      existingMessages: 1_950,
+      lastUid: 2_000,
+    });
   });
 
   it('starts at the beginning with the existing UIDs marked for the import and its filter', () => {
     const since = new Date('2026-11-01T00:00:00Z');
-    expect(connectedCursor(mailbox('since', since), folder, now)).toMatchObject({ lastUid: 0, importUntilUid: 2_000, importFilter: 'since', importSince: since, importStartedAt: now });
+    expect(connectedCursor(mailbox('since', since), folder, now)).toMatchObject({
+      lastUid: 0,
+      importUntilUid: 2_000,
+      importFilter: 'since',
+      importSince: since,
+      importStartedAt: now,
+    });
     expect(connectedCursor(mailbox('unread'), folder, now)).toMatchObject({ lastUid: 0, importUntilUid: 2_000, importFilter: 'unread', importSince: null });
   });
 
@@ -29,6 +41,14 @@ describe('the cursor of a folder at its connection', () => {
 
   it('reads a renumbered folder again from a day before its last poll, as an import', () => {
     const cursor = renumberedCursor({ updatedAt: new Date('2026-12-06T12:00:00Z') }, 9n, 31, now);
-    expect(cursor).toMatchObject({ uidValidity: 9n, lastUid: 0, importUntilUid: 30, importFilter: 'since', importSince: new Date('2026-12-05T12:00:00Z'), importTotal: null, importCancelled: false });
+    expect(cursor).toMatchObject({
+      uidValidity: 9n,
+      lastUid: 0,
+      importUntilUid: 30,
+      importFilter: 'since',
+      importSince: new Date('2026-12-05T12:00:00Z'),
+      importTotal: null,
+      importCancelled: false,
+    });
   });
 });

@@ -3,7 +3,15 @@ import { integrationFormSchema } from '@/lib/oauth/integration-schema';
 import { PROVIDER_PRESETS } from '@/lib/oauth/providers';
 import { appUrlAllowsOAuth, redirectUrlFor, redirectWarnings } from '@/lib/oauth/redirect-url';
 
-const valid = { provider: 'custom', name: 'Acme IdP', issuer: 'https://login.acme.test', clientId: 'client', clientSecret: 'secret', scopes: 'openid email', mailboxDomains: 'acme.test' };
+const valid = {
+  provider: 'custom',
+  name: 'Acme IdP',
+  issuer: 'https://login.acme.test',
+  clientId: 'client',
+  clientSecret: 'secret',
+  scopes: 'openid email',
+  mailboxDomains: 'acme.test',
+};
 
 function fieldErrors(input: Record<string, unknown>): Record<string, string[]> {
   const result = integrationFormSchema.safeParse(input);
@@ -21,13 +29,15 @@ describe('provider presets', () => {
     expect(PROVIDER_PRESETS.google.defaultScopes).toEqual(['https://mail.google.com/', 'openid', 'email']);
     expect(PROVIDER_PRESETS.google.authorizationParameters).toEqual({ access_type: 'offline', prompt: 'consent' });
     expect(PROVIDER_PRESETS.google.tokenEndpoint).toBe('https://oauth2.googleapis.com/token');
-    expect(PROVIDER_PRESETS.microsoft.defaultScopes).toEqual(expect.arrayContaining([
-      'https://outlook.office.com/IMAP.AccessAsUser.All',
-      'https://outlook.office.com/POP.AccessAsUser.All',
-      'offline_access',
-      'openid',
-      'email',
-    ]));
+    expect(PROVIDER_PRESETS.microsoft.defaultScopes).toEqual(
+      expect.arrayContaining([
+        'https://outlook.office.com/IMAP.AccessAsUser.All',
+        'https://outlook.office.com/POP.AccessAsUser.All',
+        'offline_access',
+        'openid',
+        'email',
+      ]),
+    );
     expect(PROVIDER_PRESETS.microsoft.authorizationEndpoint).toBe('https://login.microsoftonline.com/common/oauth2/v2.0/authorize');
     expect(PROVIDER_PRESETS.microsoft.imap).toEqual({ host: 'outlook.office365.com', port: 993 });
     expect(PROVIDER_PRESETS.google.pop3).toEqual({ host: 'pop.gmail.com', port: 995 });

@@ -17,17 +17,33 @@ describe('classifyMailError', () => {
   });
 
   it('tells a closed port from a host that cannot be resolved', () => {
-    expect(classifyMailError(failure('connect ECONNREFUSED', 'ECONNREFUSED'), context).message).toMatch(/cannot be reached \(ECONNREFUSED\)\. Check the host and port\./);
-    expect(classifyMailError(failure('getaddrinfo ENOTFOUND', 'ENOTFOUND'), context).message).toBe('The host name imap.example.test cannot be resolved (ENOTFOUND).');
+    expect(classifyMailError(failure('connect ECONNREFUSED', 'ECONNREFUSED'), context).message).toMatch(
+      /cannot be reached \(ECONNREFUSED\)\. Check the host and port\./,
+    );
+    expect(classifyMailError(failure('getaddrinfo ENOTFOUND', 'ENOTFOUND'), context).message).toBe(
+      'The host name imap.example.test cannot be resolved (ENOTFOUND).',
+    );
   });
 });
 
 describe('classifyMailError on a temporary login failure', () => {
   it('retries, and never asks to re-authorize, when the server could not check the token just now', () => {
-    const pop3 = classifyMailError(Object.assign(new Error('The POP3 server refused: [SYS/TEMP] Temporary authentication failure.'), { responseText: '[SYS/TEMP] Temporary authentication failure.' }), context);
+    const pop3 = classifyMailError(
+      Object.assign(new Error('The POP3 server refused: [SYS/TEMP] Temporary authentication failure.'), {
+        responseText: '[SYS/TEMP] Temporary authentication failure.',
+      }),
+      context,
+    );
     expect(pop3.kind).toBe('unavailable');
     expect(pop3.message).toMatch(/cannot log in to the mailbox just now .*Intake will retry\.$/);
-    const imap = classifyMailError(Object.assign(new Error('Command failed'), { authenticationFailed: true, serverResponseCode: 'UNAVAILABLE', responseText: 'Temporary authentication failure.' }), context);
+    const imap = classifyMailError(
+      Object.assign(new Error('Command failed'), {
+        authenticationFailed: true,
+        serverResponseCode: 'UNAVAILABLE',
+        responseText: 'Temporary authentication failure.',
+      }),
+      context,
+    );
     expect(imap.kind).toBe('unavailable');
   });
 });

@@ -116,7 +116,11 @@ class FakePop3Server {
     return client;
   }
 
-  async client(credential: MailServerSettings['credential'] = { kind: 'password', password: PASSWORD }, options?: Pop3ConnectOptions, overrides?: Partial<MailServerSettings>): Promise<Pop3Client> {
+  async client(
+    credential: MailServerSettings['credential'] = { kind: 'password', password: PASSWORD },
+    options?: Pop3ConnectOptions,
+    overrides?: Partial<MailServerSettings>,
+  ): Promise<Pop3Client> {
     return Pop3Client.fromSocket(await this.open(), this.settings(credential, overrides), options);
   }
 
@@ -186,10 +190,24 @@ class FakePop3Server {
       case 'STAT':
         return ok(`${visible().length} ${visible().reduce((sum, entry) => sum + entry.raw.length, 0)}`);
       case 'LIST':
-        return multiLine(`${visible().length} messages:`, bytes(visible().map((entry) => `${entry.number} ${entry.raw.length}\r\n`).join('')));
+        return multiLine(
+          `${visible().length} messages:`,
+          bytes(
+            visible()
+              .map((entry) => `${entry.number} ${entry.raw.length}\r\n`)
+              .join(''),
+          ),
+        );
       case 'UIDL':
         if (this.options.uidl === false) return error('Unknown command.');
-        return multiLine('', bytes(visible().map((entry) => `${entry.number} ${entry.uid}\r\n`).join('')));
+        return multiLine(
+          '',
+          bytes(
+            visible()
+              .map((entry) => `${entry.number} ${entry.uid}\r\n`)
+              .join(''),
+          ),
+        );
       case 'RETR':
         if (!message || session.deleted.has(Number(argument))) return error(`There's no message ${argument}.`);
         return multiLine(`${message.raw.length} octets`, message.raw);
@@ -241,8 +259,18 @@ describe('Pop3Client against a fake server', () => {
     const fake = await FakePop3Server.start({ messages: [bytes('a\r\n'), bytes('bb\r\n')] });
     const client = await fake.client();
     expect(await client.stat()).toEqual({ count: 2, size: 7 });
-    expect(await client.list()).toEqual(new Map([[1, 3], [2, 4]]));
-    expect(await client.uidl()).toEqual(new Map([[1, 'uid-1'], [2, 'uid-2']]));
+    expect(await client.list()).toEqual(
+      new Map([
+        [1, 3],
+        [2, 4],
+      ]),
+    );
+    expect(await client.uidl()).toEqual(
+      new Map([
+        [1, 'uid-1'],
+        [2, 'uid-2'],
+      ]),
+    );
     await client.quit();
     expect(fake.commands).toEqual(['USER support@acme.test', `PASS ${PASSWORD}`, 'STAT', 'LIST', 'UIDL', 'QUIT']);
   });
@@ -315,7 +343,10 @@ describe('Pop3Client against a fake server', () => {
       split: (answer, command) => {
         if (!command.startsWith('RETR') || answer.length < 8) return [answer];
         const offsets = [randomInt(1, 6), randomInt(1, answer.length), answer.length - randomInt(1, 6)];
-        return cut(answer, [...new Set(offsets)].sort((a, b) => a - b));
+        return cut(
+          answer,
+          [...new Set(offsets)].sort((a, b) => a - b),
+        );
       },
     });
     const client = await fake.client();
@@ -416,7 +447,11 @@ describe('Pop3Client against a fake server', () => {
       messages[2],
       { count: 3, size: 23 },
       messages[1],
-      new Map([[1, 7], [2, 9], [3, 7]]),
+      new Map([
+        [1, 7],
+        [2, 9],
+        [3, 7],
+      ]),
       messages[0],
     ]);
     client.close();

@@ -21,7 +21,9 @@ describe('recognizeProviderThrottle', () => {
   });
 
   it('keeps the provider’s words, with the IMAP response code put back', () => {
-    expect(recognizeProviderThrottle(imap('Account exceeded command or bandwidth limits. (Failure)', 'OVERQUOTA'))?.words).toBe('[OVERQUOTA] Account exceeded command or bandwidth limits. (Failure)');
+    expect(recognizeProviderThrottle(imap('Account exceeded command or bandwidth limits. (Failure)', 'OVERQUOTA'))?.words).toBe(
+      '[OVERQUOTA] Account exceeded command or bandwidth limits. (Failure)',
+    );
     expect(recognizeProviderThrottle(imap('Request is throttled. Suggested Backoff Time: 159921 milliseconds'))?.suggestedWaitMs).toBe(159_921);
   });
 

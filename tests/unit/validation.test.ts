@@ -14,7 +14,10 @@ describe('input rules', () => {
   });
 
   it('normalises emails and reports each bad field', () => {
-    expect(newUserSchema.parse({ name: ' Jo ', email: ' Jo@Example.COM ', password: 'a long passphrase 7' })).toMatchObject({ name: 'Jo', email: 'jo@example.com' });
+    expect(newUserSchema.parse({ name: ' Jo ', email: ' Jo@Example.COM ', password: 'a long passphrase 7' })).toMatchObject({
+      name: 'Jo',
+      email: 'jo@example.com',
+    });
     try {
       parseInput(newUserSchema, { name: '', email: 'jo@', password: '' });
       expect.unreachable();
@@ -32,7 +35,9 @@ describe('input rules', () => {
 
   it('accepts only well-formed UUIDs as ids, so a malformed one is a 404 before any query', () => {
     expect(isUuid('72f988bf-86f1-41af-91ab-2d7cd011db47')).toBe(true);
-    expect(['-'.repeat(36), 'a'.repeat(36), '72f988bf86f141af91ab2d7cd011db47', '72f988bf-86f1-41af-91ab-2d7cd011db4g', '', undefined, 42].some(isUuid)).toBe(false);
+    expect(['-'.repeat(36), 'a'.repeat(36), '72f988bf86f141af91ab2d7cd011db47', '72f988bf-86f1-41af-91ab-2d7cd011db4g', '', undefined, 42].some(isUuid)).toBe(
+      false,
+    );
   });
 
   it('recognises unique violations through wrapped errors', () => {

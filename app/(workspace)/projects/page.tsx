@@ -27,10 +27,7 @@ export default async function ProjectsPage() {
         <ul className="grid gap-4 sm:grid-cols-2 xl:grid-cols-3">
           {projects.map((project) => (
             <li key={project.id}>
-              <Link
-                href={`/projects/${project.key}`}
-                className="block h-full rounded-lg border border-slate-200 bg-white p-5 shadow-sm hover:border-brand-600"
-              >
+              <Link href={`/projects/${project.key}`} className="block h-full rounded-lg border border-slate-200 bg-white p-5 shadow-sm hover:border-brand-600">
                 <p className="font-mono text-xs text-slate-500">{project.key}</p>
                 <p className="mt-1 font-semibold">{project.name}</p>
                 {project.description ? <p className="mt-2 line-clamp-2 text-sm text-slate-600">{project.description}</p> : null}

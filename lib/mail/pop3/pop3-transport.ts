@@ -38,7 +38,12 @@ export function openPlain(target: MailHostTarget, port: number, ms: number): Pro
 
 /** TLS to the checked address; the certificate is checked against the typed name. */
 export function openTls(target: MailHostTarget, port: number, ms: number): Promise<TLSSocket> {
-  return settle(connectTls({ host: target.address, servername: target.servername, port }), 'secureConnect', ms, `Connecting securely to ${target.host}:${port}`);
+  return settle(
+    connectTls({ host: target.address, servername: target.servername, port }),
+    'secureConnect',
+    ms,
+    `Connecting securely to ${target.host}:${port}`,
+  );
 }
 
 /** STLS: the TLS handshake over the connected plain socket (RFC 2595 §4). */

@@ -15,7 +15,10 @@ export function describeXoauth2Challenge(challenge: string): string {
   try {
     return `XOAUTH2 ${JSON.stringify(JSON.parse(decoded))}`;
   } catch {
-    return `XOAUTH2 ${decoded.replace(/[\x00-\x1f\x7f]+/g, ' ').trim().slice(0, 200)}`;
+    return `XOAUTH2 ${decoded
+      .replace(/[\x00-\x1f\x7f]+/g, ' ')
+      .trim()
+      .slice(0, 200)}`;
   }
 }
 
@@ -30,12 +33,7 @@ function sendCredentials(session: Pop3Session, line: string[], detail?: string):
  * AUTH XOAUTH2 with the initial response on the command line, or in two steps (`AUTH XOAUTH2`,
  * `+ `, response) when that line would be too long or `twoStep` asks for it.
  */
-export async function authenticateXoauth2(
-  session: Pop3Session,
-  username: string,
-  accessToken: string,
-  options: { twoStep?: boolean } = {},
-): Promise<void> {
+export async function authenticateXoauth2(session: Pop3Session, username: string, accessToken: string, options: { twoStep?: boolean } = {}): Promise<void> {
   const response = xoauth2InitialResponse(username, accessToken);
   const oneStep = !options.twoStep && `AUTH XOAUTH2 ${response}\r\n`.length <= MAX_AUTH_LINE;
   let reply: Pop3Reply;

@@ -14,7 +14,11 @@ interface SmtpError {
  * from the one chosen: TLS on a STARTTLS port never gets a greeting, STARTTLS on a TLS port
  * reads TLS bytes as one.
  */
-export function describeSmtpFailure(error: unknown, endpoint: { host: string; port: number; security: 'tls' | 'starttls' }, credential: 'oauth' | 'password' = 'password'): string {
+export function describeSmtpFailure(
+  error: unknown,
+  endpoint: { host: string; port: number; security: 'tls' | 'starttls' },
+  credential: 'oauth' | 'password' = 'password',
+): string {
   const server = `The SMTP server ${endpoint.host}:${endpoint.port}`;
   const { code, responseCode, message = '' } = (error ?? {}) as SmtpError;
   if (code === 'ETIMEDOUT' && /greeting never received/i.test(message)) {

@@ -33,12 +33,20 @@ async function backlogRun(harness: Harness, protocol: 'imap' | 'pop3', messages:
   const fresh = protocol === 'pop3' || run === 0;
   if (fresh) {
     await harness.addUser(address, `pw-${address}-0123456789`);
-    await harness.deliverMany(address, messages.map((message) => message.raw));
+    await harness.deliverMany(
+      address,
+      messages.map((message) => message.raw),
+    );
   }
   const database = await WorkerDatabase.create();
   try {
     const admin = await seedAdmin(database.handle.db);
-    const channel = await seedChannel(harness, database.handle, admin, { key: 'BL', address, protocol, afterProcessing: protocol === 'imap' ? 'mark_read' : 'delete' });
+    const channel = await seedChannel(harness, database.handle, admin, {
+      key: 'BL',
+      address,
+      protocol,
+      afterProcessing: protocol === 'imap' ? 'mark_read' : 'delete',
+    });
     const bareFetch = protocol === 'imap' ? bareImapFetch : barePop3Fetch;
     if (fresh) await bareFetch(harness, database.handle, channel.mailboxId, address, { sizesOnly: true });
     const fetched = await bareFetch(harness, database.handle, channel.mailboxId, address);
@@ -46,7 +54,13 @@ async function backlogRun(harness: Harness, protocol: 'imap' | 'pop3', messages:
     const worker = await startBenchWorker(database, harness, { INTAKE_IDLE: '0' });
     let seconds: number;
     try {
-      ({ seconds } = await timeIngestion(database.handle, messages.length, 600_000, () => startPolling(database.handle, [channel.mailboxId]), () => worker.output));
+      ({ seconds } = await timeIngestion(
+        database.handle,
+        messages.length,
+        600_000,
+        () => startPolling(database.handle, [channel.mailboxId]),
+        () => worker.output,
+      ));
     } finally {
       await worker.stop();
     }
@@ -57,11 +71,19 @@ async function backlogRun(harness: Harness, protocol: 'imap' | 'pop3', messages:
   }
 }
 
-export async function runBacklog(harness: Harness, protocol: 'imap' | 'pop3', messages: BenchMessage[], runs: number, say: (line: string) => void): Promise<BacklogFigures> {
+export async function runBacklog(
+  harness: Harness,
+  protocol: 'imap' | 'pop3',
+  messages: BenchMessage[],
+  runs: number,
+  say: (line: string) => void,
+): Promise<BacklogFigures> {
   const results: BacklogRun[] = [];
   for (let run = 0; run < runs; run++) {
     const result = await backlogRun(harness, protocol, messages, run);
-    say(`${protocol} run ${run + 1}/${runs}: Intake ${result.intake.toFixed(0)} msg/s, bare fetch ${result.fetch.toFixed(0)} msg/s, bare insert ${result.database.toFixed(0)} msg/s`);
+    say(
+      `${protocol} run ${run + 1}/${runs}: Intake ${result.intake.toFixed(0)} msg/s, bare fetch ${result.fetch.toFixed(0)} msg/s, bare insert ${result.database.toFixed(0)} msg/s`,
+    );
     results.push(result);
   }
   return {

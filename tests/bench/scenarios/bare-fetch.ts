@@ -18,10 +18,22 @@ export interface FetchFigure {
  * The network and server limit for IMAP: one imapflow FETCH of every message's source over the
  * same TLS port with the channel's own XOAUTH2 token, nothing done with the bytes.
  */
-export async function bareImapFetch(harness: Harness, database: DatabaseHandle, mailboxId: string, address: string, { sizesOnly = false }: FetchOptions = {}): Promise<FetchFigure> {
+export async function bareImapFetch(
+  harness: Harness,
+  database: DatabaseHandle,
+  mailboxId: string,
+  address: string,
+  { sizesOnly = false }: FetchOptions = {},
+): Promise<FetchFigure> {
   const accessToken = await getMailboxAccessToken({ database, mailboxId });
   const started = performance.now();
-  const client = new ImapFlow({ host: harness.host, port: harness.xoauth2Only.imap.tlsPort, secure: true, auth: { user: address, accessToken }, logger: false });
+  const client = new ImapFlow({
+    host: harness.host,
+    port: harness.xoauth2Only.imap.tlsPort,
+    secure: true,
+    auth: { user: address, accessToken },
+    logger: false,
+  });
   await client.connect();
   let messages = 0;
   try {
@@ -34,7 +46,13 @@ export async function bareImapFetch(harness: Harness, database: DatabaseHandle, 
 }
 
 /** The same for POP3: LIST, UIDL and a RETR of each message with Intake's protocol client, no DELE. */
-export async function barePop3Fetch(harness: Harness, database: DatabaseHandle, mailboxId: string, address: string, { sizesOnly = false }: FetchOptions = {}): Promise<FetchFigure> {
+export async function barePop3Fetch(
+  harness: Harness,
+  database: DatabaseHandle,
+  mailboxId: string,
+  address: string,
+  { sizesOnly = false }: FetchOptions = {},
+): Promise<FetchFigure> {
   const accessToken = await getMailboxAccessToken({ database, mailboxId });
   const started = performance.now();
   const client = await Pop3Client.connect({

@@ -30,7 +30,12 @@ function rowsOf(messages: BenchMessage[], projectId: string, mailboxId: string) 
       server_action: 'done',
       processed_at: new Date(),
     },
-    attachments: message.attachments.map((attachment) => ({ filename: attachment.filename, content_type: attachment.contentType, size: attachment.content.length, content: attachment.content })),
+    attachments: message.attachments.map((attachment) => ({
+      filename: attachment.filename,
+      content_type: attachment.contentType,
+      size: attachment.content.length,
+      content: attachment.content,
+    })),
     from: message.from,
   }));
 }
@@ -45,7 +50,9 @@ export async function bareInsert(messages: BenchMessage[]): Promise<{ seconds: n
   const sql = postgres(database.url!, { max: 1, onnotice: () => {} });
   try {
     const [project] = await sql<{ id: string }[]>`insert into projects (key, name) values ('BARE', 'Bare') returning id`;
-    const [mailbox] = await sql<{ id: string }[]>`insert into mailboxes (kind, name, project_id, email_address, protocol, host, port, security, after_processing, auth_method, status)
+    const [mailbox] = await sql<
+      { id: string }[]
+    >`insert into mailboxes (kind, name, project_id, email_address, protocol, host, port, security, after_processing, auth_method, status)
       values ('channel', 'bare', ${project!.id}, 'bare@bench.test', 'imap', 'localhost', 993, 'tls', 'mark_read', 'oauth', 'active') returning id`;
     const rows = rowsOf(messages, project!.id, mailbox!.id);
     const started = performance.now();

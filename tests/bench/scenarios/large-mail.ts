@@ -24,7 +24,11 @@ function largeMessage(to: string): Buffer {
     from: { address: 'large-sender@bench.test', name: 'Large Sender' },
     subject: 'Scans of the whole archive',
     text: proseOf(20_000, 7),
-    attachments: ['scan-1.pdf', 'scan-2.pdf', 'photos.zip'].map((filename) => ({ filename, contentType: 'application/octet-stream', content: randomBytes(attachmentBytes) })),
+    attachments: ['scan-1.pdf', 'scan-2.pdf', 'photos.zip'].map((filename) => ({
+      filename,
+      contentType: 'application/octet-stream',
+      content: randomBytes(attachmentBytes),
+    })),
   }).raw;
 }
 
@@ -44,7 +48,13 @@ export async function runLargeMail(harness: Harness): Promise<LargeMailFigures> 
       await sleep(3_000);
       const resting = await rssMb(worker.pid);
       const peak = watchPeakRss(worker.pid, 20);
-      const { seconds } = await timeIngestion(database.handle, 1, 120_000, () => startPolling(database.handle, [channel.mailboxId]), () => worker.output);
+      const { seconds } = await timeIngestion(
+        database.handle,
+        1,
+        120_000,
+        () => startPolling(database.handle, [channel.mailboxId]),
+        () => worker.output,
+      );
       // Memory may still climb while the poll finishes (flags, bookkeeping).
       await sleep(1_000);
       return { messageMb: raw.length / 1e6, seconds, rssIncreaseMb: (await peak.stop()) - resting };

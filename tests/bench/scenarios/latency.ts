@@ -18,7 +18,14 @@ export interface LatencyFigures {
 const DEFAULT_POLL_INTERVAL_MS = 60_000;
 
 const mailTo = (address: string, subject: string, index: number) =>
-  composeMessage({ to: address, messageId: `${subject.replaceAll(' ', '-')}@bench.test`, from: { address: `latency${index}@bench.test`, name: `Latency ${index}` }, subject, text: proseOf(2048, index), attachments: [] }).raw;
+  composeMessage({
+    to: address,
+    messageId: `${subject.replaceAll(' ', '-')}@bench.test`,
+    from: { address: `latency${index}@bench.test`, name: `Latency ${index}` },
+    subject,
+    text: proseOf(2048, index),
+    attachments: [],
+  }).raw;
 
 /** Watches the requests table every 20 ms and notes when each subject first shows up. */
 function watchRequests(database: WorkerDatabase): { seenAt: Map<string, number>; stop(): Promise<void> } {
@@ -82,7 +89,12 @@ async function pollCycles(harness: Harness, database: WorkerDatabase, address: s
   }
 }
 
-async function withChannelWorker<T>(harness: Harness, address: string, env: Record<string, string>, work: (database: WorkerDatabase, mailboxId: string, worker: WorkerProcess) => Promise<T>): Promise<T> {
+async function withChannelWorker<T>(
+  harness: Harness,
+  address: string,
+  env: Record<string, string>,
+  work: (database: WorkerDatabase, mailboxId: string, worker: WorkerProcess) => Promise<T>,
+): Promise<T> {
   await harness.addUser(address, `pw-${address}-0123456789`);
   const database = await WorkerDatabase.create();
   try {
@@ -105,7 +117,9 @@ async function withChannelWorker<T>(harness: Harness, address: string, env: Reco
  */
 export async function runLatency(harness: Harness, count: number): Promise<LatencyFigures> {
   const idle = await withChannelWorker(harness, 'latency-idle@bench.test', {}, (database) => idleLatency(harness, database, 'latency-idle@bench.test', count));
-  const cycles = await withChannelWorker(harness, 'latency-poll@bench.test', { INTAKE_IDLE: '0' }, (database, mailboxId) => pollCycles(harness, database, 'latency-poll@bench.test', mailboxId, 5));
+  const cycles = await withChannelWorker(harness, 'latency-poll@bench.test', { INTAKE_IDLE: '0' }, (database, mailboxId) =>
+    pollCycles(harness, database, 'latency-poll@bench.test', mailboxId, 5),
+  );
   const pollCycleMs = median(cycles);
   return {
     idle: { p50: percentile(idle, 0.5), p95: percentile(idle, 0.95), p99: percentile(idle, 0.99), samples: idle.length },

@@ -29,7 +29,9 @@ export async function runManyMailboxes(harness: Harness, channels: number, say: 
   try {
     const admin = await seedAdmin(database.handle.db);
     const started = performance.now();
-    await mapLimited(addresses, 4, (address, index) => seedChannel(harness, database.handle, admin, { key: projectKey('M', index), address, protocol: 'imap', afterProcessing: 'mark_read' }));
+    await mapLimited(addresses, 4, (address, index) =>
+      seedChannel(harness, database.handle, admin, { key: projectKey('M', index), address, protocol: 'imap', afterProcessing: 'mark_read' }),
+    );
     say(`${channels} channels authorized in ${((performance.now() - started) / 1000).toFixed(0)} s`);
     const worker = await startBenchWorker(database, harness);
     try {
@@ -38,7 +40,9 @@ export async function runManyMailboxes(harness: Harness, channels: number, say: 
       await waitUntil(
         'every IDLE listener is connected',
         async () => {
-          const [row] = await database.handle.query<{ leased: number }>('select count(*) filter (where lease_owner is not null)::int as "leased" from mailboxes');
+          const [row] = await database.handle.query<{ leased: number }>(
+            'select count(*) filter (where lease_owner is not null)::int as "leased" from mailboxes',
+          );
           return row!.leased === 0 && (await connectionsTo(worker.pid, port)) >= channels;
         },
         180_000,
@@ -50,7 +54,17 @@ export async function runManyMailboxes(harness: Harness, channels: number, say: 
       const connections = await connectionsTo(worker.pid, port);
       const deliveredAt = performance.now();
       await mapLimited(addresses, 16, (address, index) =>
-        harness.deliver(address, composeMessage({ to: address, messageId: `many-${index}@bench.test`, from: { address: `many-sender${index}@bench.test`, name: `Sender ${index}` }, subject: `Many ${index}`, text: 'Hello from one of many mailboxes.', attachments: [] }).raw),
+        harness.deliver(
+          address,
+          composeMessage({
+            to: address,
+            messageId: `many-${index}@bench.test`,
+            from: { address: `many-sender${index}@bench.test`, name: `Sender ${index}` },
+            subject: `Many ${index}`,
+            text: 'Hello from one of many mailboxes.',
+            attachments: [],
+          }).raw,
+        ),
       );
       await waitUntil(
         'every mailbox has its request',

@@ -17,7 +17,9 @@ export interface ScaleoutFigures {
 
 /** Requests whose message became more than one request, plus messages that became none. */
 async function countDuplicates(database: WorkerDatabase, expected: number): Promise<number> {
-  const [row] = await database.handle.query<{ requests: number; distinct: number }>('select count(*)::int as "requests", count(distinct summary)::int as "distinct" from requests');
+  const [row] = await database.handle.query<{ requests: number; distinct: number }>(
+    'select count(*)::int as "requests", count(distinct summary)::int as "distinct" from requests',
+  );
   return row!.requests - row!.distinct + Math.abs(expected - row!.distinct);
 }
 
@@ -25,11 +27,19 @@ async function scaleoutRun(harness: Harness, addresses: string[], expected: numb
   const database = await WorkerDatabase.create();
   try {
     const admin = await seedAdmin(database.handle.db);
-    await mapLimited(addresses, 4, (address, index) => seedChannel(harness, database.handle, admin, { key: projectKey('S', index), address, protocol: 'imap', afterProcessing: 'mark_read' }));
+    await mapLimited(addresses, 4, (address, index) =>
+      seedChannel(harness, database.handle, admin, { key: projectKey('S', index), address, protocol: 'imap', afterProcessing: 'mark_read' }),
+    );
     const running: WorkerProcess[] = [];
     try {
       for (let index = 0; index < workers; index++) running.push(await startBenchWorker(database, harness, { INTAKE_IDLE: '0' }));
-      const { seconds } = await timeIngestion(database.handle, expected, 600_000, () => startPolling(database.handle), () => running.map((worker) => worker.output).join('\n'));
+      const { seconds } = await timeIngestion(
+        database.handle,
+        expected,
+        600_000,
+        () => startPolling(database.handle),
+        () => running.map((worker) => worker.output).join('\n'),
+      );
       return { msgsPerS: expected / seconds, duplicates: await countDuplicates(database, expected) };
     } finally {
       await Promise.all(running.map((worker) => worker.stop()));
@@ -47,7 +57,10 @@ export async function runScaleout(harness: Harness, mailboxes: number, perMailbo
   const addresses = Array.from({ length: mailboxes }, (_, index) => `busy${index}@busy.test`);
   await harness.addUsers(addresses.map((email) => ({ email, password: `pw-${email}-0123456789` })));
   for (const [index, address] of addresses.entries()) {
-    await harness.deliverMany(address, backlogMessages(perMailbox, address, `Busy ${index}`).map((message) => message.raw));
+    await harness.deliverMany(
+      address,
+      backlogMessages(perMailbox, address, `Busy ${index}`).map((message) => message.raw),
+    );
   }
   const expected = mailboxes * perMailbox;
   const one = await scaleoutRun(harness, addresses, expected, 1);

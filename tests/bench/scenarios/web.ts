@@ -20,7 +20,15 @@ export interface WebFigures {
 const SAMPLES = 60;
 const WARM_UP = 5;
 
-const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 async function timeSamples(session: WebSession, paths: () => string): Promise<number[]> {
   for (let index = 0; index < WARM_UP; index++) await session.timePage(paths());
@@ -41,7 +49,10 @@ async function browserSignInToQueue(url: string, email: string, key: string): Pr
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByTestId('signed-in-user').waitFor();
     await page.goto(`${url}/projects/${key}`);
-    await page.getByText(new RegExp(`${key}-\\d+`)).first().waitFor();
+    await page
+      .getByText(new RegExp(`${key}-\\d+`))
+      .first()
+      .waitFor();
     return performance.now() - started;
   } finally {
     await browser.close();

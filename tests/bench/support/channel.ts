@@ -49,7 +49,10 @@ export async function seedChannel(harness: Harness, database: DatabaseHandle, ad
     // The backlog is delivered before the channel is connected: it is the mail the channel imports.
     existingMail: 'all',
   });
-  await database.db.update(mailboxes).set({ nextPollAt: new Date(Date.now() + 3_600_000) }).where(eq(mailboxes.id, mailbox.id));
+  await database.db
+    .update(mailboxes)
+    .set({ nextPollAt: new Date(Date.now() + 3_600_000) })
+    .where(eq(mailboxes.id, mailbox.id));
   return { mailboxId: mailbox.id, projectId: project.id, address: spec.address };
 }
 

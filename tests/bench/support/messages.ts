@@ -16,7 +16,10 @@ export interface BenchMessage {
   attachments: BenchAttachment[];
 }
 
-const WORDS = 'printer invoice account password login error screen network laptop order refund delivery cannot please urgent since yesterday again office meeting update server access'.split(' ');
+const WORDS =
+  'printer invoice account password login error screen network laptop order refund delivery cannot please urgent since yesterday again office meeting update server access'.split(
+    ' ',
+  );
 
 /** Plain text of about `bytes` bytes, in short lines as people write, varied by `seed`. */
 export function proseOf(bytes: number, seed: number): string {
@@ -93,7 +96,10 @@ export function backlogMessages(count: number, to: string, tag: string, options:
       from: { address: `customer${sender}@bench.test`, name: `Customer ${sender}` },
       subject: `${tag} message ${index}`,
       text: proseOf(textBytes, index),
-      attachments: index % attachmentEvery === attachmentEvery - 1 ? [{ filename: `scan-${index}.pdf`, contentType: 'application/pdf', content: randomBytes(attachmentBytes) }] : [],
+      attachments:
+        index % attachmentEvery === attachmentEvery - 1
+          ? [{ filename: `scan-${index}.pdf`, contentType: 'application/pdf', content: randomBytes(attachmentBytes) }]
+          : [],
     });
   });
 }

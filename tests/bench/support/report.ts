@@ -15,7 +15,11 @@ export function formatTable(rows: Row[]): string {
   const cells = rows.map((row) => [row.scenario, row.metric, row.value, row.target ?? '', row.met === undefined ? '' : row.met ? 'met' : 'MISSED']);
   const header = ['scenario', 'metric', 'value', 'target', ''];
   const widths = header.map((title, column) => Math.max(title.length, ...cells.map((cell) => cell[column]!.length)));
-  const line = (cell: string[]) => cell.map((text, column) => text.padEnd(widths[column]!)).join('  ').trimEnd();
+  const line = (cell: string[]) =>
+    cell
+      .map((text, column) => text.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...cells.map(line)].join('\n');
 }
 

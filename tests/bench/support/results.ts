@@ -26,7 +26,12 @@ function backlogRows(name: string, figures: BacklogFigures, targets: boolean): R
   return [
     { scenario: name, metric: 'messages/s (median)', value: fixed(figures.msgsPerS), ...(targets ? { target: '≥ 1,000', met: figures.msgsPerS >= 1000 } : {}) },
     { scenario: name, metric: 'vs bare FETCH (network/server limit)', value: fixed(figures.vsFetch, 2) },
-    { scenario: name, metric: 'vs bare INSERT (database limit)', value: fixed(figures.vsDatabase, 2), ...(targets ? { target: '≥ 0.5', met: figures.vsDatabase >= 0.5 } : {}) },
+    {
+      scenario: name,
+      metric: 'vs bare INSERT (database limit)',
+      value: fixed(figures.vsDatabase, 2),
+      ...(targets ? { target: '≥ 0.5', met: figures.vsDatabase >= 0.5 } : {}),
+    },
   ];
 }
 
@@ -48,7 +53,13 @@ export function resultRows(results: Results): Row[] {
     rows.push(
       { scenario: `${many.channels} IDLE channels, 1 worker`, metric: 'IMAP connections held', value: String(many.connections) },
       { scenario: `${many.channels} IDLE channels, 1 worker`, metric: 'worker RSS MB', value: fixed(many.rssMb), target: '< 400', met: many.rssMb < 400 },
-      { scenario: `${many.channels} IDLE channels, 1 worker`, metric: 'idle CPU % of a core', value: fixed(many.idleCpuPct, 2), target: '< 5', met: many.idleCpuPct < 5 },
+      {
+        scenario: `${many.channels} IDLE channels, 1 worker`,
+        metric: 'idle CPU % of a core',
+        value: fixed(many.idleCpuPct, 2),
+        target: '< 5',
+        met: many.idleCpuPct < 5,
+      },
       { scenario: `${many.channels} IDLE channels, 1 worker`, metric: 's until each has its request', value: fixed(many.secondsToAll, 1) },
     );
   }

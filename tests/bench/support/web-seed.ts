@@ -7,7 +7,10 @@ import type { DatabaseHandle } from '@/db/client';
  */
 export async function seedRequests(database: DatabaseHandle, projectId: string, count: number): Promise<void> {
   await database.query(`insert into customers (email) select 'web-customer' || g || '@bench.test' from generate_series(1, 5000) g`);
-  await database.query(`insert into customer_names (customer_id, project_id, name) select id, $1, 'Web Customer ' || split_part(split_part(email, '@', 1), 'web-customer', 2) from customers where email like 'web-customer%'`, [projectId]);
+  await database.query(
+    `insert into customer_names (customer_id, project_id, name) select id, $1, 'Web Customer ' || split_part(split_part(email, '@', 1), 'web-customer', 2) from customers where email like 'web-customer%'`,
+    [projectId],
+  );
   await database.query(
     `with people as (select array_agg(id order by email) as ids from customers where email like 'web-customer%')
      insert into requests (project_id, number, summary, description, status, reporter_id, created_at, last_activity_at)

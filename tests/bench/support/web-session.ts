@@ -13,7 +13,8 @@ export class WebSession {
       body: new URLSearchParams({ csrfToken, email, password, callbackUrl: `${baseUrl}/` }).toString(),
     });
     await response.arrayBuffer();
-    if (![...session.#cookies.keys()].some((name) => name.endsWith('session-token'))) throw new Error(`Signing in as ${email} failed (HTTP ${response.status}).`);
+    if (![...session.#cookies.keys()].some((name) => name.endsWith('session-token')))
+      throw new Error(`Signing in as ${email} failed (HTTP ${response.status}).`);
     return session;
   }
 

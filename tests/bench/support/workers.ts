@@ -8,6 +8,11 @@ import type { WorkerDatabase, WorkerProcess } from '../../support/worker-process
  */
 export async function startBenchWorker(database: WorkerDatabase, harness: Harness, env: Record<string, string> = {}): Promise<WorkerProcess> {
   const worker = database.startWorker(harness.caFile, { INTAKE_POLL_INTERVAL_SECONDS: '60', INTAKE_LOG_LEVEL: 'warn', ...env });
-  await waitUntil('the worker runs', async () => worker.running, 60_000, () => worker.output);
+  await waitUntil(
+    'the worker runs',
+    async () => worker.running,
+    60_000,
+    () => worker.output,
+  );
   return worker;
 }

@@ -20,31 +20,37 @@ export default async function AdminProjectsPage() {
         {projects.length > 0 ? (
           <Card>
             <DataTable columns={['Key', 'Name', 'Settings']}>
-                {projects.map((project) => (
-                  <tr key={project.id}>
-                    <Cell className="font-mono">{project.key}</Cell>
-                    <Cell>
-                      <Link href={`/projects/${project.key}`} className="text-brand-700 hover:underline">
-                        {project.name}
-                      </Link>
-                    </Cell>
-                    <Cell className="space-x-3">
-                      <Link href={`/projects/${project.key}/settings`} className="text-brand-700 hover:underline">
-                        Details
-                      </Link>
-                      <Link href={`/projects/${project.key}/settings/people`} className="text-brand-700 hover:underline">
-                        People
-                      </Link>
-                    </Cell>
-                  </tr>
-                ))}
-              </DataTable>
+              {projects.map((project) => (
+                <tr key={project.id}>
+                  <Cell className="font-mono">{project.key}</Cell>
+                  <Cell>
+                    <Link href={`/projects/${project.key}`} className="text-brand-700 hover:underline">
+                      {project.name}
+                    </Link>
+                  </Cell>
+                  <Cell className="space-x-3">
+                    <Link href={`/projects/${project.key}/settings`} className="text-brand-700 hover:underline">
+                      Details
+                    </Link>
+                    <Link href={`/projects/${project.key}/settings/people`} className="text-brand-700 hover:underline">
+                      People
+                    </Link>
+                  </Cell>
+                </tr>
+              ))}
+            </DataTable>
           </Card>
         ) : null}
         <Card title="Create project">
           <ActionForm action={createProjectAction} className="max-w-md space-y-5" resetOnSuccess>
             <TextField name="name" label="Name" placeholder="Customer support" required />
-            <TextField name="key" label="Key" placeholder="SD" hint="2 to 10 capital letters. Requests are numbered SD-1, SD-2, … The key cannot change later." required />
+            <TextField
+              name="key"
+              label="Key"
+              placeholder="SD"
+              hint="2 to 10 capital letters. Requests are numbered SD-1, SD-2, … The key cannot change later."
+              required
+            />
             <TextAreaField name="description" label="Description" />
             <SubmitButton pendingLabel="Creating…">Create project</SubmitButton>
           </ActionForm>

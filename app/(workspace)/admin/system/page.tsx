@@ -49,18 +49,18 @@ export default async function SystemPage() {
             <p className="text-sm text-slate-600">No job runner is running. Start one with `npm run worker`, or unset INTAKE_WORKERS=0.</p>
           ) : (
             <DataTable columns={['Worker id', 'Kind', 'Started', 'Last heartbeat']}>
-                {runner.workers.map((worker) => (
-                  <tr key={worker.id}>
-                    <Cell className="font-mono text-xs">{worker.id}</Cell>
-                    <Cell>{worker.mode === 'in-process' ? 'In the server' : 'Worker process'}</Cell>
-                    <Cell className="text-slate-600">{worker.startedAt.toISOString().replace('T', ' ').slice(0, 19)} UTC</Cell>
-                    <Cell className={`${worker.responding ? '' : 'text-red-700'}`}>
-                      {ago(worker.heartbeatSecondsAgo)}
-                      {worker.responding ? '' : ' — not responding'}
-                    </Cell>
-                  </tr>
-                ))}
-              </DataTable>
+              {runner.workers.map((worker) => (
+                <tr key={worker.id}>
+                  <Cell className="font-mono text-xs">{worker.id}</Cell>
+                  <Cell>{worker.mode === 'in-process' ? 'In the server' : 'Worker process'}</Cell>
+                  <Cell className="text-slate-600">{worker.startedAt.toISOString().replace('T', ' ').slice(0, 19)} UTC</Cell>
+                  <Cell className={`${worker.responding ? '' : 'text-red-700'}`}>
+                    {ago(worker.heartbeatSecondsAgo)}
+                    {worker.responding ? '' : ' — not responding'}
+                  </Cell>
+                </tr>
+              ))}
+            </DataTable>
           )}
         </Card>
         <Card title="Audit log" description="The latest administrative changes. Secret values are never recorded.">
@@ -68,15 +68,15 @@ export default async function SystemPage() {
             <p className="text-sm text-slate-600">Nothing recorded yet.</p>
           ) : (
             <DataTable columns={['When', 'Who', 'What', 'Details']}>
-                {audit.map((entry) => (
-                  <tr key={entry.id}>
-                    <Cell className="whitespace-nowrap text-slate-600">{entry.at.toISOString().replace('T', ' ').slice(0, 19)}</Cell>
-                    <Cell>{entry.actorEmail ?? 'Intake'}</Cell>
-                    <Cell className="font-mono text-xs">{entry.action}</Cell>
-                    <Cell className="font-mono text-xs text-slate-600 [overflow-wrap:anywhere]">{JSON.stringify(entry.details)}</Cell>
-                  </tr>
-                ))}
-              </DataTable>
+              {audit.map((entry) => (
+                <tr key={entry.id}>
+                  <Cell className="whitespace-nowrap text-slate-600">{entry.at.toISOString().replace('T', ' ').slice(0, 19)}</Cell>
+                  <Cell>{entry.actorEmail ?? 'Intake'}</Cell>
+                  <Cell className="font-mono text-xs">{entry.action}</Cell>
+                  <Cell className="font-mono text-xs text-slate-600 [overflow-wrap:anywhere]">{JSON.stringify(entry.details)}</Cell>
+                </tr>
+              ))}
+            </DataTable>
           )}
         </Card>
       </div>

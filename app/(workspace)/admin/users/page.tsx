@@ -20,20 +20,20 @@ export default async function UsersPage() {
       <div className="space-y-6">
         <Card>
           <DataTable columns={['Name', 'Email', 'Role', 'Status', 'Last sign-in']}>
-              {users.map((user) => (
-                <tr key={user.id}>
-                  <Cell>
-                    <Link href={`/admin/users/${user.id}`} className="text-brand-700 hover:underline">
-                      {user.name}
-                    </Link>
-                  </Cell>
-                  <Cell className="text-slate-600">{user.email}</Cell>
-                  <Cell>{user.isSystemAdmin ? 'System admin' : 'User'}</Cell>
-                  <Cell>{user.active ? 'Active' : 'Deactivated'}</Cell>
-                  <Cell className="text-slate-600">{user.lastSignInAt ? `${user.lastSignInAt.toISOString().replace('T', ' ').slice(0, 16)} UTC` : 'Never'}</Cell>
-                </tr>
-              ))}
-            </DataTable>
+            {users.map((user) => (
+              <tr key={user.id}>
+                <Cell>
+                  <Link href={`/admin/users/${user.id}`} className="text-brand-700 hover:underline">
+                    {user.name}
+                  </Link>
+                </Cell>
+                <Cell className="text-slate-600">{user.email}</Cell>
+                <Cell>{user.isSystemAdmin ? 'System admin' : 'User'}</Cell>
+                <Cell>{user.active ? 'Active' : 'Deactivated'}</Cell>
+                <Cell className="text-slate-600">{user.lastSignInAt ? `${user.lastSignInAt.toISOString().replace('T', ' ').slice(0, 16)} UTC` : 'Never'}</Cell>
+              </tr>
+            ))}
+          </DataTable>
         </Card>
         <Card title="Create user">
           <ActionForm action={createUserAction} className="max-w-md space-y-5" resetOnSuccess>

@@ -52,7 +52,9 @@ export default async function ProjectQueuePage({ params, searchParams }: Props) 
   const { filters } = queue;
   const filtered = filters.status !== 'unresolved' || filters.assignee || filters.reporter || filters.q;
   const base = `/projects/${project.key}`;
-  const nextPage = queue.nextCursor ? `${base}?${new URLSearchParams({ ...Object.fromEntries(Object.entries(filters).filter(([, value]) => value)), after: queue.nextCursor })}` : null;
+  const nextPage = queue.nextCursor
+    ? `${base}?${new URLSearchParams({ ...Object.fromEntries(Object.entries(filters).filter(([, value]) => value)), after: queue.nextCursor })}`
+    : null;
   return (
     <>
       <AutoRefresh seconds={5} />
@@ -98,7 +100,12 @@ export default async function ProjectQueuePage({ params, searchParams }: Props) 
           name="assignee"
           label="Assignee"
           value={filters.assignee}
-          options={[{ value: '', label: 'Anyone' }, { value: 'me', label: 'Me' }, { value: 'unassigned', label: 'Unassigned' }, ...members.map((member) => ({ value: member.userId, label: member.name }))]}
+          options={[
+            { value: '', label: 'Anyone' },
+            { value: 'me', label: 'Me' },
+            { value: 'unassigned', label: 'Unassigned' },
+            ...members.map((member) => ({ value: member.userId, label: member.name })),
+          ]}
         />
         <FilterField name="reporter" label="Reporter">
           <input id="filter-reporter" name="reporter" type="email" defaultValue={filters.reporter} placeholder="customer@example.com" className={inputClass} />
@@ -160,7 +167,10 @@ export default async function ProjectQueuePage({ params, searchParams }: Props) 
       )}
       <div className="mt-4 flex gap-4 text-sm">
         {filters.after ? (
-          <Link href={`${base}?${new URLSearchParams(Object.fromEntries(Object.entries({ ...filters, after: '' }).filter(([, value]) => value)))}`} className="text-brand-700 hover:underline">
+          <Link
+            href={`${base}?${new URLSearchParams(Object.fromEntries(Object.entries({ ...filters, after: '' }).filter(([, value]) => value)))}`}
+            className="text-brand-700 hover:underline"
+          >
             ← First page
           </Link>
         ) : null}

@@ -50,7 +50,11 @@ function formatSize(bytes: number): string {
 function PaperclipIcon() {
   return (
     <svg aria-hidden="true" viewBox="0 0 20 20" className="h-3.5 w-3.5 shrink-0 fill-none stroke-current stroke-[1.6] text-slate-500">
-      <path d="M13.5 6.5 7.8 12.2a1.6 1.6 0 0 0 2.3 2.3l6-6a3.2 3.2 0 0 0-4.5-4.5l-6.2 6.2a4.8 4.8 0 0 0 6.8 6.8l5.2-5.2" strokeLinecap="round" strokeLinejoin="round" />
+      <path
+        d="M13.5 6.5 7.8 12.2a1.6 1.6 0 0 0 2.3 2.3l6-6a3.2 3.2 0 0 0-4.5-4.5l-6.2 6.2a4.8 4.8 0 0 0 6.8 6.8l5.2-5.2"
+        strokeLinecap="round"
+        strokeLinejoin="round"
+      />
     </svg>
   );
 }
@@ -61,7 +65,11 @@ function AttachmentList({ files }: { files: { id: string; filename: string; size
     <ul className="mt-2 flex flex-wrap gap-2" aria-label="Attachments">
       {files.map((file) => (
         <li key={file.id}>
-          <a href={`/api/attachments/${file.id}`} className="inline-flex items-center gap-1 rounded border border-slate-200 bg-slate-50 px-2 py-1 text-xs hover:bg-slate-100" download>
+          <a
+            href={`/api/attachments/${file.id}`}
+            className="inline-flex items-center gap-1 rounded border border-slate-200 bg-slate-50 px-2 py-1 text-xs hover:bg-slate-100"
+            download
+          >
             <PaperclipIcon /> {file.filename} <span className="text-slate-500">({formatSize(file.size)})</span>
           </a>
         </li>
@@ -80,7 +88,12 @@ export default async function RequestPage({ params }: Props) {
   const members = await listProjectMembers({ db, actor, projectId: request.projectId });
   const confirmation = request.deliveries.find((entry) => entry.kind === 'confirmation');
   const descriptionFiles = request.attachments.filter((file) => !file.commentId && !file.inline);
-  const description = request.descriptionHtml ? resolveInlineImages(request.descriptionHtml, request.attachments.filter((file) => !file.commentId)) : null;
+  const description = request.descriptionHtml
+    ? resolveInlineImages(
+        request.descriptionHtml,
+        request.attachments.filter((file) => !file.commentId),
+      )
+    : null;
   return (
     <>
       <AutoRefresh seconds={10} />
@@ -108,14 +121,23 @@ export default async function RequestPage({ params }: Props) {
               )}{' '}
               · {formatTime(request.createdAt)}
               {request.imported ? (
-                <span data-testid="request-imported" className="ml-2 rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-700" title="Filed from the mail the mailbox held when it was connected; no confirmation was sent.">
+                <span
+                  data-testid="request-imported"
+                  className="ml-2 rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-700"
+                  title="Filed from the mail the mailbox held when it was connected; no confirmation was sent."
+                >
                   Imported
                 </span>
               ) : null}
               {request.sourceMessageId ? (
                 <>
                   {' · '}
-                  <a href={`/api/messages/${request.sourceMessageId}/raw?view=source`} target="_blank" rel="noopener" className="text-brand-700 hover:underline">
+                  <a
+                    href={`/api/messages/${request.sourceMessageId}/raw?view=source`}
+                    target="_blank"
+                    rel="noopener"
+                    className="text-brand-700 hover:underline"
+                  >
                     View original email
                   </a>
                   {' · '}
@@ -125,7 +147,11 @@ export default async function RequestPage({ params }: Props) {
                 </>
               ) : null}
             </p>
-            {description ? <EmailHtml html={description} /> : <div className="whitespace-pre-wrap text-sm">{request.description || <span className="text-slate-500">No description.</span>}</div>}
+            {description ? (
+              <EmailHtml html={description} />
+            ) : (
+              <div className="whitespace-pre-wrap text-sm">{request.description || <span className="text-slate-500">No description.</span>}</div>
+            )}
             <AttachmentList files={descriptionFiles} />
             {confirmation ? (
               <div className="mt-3 text-xs">
@@ -138,9 +164,18 @@ export default async function RequestPage({ params }: Props) {
             {request.comments.map((comment) => {
               const delivery = request.deliveries.find((entry) => entry.commentId === comment.id);
               const internal = comment.visibility === 'internal';
-              const html = comment.bodyHtml ? resolveInlineImages(comment.bodyHtml, request.attachments.filter((file) => file.commentId === comment.id)) : null;
+              const html = comment.bodyHtml
+                ? resolveInlineImages(
+                    comment.bodyHtml,
+                    request.attachments.filter((file) => file.commentId === comment.id),
+                  )
+                : null;
               return (
-                <article key={comment.id} className={`rounded-lg border p-4 shadow-sm ${internal ? 'border-amber-200 bg-amber-50' : 'border-slate-200 bg-white'}`} data-testid="comment">
+                <article
+                  key={comment.id}
+                  className={`rounded-lg border p-4 shadow-sm ${internal ? 'border-amber-200 bg-amber-50' : 'border-slate-200 bg-white'}`}
+                  data-testid="comment"
+                >
                   <div className="mb-2 text-xs text-slate-600">
                     {comment.customerEmail ? (
                       <>
@@ -158,7 +193,12 @@ export default async function RequestPage({ params }: Props) {
                       </span>
                     ) : null}
                     {comment.inboundMessageId ? (
-                      <a href={`/api/messages/${comment.inboundMessageId}/raw?view=source`} target="_blank" rel="noopener" className="ml-2 text-brand-700 hover:underline">
+                      <a
+                        href={`/api/messages/${comment.inboundMessageId}/raw?view=source`}
+                        target="_blank"
+                        rel="noopener"
+                        className="ml-2 text-brand-700 hover:underline"
+                      >
                         Original
                       </a>
                     ) : null}
@@ -198,7 +238,12 @@ export default async function RequestPage({ params }: Props) {
           <Card title="Comment">
             <ActionForm action={addCommentAction} resetOnSuccess>
               <input type="hidden" name="requestId" value={request.id} />
-              <TextAreaField name="body" label="Message" rows={6} hint="Reply to customer emails the reporter and participants; an internal note stays with the agents." />
+              <TextAreaField
+                name="body"
+                label="Message"
+                rows={6}
+                hint="Reply to customer emails the reporter and participants; an internal note stays with the agents."
+              />
               <div className="flex gap-3">
                 <SubmitButton name="kind" value="reply" pendingLabel="Saving…">
                   Reply to customer
@@ -216,13 +261,22 @@ export default async function RequestPage({ params }: Props) {
             <ActionForm action={updateRequestAction} className="space-y-4">
               <input type="hidden" name="requestId" value={request.id} />
               {/* Keyed by their values: a reply or an email moves the request on, and a select kept from before would put it back on the next Update. */}
-              <SelectField key={request.status} name="status" label="Status" defaultValue={request.status} options={Object.entries(REQUEST_STATUS_LABEL).map(([value, label]) => ({ value, label }))} />
+              <SelectField
+                key={request.status}
+                name="status"
+                label="Status"
+                defaultValue={request.status}
+                options={Object.entries(REQUEST_STATUS_LABEL).map(([value, label]) => ({ value, label }))}
+              />
               <SelectField
                 key={request.assigneeId ?? ''}
                 name="assigneeId"
                 label="Assignee"
                 defaultValue={request.assigneeId ?? ''}
-                options={[{ value: '', label: 'Unassigned' }, ...members.filter((member) => member.active).map((member) => ({ value: member.userId, label: member.name }))]}
+                options={[
+                  { value: '', label: 'Unassigned' },
+                  ...members.filter((member) => member.active).map((member) => ({ value: member.userId, label: member.name })),
+                ]}
               />
               <SubmitButton variant="secondary" pendingLabel="Saving…">
                 Update

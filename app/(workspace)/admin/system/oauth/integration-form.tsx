@@ -112,10 +112,22 @@ export function IntegrationForm({
       <Warnings warnings={view.warnings} />
       {provider === 'custom' ? (
         <>
-          <TextField name="issuer" label="Issuer" type="url" defaultValue={initial?.issuer} hint="With an issuer, OpenID Connect discovery fills in the endpoints left empty." />
+          <TextField
+            name="issuer"
+            label="Issuer"
+            type="url"
+            defaultValue={initial?.issuer}
+            hint="With an issuer, OpenID Connect discovery fills in the endpoints left empty."
+          />
           <TextField name="authorizationEndpoint" label="Authorization endpoint" type="url" defaultValue={initial?.authorizationEndpoint} />
           <TextField name="tokenEndpoint" label="Token endpoint" type="url" defaultValue={initial?.tokenEndpoint} />
-          <TextField name="userinfoEndpoint" label="Userinfo endpoint" type="url" defaultValue={initial?.userinfoEndpoint} hint="Optional; used when the ID token carries no email." />
+          <TextField
+            name="userinfoEndpoint"
+            label="Userinfo endpoint"
+            type="url"
+            defaultValue={initial?.userinfoEndpoint}
+            hint="Optional; used when the ID token carries no email."
+          />
         </>
       ) : (
         <>

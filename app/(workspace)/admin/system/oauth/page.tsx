@@ -30,7 +30,11 @@ export default async function OAuthIntegrationsPage({ searchParams }: { searchPa
       title="OAuth 2.0 integrations"
       description="Each integration is a client registered at Google, Microsoft or another OAuth 2.0 provider. Project admins authorize their mailboxes through it."
     >
-      {deleted ? <p role="status" className="rounded-md border border-green-200 bg-green-50 px-3 py-2 text-sm text-green-800">Integration deleted.</p> : null}
+      {deleted ? (
+        <p role="status" className="rounded-md border border-green-200 bg-green-50 px-3 py-2 text-sm text-green-800">
+          Integration deleted.
+        </p>
+      ) : null}
       <Warnings warnings={generalWarnings} />
       <div>
         <Link href="/admin/system/oauth/new" className={buttonClass()}>

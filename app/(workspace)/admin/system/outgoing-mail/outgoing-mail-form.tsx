@@ -10,7 +10,17 @@ export interface OutgoingMailFormValues {
   fromAddress: string;
 }
 
-export function OutgoingMailForm({ action, initial, hasPassword, sendTo }: { action: FormServerAction; initial: OutgoingMailFormValues; hasPassword: boolean; sendTo: string }) {
+export function OutgoingMailForm({
+  action,
+  initial,
+  hasPassword,
+  sendTo,
+}: {
+  action: FormServerAction;
+  initial: OutgoingMailFormValues;
+  hasPassword: boolean;
+  sendTo: string;
+}) {
   return (
     <ActionForm action={action}>
       <div className="grid grid-cols-[1fr_8rem] gap-4">
@@ -34,7 +44,15 @@ export function OutgoingMailForm({ action, initial, hasPassword, sendTo }: { act
         autoComplete="new-password"
         hint={hasPassword ? 'Leave empty to keep the stored password. Changing the host, port, security or username needs the password again.' : undefined}
       />
-      <TextField name="fromAddress" label="From address" type="email" defaultValue={initial.fromAddress} placeholder="intake@example.com" hint="Alerts and notifications are sent from this address; the server must allow it for the username." required />
+      <TextField
+        name="fromAddress"
+        label="From address"
+        type="email"
+        defaultValue={initial.fromAddress}
+        placeholder="intake@example.com"
+        hint="Alerts and notifications are sent from this address; the server must allow it for the username."
+        required
+      />
       <div className="flex flex-wrap items-end gap-3">
         <SubmitButton name="intent" value="save" pendingLabel="Signing in and saving…">
           {hasPassword ? 'Update' : 'Save'}

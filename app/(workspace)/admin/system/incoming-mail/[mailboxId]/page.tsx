@@ -52,7 +52,8 @@ export default async function MailServerPage({
             <>
               <dt className="text-slate-500">Mail handler</dt>
               <dd>
-                Files mail into {server.projectKey}: {[server.createRequests ? 'creates requests' : null, server.addComments ? 'adds comments' : null].filter(Boolean).join(' and ')}
+                Files mail into {server.projectKey}:{' '}
+                {[server.createRequests ? 'creates requests' : null, server.addComments ? 'adds comments' : null].filter(Boolean).join(' and ')}
               </dd>
             </>
           }

@@ -35,9 +35,16 @@ export default async function EmailRequestsPage({
   return (
     <>
       <AuthorizationOutcome outcome={outcome} />
-      {removed ? <p role="status" className="rounded-md border border-green-200 bg-green-50 px-3 py-2 text-sm text-green-800">The email channel was removed. Its requests stay in the project.</p> : null}
+      {removed ? (
+        <p role="status" className="rounded-md border border-green-200 bg-green-50 px-3 py-2 text-sm text-green-800">
+          The email channel was removed. Its requests stay in the project.
+        </p>
+      ) : null}
       {channel ? (
-        <Card title="Email channel" description={`Customers email ${channel.emailAddress}; Intake turns each new email into a request in ${project.key} and each reply into a comment.`}>
+        <Card
+          title="Email channel"
+          description={`Customers email ${channel.emailAddress}; Intake turns each new email into a request in ${project.key} and each reply into a comment.`}
+        >
           <MailboxStatusPanel mailbox={channel} returnTo={returnTo} removedReturnTo={returnTo} />
           <Link href={`${returnTo}/log`} className="inline-block text-sm text-brand-700 hover:underline">
             Email log →

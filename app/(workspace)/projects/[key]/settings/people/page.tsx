@@ -24,18 +24,35 @@ export default async function ProjectPeoplePage({ params }: { params: Promise<{ 
         {members.length === 0 ? (
           <p className="text-sm text-slate-600">Nobody is in this project yet. Add an agent below.</p>
         ) : (
-          <DataTable columns={['Name', 'Email', 'Role', <span key="actions" className="sr-only">Actions</span>]}>
-              {members.map((member) => (
-                <tr key={member.userId}>
-                  <Cell>{member.name}{member.active ? '' : ' (deactivated)'}</Cell>
-                  <Cell className="text-slate-600">{member.email}</Cell>
-                  <Cell>{member.role === 'admin' ? 'Project admin' : 'Agent'}</Cell>
-                  <Cell className="text-right">
-                    <InlineAction action={removeProjectMemberAction} fields={{ projectId: project.id, userId: member.userId }} label="Remove" pendingLabel="Removing…" />
-                  </Cell>
-                </tr>
-              ))}
-            </DataTable>
+          <DataTable
+            columns={[
+              'Name',
+              'Email',
+              'Role',
+              <span key="actions" className="sr-only">
+                Actions
+              </span>,
+            ]}
+          >
+            {members.map((member) => (
+              <tr key={member.userId}>
+                <Cell>
+                  {member.name}
+                  {member.active ? '' : ' (deactivated)'}
+                </Cell>
+                <Cell className="text-slate-600">{member.email}</Cell>
+                <Cell>{member.role === 'admin' ? 'Project admin' : 'Agent'}</Cell>
+                <Cell className="text-right">
+                  <InlineAction
+                    action={removeProjectMemberAction}
+                    fields={{ projectId: project.id, userId: member.userId }}
+                    label="Remove"
+                    pendingLabel="Removing…"
+                  />
+                </Cell>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </Card>
       <Card title="Add or change a person" description="Use the email of an existing Intake user. Adding someone already in the project changes their role.">

@@ -12,7 +12,13 @@ import { isUuid } from '@/lib/validation';
 
 export const metadata: Metadata = { title: 'Email log' };
 
-export default async function MailServerEmailLogPage({ params, searchParams }: { params: Promise<{ mailboxId: string }>; searchParams: Promise<{ before?: string }> }) {
+export default async function MailServerEmailLogPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ mailboxId: string }>;
+  searchParams: Promise<{ before?: string }>;
+}) {
   const actor = await requireSystemAdminPage();
   const { mailboxId } = await params;
   if (!isUuid(mailboxId)) notFound();

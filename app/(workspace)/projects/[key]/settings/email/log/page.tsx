@@ -18,7 +18,11 @@ export default async function ChannelEmailLogPage({ params, searchParams }: { pa
     return (
       <Card title="Email log">
         <p className="text-sm text-slate-600">
-          This project has no email channel yet. <Link href={`/projects/${project.key}/settings/email`} className="text-brand-700 underline">Connect one</Link>.
+          This project has no email channel yet.{' '}
+          <Link href={`/projects/${project.key}/settings/email`} className="text-brand-700 underline">
+            Connect one
+          </Link>
+          .
         </p>
       </Card>
     );
