@@ -1,4 +1,4 @@
-import { isNotNull, sql } from 'drizzle-orm';
+import { getTableName, isNotNull, sql } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import { SEALED_COLUMNS } from './sealed-columns';
 
@@ -8,11 +8,22 @@ import { SEALED_COLUMNS } from './sealed-columns';
  */
 export async function countSealedByKeyId(db: Queryable): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
+  const present = await existingTables(db);
   for (const { table, column } of SEALED_COLUMNS) {
+    // A database of an older Intake (backed up before an upgrade) lacks the newer tables.
+    if (!present.has(getTableName(table))) continue;
     const sealed = table[column as keyof typeof table] as never;
     const keyId = sql<string>`split_part(${sealed}, '.', 2)`;
     const rows = await db.select({ keyId, count: sql<number>`count(*)::int` }).from(table).where(isNotNull(sealed)).groupBy(keyId);
     for (const row of rows) counts.set(row.keyId, (counts.get(row.keyId) ?? 0) + Number(row.count));
   }
   return counts;
+}
+
+/** The tables of the public schema; either driver's shape of a raw result. */
+async function existingTables(db: Queryable): Promise<Set<string>> {
+  const result = (await db.execute(sql`select tablename from pg_tables where schemaname = 'public'`)) as unknown as
+    | { tablename: string }[]
+    | { rows: { tablename: string }[] };
+  return new Set((Array.isArray(result) ? result : result.rows).map((row) => row.tablename));
 }
