@@ -4,6 +4,7 @@ import PgBoss from 'pg-boss';
 import type { DatabaseHandle } from '@/db/client';
 import { releaseLeasesOfEndedProcesses } from '@/lib/ingest/mailbox-lease';
 import { log } from '@/lib/log';
+import { retryWhileDatabaseDown } from '@/lib/runtime/retry-while-database-down';
 import { ALIVE_INTERVAL_MS, markWorkerStopped, recordAlive, registerWorker } from '@/lib/system/job-runner-status';
 import { startAdminAlertSchedule } from './admin-alerts';
 import { jobDefinitions } from './definitions';
@@ -14,6 +15,8 @@ import { startOutboundDispatcher } from './outbound-dispatcher';
 
 /** Arbitrary constant, like the migrations' lock. */
 const QUEUE_SETUP_LOCK_ID = 731_044_202;
+/** How long start-up waits for a database that is restarting before it gives up. */
+const QUEUE_SETUP_OUTAGE_MS = 60_000;
 
 export interface JobRunner {
   workerId: string;
@@ -58,15 +61,20 @@ export async function startJobRunner({ database, mode, concurrency = 1 }: StartJ
 
   // Workers starting together on a database that lacks a queue (first start, an upgrade adding
   // one) deadlock in pg-boss's create_queue, one inserting the queue row while the other adds its
-  // partition's foreign key, and the loser crashes at start-up: one process at a time.
-  await database.withAdvisoryLock(QUEUE_SETUP_LOCK_ID, async () => {
-    for (const definition of jobDefinitions) {
-      const queue = { name: definition.name, ...definition.queue };
-      await boss.createQueue(definition.name, queue);
-      // createQueue leaves an existing queue as it was first created: apply today's policy and limits too.
-      await boss.updateQueue(definition.name, queue);
-    }
-  });
+  // partition's foreign key, and the loser crashes at start-up: one process at a time. The setup
+  // is idempotent, so a connection cut meanwhile (PostgreSQL restarted) is waited out, not fatal.
+  await retryWhileDatabaseDown(
+    () =>
+      database.withAdvisoryLock(QUEUE_SETUP_LOCK_ID, async () => {
+        for (const definition of jobDefinitions) {
+          const queue = { name: definition.name, ...definition.queue };
+          await boss.createQueue(definition.name, queue);
+          // createQueue leaves an existing queue as it was first created: apply today's policy and limits too.
+          await boss.updateQueue(definition.name, queue);
+        }
+      }),
+    QUEUE_SETUP_OUTAGE_MS,
+  );
 
   for (const definition of jobDefinitions) {
     const loops = (definition.concurrency ?? 1) * concurrency;

@@ -906,6 +906,13 @@ describe.runIf(process.env.TEST_DATABASE_URL)('PostgreSQL restarted, unreachable
     let terminated = 0;
     try {
       await context.harness.deliverMany(mailbox.address, messages(mailbox.address, mailbox.subjects, 2_000));
+      // Cut only once the job runner has started (pg-boss's schema set up): the test is of a running worker.
+      await waitUntil(
+        'the worker has registered',
+        async () => (await database.handle.query<{ n: number }>('select count(*)::int as n from workers'))[0]!.n > 0,
+        60_000,
+        () => worker.output,
+      );
       // One of the worker's backends (its own pool's or the job queue's) every 50 to 300 ms, until
       // everything is filed (or for 60 s at most).
       const until = Date.now() + 60_000;
