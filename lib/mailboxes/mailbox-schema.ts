@@ -21,6 +21,14 @@ export const hostSchema = z
   .max(253, 'Use at most 253 characters.')
   .regex(/^[A-Za-z0-9.:[\]-]+$/, 'Enter a host name such as imap.example.com.');
 
+export const portSchema = z.coerce
+  .number({ error: 'Enter a port number.' })
+  .int('Enter a port number.')
+  .min(1, 'Enter a port between 1 and 65535.')
+  .max(65535, 'Enter a port between 1 and 65535.');
+
+export const securitySchema = z.enum(['tls', 'starttls'], { error: 'Choose TLS or STARTTLS.' });
+
 const folderSchema = z
   .string()
   .trim()
@@ -38,12 +46,8 @@ export const mailboxSettingsSchema = z
     authentication: z.union([z.literal('password'), z.uuid()], { error: 'Choose an authentication method.' }),
     protocol: z.enum(['imap', 'pop3'], { error: 'Choose IMAP or POP3.' }),
     host: hostSchema,
-    port: z.coerce
-      .number({ error: 'Enter a port number.' })
-      .int('Enter a port number.')
-      .min(1, 'Enter a port between 1 and 65535.')
-      .max(65535, 'Enter a port between 1 and 65535.'),
-    security: z.enum(['tls', 'starttls'], { error: 'Choose TLS or STARTTLS.' }),
+    port: portSchema,
+    security: securitySchema,
     folder: folderSchema.default('INBOX'),
     afterProcessing: z.enum(['mark_read', 'move', 'delete', 'keep'], { error: 'Choose what happens to processed mail.' }),
     moveToFolder: z.string().trim().max(200).default(''),

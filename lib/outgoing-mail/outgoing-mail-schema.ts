@@ -1,15 +1,11 @@
 import { z } from 'zod';
-import { hostSchema, mailboxEmailSchema } from '@/lib/mailboxes/mailbox-schema';
+import { hostSchema, mailboxEmailSchema, portSchema, securitySchema } from '@/lib/mailboxes/mailbox-schema';
 
 /** What a system admin enters under Administration › System › Outgoing mail. */
 export const outgoingMailSettingsSchema = z.object({
   host: hostSchema,
-  port: z.coerce
-    .number({ error: 'Enter a port number.' })
-    .int('Enter a port number.')
-    .min(1, 'Enter a port between 1 and 65535.')
-    .max(65535, 'Enter a port between 1 and 65535.'),
-  security: z.enum(['tls', 'starttls'], { error: 'Choose TLS or STARTTLS.' }),
+  port: portSchema,
+  security: securitySchema,
   username: z.string().trim().min(1, 'Enter the user name to sign in with.').max(320, 'Use at most 320 characters.'),
   /** Empty keeps the stored password, as long as it still goes to the same server and user. */
   password: z.string().max(1024).default(''),
