@@ -149,6 +149,8 @@ export const afterProcessing = pgEnum('after_processing', ['mark_read', 'move', 
  * of it, the others import it (filed without confirmations or any other email).
  */
 export const existingMailChoice = pgEnum('existing_mail_choice', ['new_only', 'unread', 'since', 'all']);
+/** Whose mailbox the channel reads: its own, a Microsoft 365 shared mailbox, or the mailbox an alias is delivered into. */
+export const mailboxAccess = pgEnum('mailbox_access', ['own', 'shared', 'alias']);
 export const mailboxStatus = pgEnum('mailbox_status', ['active', 'needs_reauthorization', 'failing', 'disabled', 'paused_by_provider']);
 
 /**
@@ -166,6 +168,11 @@ export const mailboxes = pgTable(
       .references(() => projects.id),
     /** Lower-cased; one channel or mail server per address. */
     emailAddress: text('email_address').notNull(),
+    access: mailboxAccess('access').notNull().default('own'),
+    /** With `alias`: the mailbox the alias is delivered into; it signs in, is read and sends (as the alias). */
+    aliasMailbox: text('alias_mailbox'),
+    /** With `alias`: only mail addressed to the alias (To, Cc, Delivered-To, X-Original-To) is filed. */
+    onlyMailToAlias: boolean('only_mail_to_alias').notNull().default(false),
     protocol: mailProtocol('protocol').notNull(),
     host: text('host').notNull(),
     port: integer('port').notNull(),

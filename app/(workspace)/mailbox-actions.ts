@@ -60,7 +60,7 @@ async function goToProvider(authorization: StartedAuthorization): Promise<never>
   redirect(authorization.url);
 }
 
-const booleans = ['createRequests', 'addComments'];
+const booleans = ['createRequests', 'addComments', 'onlyMailToAlias'];
 
 export const saveMailboxAction = formAction(async ({ actor, formData }): Promise<FormState> => {
   const meta = parseInput(formMeta, formInput(formData));

@@ -7,7 +7,8 @@ import { NotificationsOffNotice } from './notifications-off-notice';
 import { formatTime } from './request-status';
 
 function alertText(mailbox: Awaited<ReturnType<typeof listMailboxAlerts>>[number], what: string): string {
-  if (mailbox.status === 'needs_reauthorization') return `${what} needs re-authorization: Intake cannot read it until someone authorizes it again.`;
+  if (mailbox.status === 'needs_reauthorization')
+    return `${what} needs re-authorization: the sign-in of ${mailbox.authorizedEmail ?? 'its account'} no longer works, and Intake cannot read it until someone authorizes it again.`;
   if (mailbox.status === 'failing') return `${what} is failing: ${mailbox.statusMessage ?? 'the last check failed'}.`;
   if (mailbox.status === 'paused_by_provider')
     return `${what} is paused by its provider until ${formatTime(mailbox.nextPollAt)} (“${mailbox.statusMessage}”); Intake resumes reading by itself.`;

@@ -15,6 +15,9 @@ export interface IntegrationChoice {
 
 export interface MailboxFormValues {
   emailAddress: string;
+  access: 'own' | 'shared' | 'alias';
+  aliasMailbox: string;
+  onlyMailToAlias: boolean;
   authentication: string;
   protocol: 'imap' | 'pop3';
   host: string;
@@ -59,6 +62,37 @@ const EXISTING_MAIL = [
   { value: 'all', label: 'Everything', hint: 'Every message already in the mailbox is imported.', imapOnly: false },
 ] as const;
 
+/** Radio buttons, each with its label and a one-line explanation. */
+function RadioChoices<T extends string>({
+  name,
+  options,
+  value,
+  onChange,
+}: {
+  name: string;
+  options: readonly { value: T; label: string; hint: string }[];
+  value: string;
+  onChange: (value: T) => void;
+}) {
+  const id = useId();
+  return options.map((option) => (
+    <div key={option.value} className="flex items-start gap-2">
+      <input
+        id={`${id}-${option.value}`}
+        type="radio"
+        name={name}
+        value={option.value}
+        checked={value === option.value}
+        onChange={() => onChange(option.value)}
+        className="mt-1"
+      />
+      <label htmlFor={`${id}-${option.value}`} className="text-sm">
+        {option.label} <span className="text-slate-500">— {option.hint}</span>
+      </label>
+    </div>
+  ));
+}
+
 /**
  * What becomes of the mail already in the mailbox when it is connected. Imported mail becomes
  * requests without confirmations; Test connection shows how many messages there are.
@@ -77,22 +111,7 @@ function ExistingMailField({ protocol, initial }: { protocol: 'imap' | 'pop3'; i
         Mail already in the mailbox when you connect it. Imported mail becomes requests without confirmations or any other email; Test connection shows how many
         messages there are.
       </p>
-      {options.map((option) => (
-        <div key={option.value} className="flex items-start gap-2">
-          <input
-            id={`${id}-${option.value}`}
-            type="radio"
-            name="existingMail"
-            value={option.value}
-            checked={chosen === option.value}
-            onChange={() => setValue(option.value)}
-            className="mt-1"
-          />
-          <label htmlFor={`${id}-${option.value}`} className="text-sm">
-            {option.label} <span className="text-slate-500">— {option.hint}</span>
-          </label>
-        </div>
-      ))}
+      <RadioChoices name="existingMail" options={options} value={chosen} onChange={setValue} />
       {chosen === 'since' ? (
         <FieldShell id={`${id}-since`} label="Import mail received since" errors={since.errors}>
           <input
@@ -106,6 +125,72 @@ function ExistingMailField({ protocol, initial }: { protocol: 'imap' | 'pop3'; i
         </FieldShell>
       ) : null}
       {choice.errors.map((error) => (
+        <p key={error} className="text-sm text-red-700">
+          {error}
+        </p>
+      ))}
+    </fieldset>
+  );
+}
+
+const MAILBOX_ACCESS = [
+  { value: 'own', label: 'A mailbox you sign in to', hint: 'Whoever authorizes signs in as the email address itself.' },
+  {
+    value: 'shared',
+    label: 'Microsoft 365 shared mailbox',
+    hint: 'A member with Full Access signs in; replies are sent as the shared address, which needs Send As.',
+  },
+  {
+    value: 'alias',
+    label: 'An alias or group address',
+    hint: 'Delivered into another mailbox, which signs in and is read; replies come from the alias (Gmail: “Send mail as”).',
+  },
+] as const;
+
+/** Whose mailbox is read: the address's own, a shared mailbox a member opens, or the mailbox an alias lands in. */
+function MailboxAccessField({
+  access,
+  onChange,
+  aliasMailbox,
+  onAliasMailboxChange,
+  initial,
+  protocol,
+}: {
+  access: MailboxFormValues['access'];
+  onChange: (value: MailboxFormValues['access']) => void;
+  aliasMailbox: string;
+  onAliasMailboxChange: (value: string) => void;
+  initial: MailboxFormValues | null;
+  protocol: 'imap' | 'pop3';
+}) {
+  const { errors } = useFieldState('access');
+  return (
+    <fieldset className="space-y-2">
+      <legend className="text-sm font-medium text-slate-800">Mailbox access</legend>
+      <RadioChoices name="access" options={MAILBOX_ACCESS} value={access} onChange={onChange} />
+      {access === 'alias' ? (
+        <div className="space-y-3 pl-6">
+          <ControlledText
+            name="aliasMailbox"
+            label="Mailbox"
+            type="email"
+            value={aliasMailbox}
+            onChange={onAliasMailboxChange}
+            hint="The mailbox the alias is delivered into, such as alice@acme.com: it signs in and is read."
+          />
+          <CheckboxField
+            name="onlyMailToAlias"
+            label="File only mail addressed to the alias"
+            defaultChecked={initial?.onlyMailToAlias ?? false}
+            hint={
+              protocol === 'imap'
+                ? 'Mail whose To, Cc, Delivered-To or X-Original-To names the alias; the rest stays untouched, so one mailbox can serve several projects’ aliases.'
+                : 'Needs IMAP.'
+            }
+          />
+        </div>
+      ) : null}
+      {errors.map((error) => (
         <p key={error} className="text-sm text-red-700">
           {error}
         </p>
@@ -216,6 +301,8 @@ export function MailboxForm({
   projects?: { value: string; label: string }[];
 }) {
   const [emailAddress, setEmailAddress] = useState(initial?.emailAddress ?? '');
+  const [access, setAccess] = useState<MailboxFormValues['access']>(initial?.access ?? 'own');
+  const [aliasMailbox, setAliasMailbox] = useState(initial?.aliasMailbox ?? '');
   const [authentication, setAuthentication] = useState(initial?.authentication ?? 'password');
   const [protocol, setProtocol] = useState<'imap' | 'pop3'>(initial?.protocol ?? 'imap');
   const [security, setSecurity] = useState<'tls' | 'starttls'>(initial?.security ?? 'tls');
@@ -243,7 +330,12 @@ export function MailboxForm({
       smtpPort.trim() !== initial.smtpPort);
   const needsAuthorization =
     usesOAuth &&
-    (isNew || authentication !== initial?.authentication || emailAddress.trim().toLowerCase() !== initial.emailAddress.toLowerCase() || serverChanged);
+    (isNew ||
+      authentication !== initial?.authentication ||
+      emailAddress.trim().toLowerCase() !== initial.emailAddress.toLowerCase() ||
+      access !== initial.access ||
+      (access === 'alias' && aliasMailbox.trim().toLowerCase() !== initial.aliasMailbox.toLowerCase()) ||
+      serverChanged);
 
   const applyPreset = (integration: IntegrationChoice | undefined, nextProtocol: 'imap' | 'pop3') => {
     const preset = integration?.[nextProtocol];
@@ -305,7 +397,15 @@ export function MailboxForm({
         type="email"
         value={emailAddress}
         onChange={setEmailAddress}
-        hint="Customers write to this address."
+        hint="Customers write to this address, and replies come from it."
+      />
+      <MailboxAccessField
+        access={access}
+        onChange={setAccess}
+        aliasMailbox={aliasMailbox}
+        onAliasMailboxChange={setAliasMailbox}
+        initial={initial}
+        protocol={protocol}
       />
       <ControlledSelect
         name="authentication"
@@ -406,7 +506,13 @@ export function MailboxForm({
       </details>
       {usesOAuth ? null : (
         <>
-          <ControlledText name="username" label="Username" value={username} onChange={setUsername} hint="Leave empty to use the email address." />
+          <ControlledText
+            name="username"
+            label="Username"
+            value={username}
+            onChange={setUsername}
+            hint={access === 'alias' ? 'Leave empty to use the mailbox.' : 'Leave empty to use the email address.'}
+          />
           <TextField
             name="password"
             label="Password"

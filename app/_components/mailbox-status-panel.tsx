@@ -59,6 +59,14 @@ function describeExistingMail(existing: NonNullable<Mailbox['existingMailSummary
   return `Importing existing mail: ${number(done)} of ${number(total)} (${rate >= 10 ? number(Math.round(rate)) : rate.toFixed(1)} a second${left}). No confirmations are sent for it.`;
 }
 
+/** Which mailbox is read for the address customers write to. */
+function describeReading(mailbox: Mailbox): string {
+  if (mailbox.access === 'shared') return `${mailbox.emailAddress} (Microsoft 365 shared mailbox)`;
+  if (mailbox.access === 'alias')
+    return `${mailbox.emailAddress}, an alias delivered into ${mailbox.aliasMailbox}${mailbox.onlyMailToAlias ? '; only mail addressed to the alias is filed' : ''}`;
+  return mailbox.emailAddress;
+}
+
 /** Whether the provider has paused this mailbox's sending right now. */
 export const sendingPaused = (mailbox: Pick<Mailbox, 'sendingPausedUntil'>) =>
   mailbox.sendingPausedUntil !== null && mailbox.sendingPausedUntil.getTime() > Date.now();
@@ -110,15 +118,23 @@ export function MailboxStatusPanel({
           </>
         ) : null}
         <dt className="text-slate-500">Mailbox</dt>
-        <dd>
-          {mailbox.emailAddress} · {mailbox.protocol.toUpperCase()} {mailbox.host}:{mailbox.port}
+        <dd data-testid="mailbox-reading">
+          {describeReading(mailbox)} · {mailbox.protocol.toUpperCase()} {mailbox.host}:{mailbox.port}
           {mailbox.protocol === 'imap' ? ` · ${mailbox.folder}` : ''}
         </dd>
         <dt className="text-slate-500">Authentication</dt>
-        <dd>
+        <dd data-testid="mailbox-authorization">
           {mailbox.authMethod === 'oauth'
-            ? `OAuth 2.0 (${mailbox.integrationName ?? 'integration removed'})${mailbox.authorizedAt ? `, authorized as ${mailbox.authorizedEmail} on ${when(mailbox.authorizedAt)}` : ''}`
+            ? `OAuth 2.0 (${mailbox.integrationName ?? 'integration removed'})${mailbox.authorizedAt ? `, authorized by ${mailbox.authorizedEmail} for ${mailbox.emailAddress} on ${when(mailbox.authorizedAt)}` : ''}`
             : 'Password'}
+          {mailbox.status === 'needs_reauthorization' && mailbox.authorizedEmail ? (
+            <p className="text-amber-900">
+              The sign-in of {mailbox.authorizedEmail} no longer works.{' '}
+              {mailbox.access === 'shared'
+                ? 'Any member with Full Access can authorize again; settings and history stay.'
+                : `Authorize again as ${mailbox.aliasMailbox ?? mailbox.emailAddress}; settings and history stay.`}
+            </p>
+          ) : null}
         </dd>
         <dt className="text-slate-500">Last successful check</dt>
         <dd>{when(mailbox.lastSuccessAt)}</dd>

@@ -18,6 +18,9 @@ export async function integrationChoices(db: Queryable, actor: Actor): Promise<I
 export function mailboxFormValues(mailbox: NonNullable<MailboxView>): MailboxFormValues {
   return {
     emailAddress: mailbox.emailAddress,
+    access: mailbox.access,
+    aliasMailbox: mailbox.aliasMailbox ?? '',
+    onlyMailToAlias: mailbox.onlyMailToAlias,
     authentication: mailbox.authMethod === 'oauth' && mailbox.integrationId ? mailbox.integrationId : 'password',
     protocol: mailbox.protocol,
     host: mailbox.host,

@@ -9,6 +9,9 @@ export type AlertSubject =
       mailboxId: string;
       name: string;
       emailAddress: string;
+      access: 'own' | 'shared' | 'alias';
+      aliasMailbox: string | null;
+      authorizedEmail: string | null;
       projectKey: string;
       statusMessage: string | null;
       statusSince: Date;
@@ -57,12 +60,16 @@ function problemOf(subject: AlertSubject, reason: AlertReason): { headline: stri
   const name = nameOf(subject);
   const serverOnly = subject.mailboxKind === 'server' ? ' Only system admins can open this page.' : '';
   if (reason === 'needs_reauthorization') {
+    const signIn =
+      subject.access === 'shared'
+        ? `sign in as any member with Full Access to ${subject.emailAddress}`
+        : `sign in as ${subject.access === 'alias' ? subject.aliasMailbox : subject.emailAddress}`;
     return {
       headline: `${name} needs re-authorization`,
       lines: [
-        `${name} needs re-authorization since ${utc(subject.statusSince)}: the provider no longer accepts Intake's authorization, so no mail is read from it.`,
+        `${name} needs re-authorization since ${utc(subject.statusSince)}: the provider no longer accepts the authorization ${subject.authorizedEmail ? `${subject.authorizedEmail} gave` : 'Intake holds'}, so no mail is read from it.`,
         `Reason: ${subject.statusMessage ?? 'the provider refused the stored authorization'}`,
-        `What to do: press Authorize on the page below and sign in as ${subject.emailAddress}.${serverOnly}`,
+        `What to do: press Authorize on the page below and ${signIn}.${serverOnly}`,
       ],
     };
   }

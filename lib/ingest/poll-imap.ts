@@ -1,4 +1,4 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { ImapFlow, MailboxObject } from 'imapflow';
 import { inboundMessages, mailboxCursors } from '@/db/schema';
 import { imapCommand, openImap } from '@/lib/mail/imap/open-imap';
@@ -7,6 +7,7 @@ import { chunkByWeight, oversizedReason, type PollContext, type PollStats, SOURC
 import { log } from '@/lib/log';
 import { connectedCursor, endImapImport, importCancelled, renumberedCursor } from './record-existing-mail';
 import { type FetchedMessage, storeInboundMessages } from './store-inbound-message';
+import { uidsAddressedToAlias } from './addressed-to-alias';
 
 /** UIDs looked at per round trip. */
 const UID_BATCH = 500;
@@ -173,6 +174,14 @@ async function existingMailToImport(context: PollContext, client: ImapFlow, curs
   return { untilUid, uids };
 }
 
+/** Moves the cursor up to `uid`; never down, since a concurrent store may have moved it further. */
+async function advanceCursor(db: PollContext['database']['db'], mailboxId: string, folder: string, uidValidity: bigint, uid: number): Promise<void> {
+  await db
+    .update(mailboxCursors)
+    .set({ lastUid: sql`greatest(${mailboxCursors.lastUid}, ${uid})`, updatedAt: new Date() })
+    .where(and(eq(mailboxCursors.mailboxId, mailboxId), eq(mailboxCursors.folder, folder), eq(mailboxCursors.uidValidity, uidValidity)));
+}
+
 /** Both settle before either's failure is thrown: nothing of a poll may still run once it has ended. */
 async function bothSettled<A, B>(first: Promise<A>, second: Promise<B>): Promise<[A, B]> {
   const [a, b] = await Promise.allSettled([first, second]);
@@ -208,14 +217,18 @@ export async function pollImap(context: PollContext): Promise<PollStats> {
       // `n:*` always matches the last message, even when its UID is below n.
       const above = (found || []).filter((uid) => uid > lastUid).sort((a, b) => a - b);
       const importing = cursor.importUntilUid === null ? null : await existingMailToImport(context, client, cursor, above);
-      const uids = importing ? [...importing.uids, ...above.filter((uid) => uid > importing.untilUid)] : above;
+      const unfiltered = importing ? [...importing.uids, ...above.filter((uid) => uid > importing.untilUid)] : above;
+      // Mail to the mailbox's other addresses is left for their channels, untouched.
+      const uids = mailbox.onlyMailToAlias ? await uidsAddressedToAlias(client, unfiltered, mailbox.emailAddress) : unfiltered;
       const groups = envelopeGroups(context, client, uids);
+      let readToTheEnd = false;
       let fetched = 0;
       const nextGroup = async (): Promise<StoredGroup | null> => {
         await context.checkLease();
         // A cancelled import stops here; the new mail after it is read on the next poll.
         if (importing && (await importCancelled(db, mailbox.id, mailbox.folder, uidValidity))) return null;
         const { value: group, done } = await groups.next();
+        readToTheEnd = done === true;
         if (done) return null;
         const stored = await fetchAndStore(context, client, uidValidity, group, importing?.untilUid ?? 0);
         fetched += stored.fetched;
@@ -227,6 +240,8 @@ export async function pollImap(context: PollContext): Promise<PollStats> {
         current = next;
       }
       if (importing) await endImapImport(db, mailbox.id, mailbox.folder, uidValidity, importing.untilUid);
+      // What was passed over is not looked at again: the cursor moves past it once all else is stored.
+      if (readToTheEnd && uids.length < unfiltered.length) await advanceCursor(db, mailbox.id, mailbox.folder, uidValidity, unfiltered.at(-1)!);
       return { fetched, waiting: 0 };
     } finally {
       lock.release();

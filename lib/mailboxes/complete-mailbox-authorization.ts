@@ -6,14 +6,14 @@ import type { Actor } from '@/lib/auth/actor';
 import { SECRET_PURPOSE } from '@/lib/crypto/sealed-columns';
 import { getSecretBox } from '@/lib/crypto/secret-box';
 import { PermissionDeniedError, ValidationError } from '@/lib/errors';
-import { testMailConnection } from '@/lib/mail/test-mail-connection';
+import { type ConnectionStep, testMailConnection } from '@/lib/mail/test-mail-connection';
 import { AuthorizationRejectedError, completeAuthorization } from '@/lib/oauth/complete-authorization';
 import { emailDomainOf } from '@/lib/oauth/mailbox-domains';
 import { sendQueuedNow } from '@/lib/outbound/send-queued-now';
 import { recordExistingMail } from '@/lib/ingest/record-existing-mail';
 import { isUniqueViolation } from '@/lib/validation';
-import { requireMailboxAdmin } from './mailbox-access';
-import { mailServerSettingsOf } from './mailbox-connection';
+import { type MailboxRow, requireMailboxAdmin } from './mailbox-access';
+import { expectedSigner, mailServerSettingsOf } from './mailbox-connection';
 import { assertMailboxIsFree } from './mailbox-target';
 import { type MailboxDraft, mailboxColumns } from './save-mailbox';
 
@@ -24,10 +24,41 @@ export interface MailboxAuthorizationResult {
   message: string;
 }
 
+type IntegrationRow = typeof oauthIntegrations.$inferSelect;
+type Target = Pick<MailboxRow, 'access' | 'emailAddress' | 'aliasMailbox'>;
+
+const inDomains = (address: string, integration: IntegrationRow) => {
+  const domain = emailDomainOf(address);
+  return domain !== null && integration.mailboxDomains.includes(domain);
+};
+
+/** Why the account that signed in may not authorize this mailbox, or null when it may. */
+function signerRefusal(email: string, target: Target, integration: IntegrationRow): string | null {
+  const allowed = integration.mailboxDomains.join(', ');
+  if (!inDomains(email, integration))
+    return `You signed in as ${email}, but the integration “${integration.name}” may authorize only mailboxes at ${allowed}. Nothing was saved.`;
+  if (!inDomains(target.emailAddress, integration))
+    return `${target.emailAddress} is not at ${allowed}, the domains the integration “${integration.name}” may authorize. Nothing was saved.`;
+  const signer = expectedSigner(target);
+  if (signer === null || signer === email) return null;
+  return target.access === 'alias'
+    ? `You signed in as ${email}, but the alias ${target.emailAddress} is delivered into ${signer}. Sign in to the provider as ${signer}. Nothing was saved.`
+    : `You signed in as ${email}, but this mailbox is ${signer}. Sign in to the provider as ${signer}. Nothing was saved.`;
+}
+
+/** What the mail server's refusal of the new token means, and what to grant so it opens. */
+function serverRefusal(email: string, target: Target, refusedLogin: boolean, failed: ConnectionStep | undefined): string {
+  const failure = `the connection test failed at “${failed?.step}”: ${failed?.detail}`;
+  if (refusedLogin && target.access === 'shared')
+    return `You signed in as ${email}, but the mail server did not let ${email} open the shared mailbox ${target.emailAddress} (${failure}). In the Exchange admin center, under Recipients › Mailboxes › ${target.emailAddress} › Delegation, give ${email} Full Access (and Send As, for replies), wait a few minutes, then use Save and authorize again.`;
+  return `You signed in as ${email}, but ${failure} Correct the settings and use Save and authorize again.`;
+}
+
 /**
- * The callback of a mailbox authorization: the mailbox that signed in at the provider must
- * be the one the admin asked for, at a domain the integration allows — otherwise nothing is
- * stored. On success the tokens are stored encrypted and the connection is tested with them.
+ * The callback of a mailbox authorization: the account that signed in at the provider must be
+ * the one the mailbox needs (any member, for a shared mailbox), at a domain the integration
+ * allows, and the mail server must let it in — otherwise nothing is stored. On success the
+ * tokens are stored encrypted.
  */
 export async function completeMailboxAuthorization({
   database,
@@ -64,39 +95,24 @@ export async function completeMailboxAuthorization({
     const draft = authorization.draft as MailboxDraft | null;
     const expectedAddress = draft?.settings.emailAddress ?? existing?.emailAddress;
     const owner = draft?.owner ?? existing;
+    const columns = draft ? mailboxColumns(draft.settings, draft.owner) : null;
     if (!integration || !expectedAddress || !owner)
       return finish(false, 'The mailbox or integration changed while you were at the provider. Nothing was saved; start again.');
     // Permissions may have changed while the admin was away at the provider.
     await requireMailboxAdmin(db, actor, owner);
 
-    const domain = emailDomainOf(email);
-    if (!domain || !integration.mailboxDomains.includes(domain)) {
-      return finish(
-        false,
-        `You signed in as ${email}, but the integration “${integration.name}” may authorize only mailboxes at ${integration.mailboxDomains.join(', ')}. Nothing was saved.`,
-      );
-    }
-    if (email !== expectedAddress) {
-      return finish(
-        false,
-        `You signed in as ${email}, but this mailbox is ${expectedAddress}. Sign in to the provider as ${expectedAddress}. Nothing was saved.`,
-      );
-    }
+    const target = columns ?? existing!;
+    const refusal = signerRefusal(email, target, integration);
+    if (refusal) return finish(false, refusal);
 
-    const columns = draft ? mailboxColumns(draft.settings, draft.owner) : null;
-    const connection = mailServerSettingsOf(
-      { ...(columns ?? existing!), username: '', emailAddress: email },
-      { kind: 'oauth', accessToken: tokens.accessToken },
-    );
+    const connection = mailServerSettingsOf({ ...target, username: '' }, { kind: 'oauth', accessToken: tokens.accessToken });
     const test = await testMailConnection(connection);
     const failedStep = test.steps.find((step) => !step.ok);
-    // A mailbox that does not exist yet is saved only once its server accepts the new token: the
-    // provider vouching for the account says nothing about whether it may open that mailbox.
-    if (!existing && !test.ok) {
-      return finish(
-        false,
-        `You signed in as ${email}, but the connection test failed at “${failedStep?.step}”: ${failedStep?.detail} Nothing was saved; correct the settings and use Save and authorize again.`,
-      );
+    // The provider vouching for the account says nothing about whether it may open that mailbox:
+    // a new mailbox, or one a different account now signs in to, is saved only once its server
+    // accepts the new token, so a non-member never replaces a member's working grant.
+    if ((!existing || existing.authorizedEmail !== email) && !test.ok) {
+      return finish(false, `${serverRefusal(email, target, test.error?.kind === 'auth', failedStep)} Nothing was saved.`);
     }
     const box = getSecretBox();
     const now = new Date();
@@ -122,7 +138,7 @@ export async function completeMailboxAuthorization({
     } as const;
 
     const mailboxId = await db.transaction(async (tx) => {
-      if (columns) await assertMailboxIsFree(tx, draft!.owner, columns.emailAddress, existing?.id);
+      if (columns) await assertMailboxIsFree(tx, draft!.owner, columns, existing?.id);
       const [row] = existing
         ? await tx
             .update(mailboxes)
@@ -140,7 +156,7 @@ export async function completeMailboxAuthorization({
         action: existing ? 'mailbox.reauthorize' : 'mailbox.create',
         targetType: row!.kind === 'channel' ? 'email_channel' : 'mail_server',
         targetId: row!.id,
-        details: { emailAddress: email, integration: integration.name, connectionTest: test.ok ? 'passed' : 'failed' },
+        details: { emailAddress: target.emailAddress, authorizedBy: email, integration: integration.name, connectionTest: test.ok ? 'passed' : 'failed' },
       });
       return row!.id;
     });
@@ -149,16 +165,16 @@ export async function completeMailboxAuthorization({
     if (!test.ok) {
       return finish(
         false,
-        `${email} is authorized again, but the connection test failed at “${failedStep?.step}”: ${failedStep?.detail} Fix the settings and use Test connection.`,
+        `${target.emailAddress} is authorized again, but the connection test failed at “${failedStep?.step}”: ${failedStep?.detail} Fix the settings and use Test connection.`,
         mailboxId,
       );
     }
-    if (keepDisabled) return finish(true, `${email} is re-authorized. The ${kindName} stays disabled until you enable it.`, mailboxId);
+    if (keepDisabled) return finish(true, `${target.emailAddress} is re-authorized. The ${kindName} stays disabled until you enable it.`, mailboxId);
     return finish(
       true,
       owner.kind === 'channel'
-        ? `Your email channel is enabled — customers can now create requests by emailing ${email}`
-        : `The incoming mail server is enabled — mail to ${email} is now filed by its handler.`,
+        ? `Your email channel is enabled — customers can now create requests by emailing ${target.emailAddress}`
+        : `The incoming mail server is enabled — mail to ${target.emailAddress} is now filed by its handler.`,
       mailboxId,
     );
   } catch (error) {

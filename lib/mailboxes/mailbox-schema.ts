@@ -43,6 +43,11 @@ const folderSchema = z
 export const mailboxSettingsSchema = z
   .object({
     emailAddress: mailboxEmailSchema,
+    /** See MAILBOX_ACCESS: whose mailbox is read, who signs in, and who the replies come from. */
+    access: z.enum(['own', 'shared', 'alias'], { error: 'Choose whose mailbox this is.' }).default('own'),
+    /** With `alias`: the mailbox the alias is delivered into. */
+    aliasMailbox: z.union([z.literal(''), mailboxEmailSchema]).default(''),
+    onlyMailToAlias: z.boolean().default(false),
     authentication: z.union([z.literal('password'), z.uuid()], { error: 'Choose an authentication method.' }),
     protocol: z.enum(['imap', 'pop3'], { error: 'Choose IMAP or POP3.' }),
     host: hostSchema,
@@ -77,6 +82,25 @@ export const mailboxSettingsSchema = z
       .default(''),
   })
   .superRefine((settings, context) => {
+    if (settings.access === 'shared' && settings.authentication === 'password') {
+      context.addIssue({
+        code: 'custom',
+        path: ['access'],
+        message: 'A Microsoft 365 shared mailbox is read with the sign-in of one of its members: choose an OAuth 2.0 integration.',
+      });
+    }
+    if (settings.access === 'alias') {
+      if (!settings.aliasMailbox)
+        context.addIssue({ code: 'custom', path: ['aliasMailbox'], message: 'Enter the mailbox the alias is delivered into, such as alice@acme.com.' });
+      else if (settings.aliasMailbox === settings.emailAddress)
+        context.addIssue({ code: 'custom', path: ['aliasMailbox'], message: 'Enter the mailbox the alias is delivered into, not the alias itself.' });
+      if (settings.onlyMailToAlias && settings.protocol === 'pop3')
+        context.addIssue({
+          code: 'custom',
+          path: ['onlyMailToAlias'],
+          message: 'Only IMAP can leave the mail to other addresses where it is: choose IMAP, or file all mail of the mailbox.',
+        });
+    }
     if (settings.protocol === 'pop3' && !['delete', 'keep'].includes(settings.afterProcessing)) {
       context.addIssue({ code: 'custom', path: ['afterProcessing'], message: 'POP3 can only delete processed mail or keep it on the server.' });
     }

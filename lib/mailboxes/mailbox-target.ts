@@ -1,10 +1,11 @@
-import { and, eq, ne } from 'drizzle-orm';
+import { and, eq, ne, or } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import { mailboxes, oauthIntegrations, projects } from '@/db/schema';
 import { type Actor, requireProjectRole, requireSystemAdmin } from '@/lib/auth/actor';
 import { NotFoundError, ValidationError } from '@/lib/errors';
 import { emailDomainOf } from '@/lib/oauth/mailbox-domains';
 import { fieldErrorsOf, parseInput } from '@/lib/validation';
+import { readMailboxOf } from './mailbox-connection';
 import { mailboxSettingsSchema, mailServerHandlerSchema } from './mailbox-schema';
 
 /** Which mailbox a form is about: a project's channel, or a global incoming mail server. */
@@ -37,8 +38,25 @@ export async function resolveMailboxOwner(db: Queryable, actor: Actor | null, sc
   return { kind: 'server', ...handler };
 }
 
-/** An address belongs to one mailbox at a time, and a project has one channel. */
-export async function assertMailboxIsFree(db: Queryable, owner: MailboxOwner, emailAddress: string, exceptMailboxId?: string): Promise<void> {
+/** How a mailbox is read, as far as other channels reading the same mailbox are concerned. */
+export interface MailboxReading {
+  emailAddress: string;
+  access: 'own' | 'shared' | 'alias';
+  aliasMailbox: string | null;
+  onlyMailToAlias: boolean;
+  afterProcessing: 'mark_read' | 'move' | 'delete' | 'keep';
+}
+
+const leavesMailForOthers = (reading: Pick<MailboxReading, 'access' | 'onlyMailToAlias' | 'afterProcessing'>) =>
+  reading.access === 'alias' && reading.onlyMailToAlias && (reading.afterProcessing === 'mark_read' || reading.afterProcessing === 'keep');
+
+/**
+ * An address belongs to one mailbox at a time, and a project has one channel. Several aliases
+ * may be read from one mailbox, but only if each files just its own mail and leaves the rest
+ * where it is: otherwise one channel would file, move or delete another's mail.
+ */
+export async function assertMailboxIsFree(db: Queryable, owner: MailboxOwner, reading: MailboxReading, exceptMailboxId?: string): Promise<void> {
+  const { emailAddress } = reading;
   const others = exceptMailboxId ? ne(mailboxes.id, exceptMailboxId) : undefined;
   const [usedBy] = await db
     .select({ kind: mailboxes.kind, name: mailboxes.name })
@@ -48,6 +66,24 @@ export async function assertMailboxIsFree(db: Queryable, owner: MailboxOwner, em
     throw ValidationError.field(
       'emailAddress',
       `${emailAddress} is already read by ${usedBy.kind === 'channel' ? 'the email channel' : 'the incoming mail server'} “${usedBy.name}”. An address can belong to only one channel or mail server.`,
+    );
+  }
+  const read = readMailboxOf(reading);
+  const sameMailbox = await db
+    .select({ name: mailboxes.name, access: mailboxes.access, onlyMailToAlias: mailboxes.onlyMailToAlias, afterProcessing: mailboxes.afterProcessing })
+    .from(mailboxes)
+    .where(
+      and(
+        or(and(ne(mailboxes.access, 'alias'), eq(mailboxes.emailAddress, read)), and(eq(mailboxes.access, 'alias'), eq(mailboxes.aliasMailbox, read))),
+        others,
+      ),
+    );
+  const sharer =
+    sameMailbox.find((other) => !leavesMailForOthers(other)) ?? (sameMailbox.length > 0 && !leavesMailForOthers(reading) ? sameMailbox[0] : undefined);
+  if (sharer) {
+    throw ValidationError.field(
+      reading.access === 'alias' ? 'aliasMailbox' : 'emailAddress',
+      `${read} is also read by “${sharer.name}”. One mailbox can serve several aliases only when each of them files just the mail addressed to it and, after processing, marks it as read or keeps it as it is.`,
     );
   }
   if (owner.kind === 'channel') {

@@ -16,7 +16,9 @@ import { isUniqueViolation, parseInput } from '@/lib/validation';
 import { loadMailboxForAdmin, type MailboxRow } from './mailbox-access';
 import {
   auditStoredCredentialUse,
+  expectedSigner,
   mailServerSettingsOf,
+  readMailboxOf,
   PASSWORD_AGAIN,
   reachesStoredServer,
   smtpColumnsOf,
@@ -46,6 +48,9 @@ export function mailboxColumns(settings: Omit<MailboxSettings, 'password'>, owne
     createRequests: owner.createRequests,
     addComments: owner.addComments,
     emailAddress: settings.emailAddress,
+    access: settings.access,
+    aliasMailbox: settings.access === 'alias' ? settings.aliasMailbox : null,
+    onlyMailToAlias: settings.access === 'alias' && settings.onlyMailToAlias,
     protocol: settings.protocol,
     host: settings.host,
     port: settings.port,
@@ -57,7 +62,7 @@ export function mailboxColumns(settings: Omit<MailboxSettings, 'password'>, owne
     existingMailSince: settings.existingMail === 'since' ? new Date(`${settings.existingMailSince}T00:00:00Z`) : null,
     authMethod: usesOAuth ? ('oauth' as const) : ('password' as const),
     integrationId: usesOAuth ? settings.authentication : null,
-    username: usesOAuth ? null : settings.username || settings.emailAddress,
+    username: usesOAuth ? null : settings.username || readMailboxOf(settings),
     ...smtpColumnsOf(settings),
     sendLimitPerMinute: settings.sendLimitPerMinute === '' ? null : settings.sendLimitPerMinute,
     updatedAt: new Date(),
@@ -104,7 +109,7 @@ export async function saveMailbox({
     input,
   );
   const settings = parseInput(mailboxSettingsSchema, input);
-  await assertMailboxIsFree(db, owner, settings.emailAddress, existing?.id);
+  await assertMailboxIsFree(db, owner, { ...settings, aliasMailbox: settings.aliasMailbox || null }, existing?.id);
 
   if (settings.authentication !== 'password') {
     await integrationForAddress(db, settings.authentication, settings.emailAddress);
@@ -119,7 +124,7 @@ export async function saveMailbox({
         integrationId: settings.authentication,
         mailboxId: existing?.id ?? null,
         draft: draft as unknown as Record<string, unknown>,
-        loginHint: settings.emailAddress,
+        loginHint: expectedSigner(settings) ?? undefined,
         returnTo,
       });
       return { outcome: 'authorize', authorization };

@@ -17,6 +17,7 @@ import {
   PASSWORD_AGAIN,
   reachesStoredServer,
   smtpColumnsOf,
+  smtpLoginOf,
   storedMailServerSettings,
 } from './mailbox-connection';
 import { mailboxSettingsSchema } from './mailbox-schema';
@@ -26,10 +27,18 @@ import { resolveMailboxOwner, type MailboxScope } from './mailbox-target';
 /** The incoming test decides the mailbox's health; the outgoing one only informs, since reading mail does not need it. */
 export type MailboxTestResult = ConnectionTestResult & { outgoing?: ConnectionStep };
 
-/** Once the mailbox can be read, whether replies can be sent through it too. */
-async function withOutgoing(database: DatabaseHandle, test: ConnectionTestResult, smtp: SmtpFields, login: MailServerSettings): Promise<MailboxTestResult> {
+type Sending = Pick<MailboxRow, 'access' | 'authorizedEmail' | 'emailAddress'>;
+
+/** Once the mailbox can be read, whether replies can be sent through it too, from its address. */
+async function withOutgoing(
+  database: DatabaseHandle,
+  test: ConnectionTestResult,
+  smtp: SmtpFields,
+  login: MailServerSettings,
+  sending: Sending,
+): Promise<MailboxTestResult> {
   if (!test.ok) return test;
-  return { ...test, outgoing: await testSmtpConnection(await smtpEndpointOf(database, smtp), login) };
+  return { ...test, outgoing: await testSmtpConnection(await smtpEndpointOf(database, smtp), smtpLoginOf(login, sending), sending.emailAddress) };
 }
 
 /** A test that could not even get credentials (the grant is gone) is reported like a failed step. */
@@ -68,7 +77,7 @@ export async function testMailbox({
   try {
     const settings = await storedMailServerSettings(database, mailbox);
     test = await testMailConnection(settings);
-    if (outgoing) test = await withOutgoing(database, test, mailbox, settings);
+    if (outgoing) test = await withOutgoing(database, test, mailbox, settings, mailbox);
   } catch (error) {
     if (!(error instanceof OAuthFailure)) throw error;
     test = credentialFailure(error);
@@ -112,7 +121,8 @@ export async function testMailboxSettings({
     sameServer && existing?.authMethod === 'oauth' && existing.integrationId === settings.authentication && existing.emailAddress === settings.emailAddress;
   const sameServerPassword = sameServer && existing?.authMethod === 'password' && settings.authentication === 'password' && !settings.password;
   const smtp = { host: settings.host, integrationId: settings.authentication === 'password' ? null : settings.authentication, ...smtpColumnsOf(settings) };
-  const testBoth = async (login: MailServerSettings) => withOutgoing(database, await testMailConnection(login), smtp, login);
+  const sending = { ...settings, authorizedEmail: existing?.authorizedEmail ?? null };
+  const testBoth = async (login: MailServerSettings) => withOutgoing(database, await testMailConnection(login), smtp, login, sending);
   if (settings.authentication !== 'password')
     await assertIntegrationMailHosts(database, settings.authentication, { host: settings.host, smtpHost: (await smtpEndpointOf(database, smtp)).host });
   if (settings.authentication === 'password' && !sameServerPassword) {

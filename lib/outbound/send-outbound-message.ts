@@ -6,7 +6,7 @@ import { backoffDelayMs } from '@/lib/runtime/backoff-delay';
 import { databaseConnectionLost, describeFailure } from '@/lib/runtime/describe-failure';
 import { retryWhileDatabaseDown } from '@/lib/runtime/retry-while-database-down';
 import { openSmtpTransport } from '@/lib/mail/smtp/smtp-transport';
-import { storedMailServerSettings } from '@/lib/mailboxes/mailbox-connection';
+import { smtpLoginOf, storedMailServerSettings } from '@/lib/mailboxes/mailbox-connection';
 import { requestKey } from '@/lib/requests/insert-request';
 import { describeSmtpFailure } from '@/lib/mail/smtp/describe-smtp-failure';
 import { type ProviderThrottle, providerPauseMs, recognizeProviderThrottle } from '@/lib/mail/provider-throttle';
@@ -171,8 +171,9 @@ export async function sendOutboundMessage(database: DatabaseHandle, outboundId: 
     const key = requestKey(row.projectKey, row.request.number);
     const thread = await threadOf(database, row.request.id);
     const smtp = await smtpEndpointOf(database, row.mailbox);
-    const login = await storedMailServerSettings(database, row.mailbox);
-    describeSendFailure = (error) => describeSmtpFailure(error, smtp, login.credential.kind);
+    const login = smtpLoginOf(await storedMailServerSettings(database, row.mailbox), row.mailbox);
+    const sendingAs = login.username === row.mailbox.emailAddress ? undefined : { login: login.username, sender: row.mailbox.emailAddress };
+    describeSendFailure = (error) => describeSmtpFailure(error, smtp, login.credential.kind, sendingAs);
     reachedServer = true;
     const transport = await openSmtpTransport(smtp, login);
     try {

@@ -30,4 +30,20 @@ describe('describeSmtpFailure', () => {
       /^The SMTP server smtp\.acme\.test:2525 refused the login \(535\): Invalid login: 535 5\.7\.3 Authentication unsuccessful\. The authorization may not allow sending: .*https:\/\/outlook\.office\.com\/SMTP\.Send.*then Authorize again\.$/,
     );
   });
+
+  it('says which permission to grant when a member may not send as the shared mailbox or alias', () => {
+    const sendingAs = { login: 'alice@acme.test', sender: 'support@acme.test' };
+    const exchange = failure('Message failed: 554 5.2.252 SendAsDenied; alice@acme.test not allowed to send as support@acme.test', {
+      code: 'EMESSAGE',
+      responseCode: 554,
+      response: '554 5.2.252 SendAsDenied; alice@acme.test not allowed to send as support@acme.test',
+    });
+    expect(describeSmtpFailure(exchange, endpoint, 'oauth', sendingAs)).toMatch(
+      /^The SMTP server smtp\.acme\.test:2525 did not let alice@acme\.test send as support@acme\.test \(554\)\. .*give alice@acme\.test Send As; .*Send mail as\./,
+    );
+    const refusedSender = failure('Mail command failed: 553 not owned by user', { code: 'EENVELOPE', responseCode: 553, response: '553 not owned by user' });
+    expect(describeSmtpFailure(refusedSender, endpoint, 'oauth', sendingAs)).toContain('did not let alice@acme.test send as support@acme.test (553)');
+    // Sending as oneself, the same refusal is not about a permission to grant.
+    expect(describeSmtpFailure(refusedSender, endpoint, 'oauth')).not.toContain('Send As');
+  });
 });

@@ -18,9 +18,18 @@ export function describeSmtpFailure(
   error: unknown,
   endpoint: { host: string; port: number; security: 'tls' | 'starttls' },
   credential: 'oauth' | 'password' = 'password',
+  /** Who signed in, and the address the mail was sent as, when they differ (shared mailboxes, aliases). */
+  sendingAs?: { login: string; sender: string },
 ): string {
   const server = `The SMTP server ${endpoint.host}:${endpoint.port}`;
-  const { code, responseCode, message = '' } = (error ?? {}) as SmtpError;
+  const { code, responseCode, message = '', response = '' } = (error ?? {}) as SmtpError;
+  // Exchange answers a missing Send As with 5.2.252 after the message; other servers refuse the sender at MAIL FROM.
+  if (
+    sendingAs &&
+    (/\b5\.2\.252\b|SendAsDenied/i.test(response) || (code === 'EENVELOPE' && responseCode !== undefined && [550, 553].includes(responseCode)))
+  ) {
+    return `${server} did not let ${sendingAs.login} send as ${sendingAs.sender} (${responseCode ?? code}). In the Exchange admin center, under Recipients › Mailboxes › ${sendingAs.sender} › Delegation, give ${sendingAs.login} Send As; for a Gmail alias, add ${sendingAs.sender} under Settings › Accounts › Send mail as. Reading mail is not affected; the reply is tried again.`;
+  }
   if (code === 'ETIMEDOUT' && /greeting never received/i.test(message)) {
     return endpoint.security === 'starttls'
       ? `${server} sent no greeting. If it expects TLS from the start (as port 465 does), set SMTP security to TLS under Outgoing mail (SMTP).`
