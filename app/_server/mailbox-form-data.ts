@@ -1,9 +1,10 @@
-import type { IntegrationChoice, MailboxFormValues } from '@/app/_components/mailbox-form';
+import type { IntegrationChoice, MailboxFormValues, MailServerHandlerValues } from '@/app/_components/mailbox-form';
 import type { Queryable } from '@/db/client';
 import type { Actor } from '@/lib/auth/actor';
 import type { MailboxView } from '@/lib/mailboxes/list-mailboxes';
 import { listIntegrationChoices } from '@/lib/mailboxes/list-mailboxes';
 import { PROVIDER_PRESETS } from '@/lib/oauth/providers';
+import type { MailboxDraft } from '@/lib/mailboxes/save-mailbox';
 
 /** Integrations with the host defaults the form pre-fills (Google, Microsoft). */
 export async function integrationChoices(db: Queryable, actor: Actor): Promise<IntegrationChoice[]> {
@@ -36,5 +37,23 @@ export function mailboxFormValues(mailbox: NonNullable<MailboxView>): MailboxFor
     smtpPort: mailbox.smtpPort ? String(mailbox.smtpPort) : '',
     smtpSecurity: mailbox.smtpSecurity ?? '',
     sendLimitPerMinute: mailbox.sendLimitPerMinute ? String(mailbox.sendLimitPerMinute) : '',
+  };
+}
+
+/** What the form held when the admin went to the provider, for an authorization that was refused. */
+export function draftFormValues(draft: Record<string, unknown> | null | undefined): { values: MailboxFormValues; handler: MailServerHandlerValues } | null {
+  if (!draft) return null;
+  const { settings, owner } = draft as unknown as MailboxDraft;
+  return {
+    values: {
+      ...settings,
+      // Drafts from before a setting existed lack it.
+      access: settings.access ?? 'own',
+      aliasMailbox: settings.aliasMailbox ?? '',
+      onlyMailToAlias: settings.onlyMailToAlias ?? false,
+      smtpPort: String(settings.smtpPort),
+      sendLimitPerMinute: String(settings.sendLimitPerMinute),
+    },
+    handler: { name: owner.name, projectId: owner.projectId, createRequests: owner.createRequests, addComments: owner.addComments },
   };
 }

@@ -15,7 +15,7 @@ export async function reauthorizeMailbox({ db, actor, mailboxId, returnTo }: { d
   if (mailbox.authMethod !== 'oauth' || !mailbox.integrationId) {
     throw new ValidationError({}, 'This mailbox signs in with a password; there is nothing to authorize.');
   }
-  // Any member may re-authorize a shared mailbox; the hint only proposes the one who did last.
-  const loginHint = expectedSigner(mailbox) ?? mailbox.authorizedEmail ?? undefined;
+  // Any member may re-authorize a shared mailbox, often because the last one left: the provider asks who.
+  const loginHint = expectedSigner(mailbox) ?? undefined;
   return startAuthorization({ db, actor, integrationId: mailbox.integrationId, mailboxId: mailbox.id, loginHint, returnTo });
 }

@@ -12,6 +12,11 @@ export interface ProviderPreset {
   defaultScopes: string[];
   /** Extra authorization parameters; Google issues refresh tokens only with offline access. */
   authorizationParameters: Record<string, string>;
+  /**
+   * Instead of a login hint, when any of several accounts may sign in (the members of a shared
+   * mailbox): the provider asks which, rather than reusing whoever is signed in already.
+   */
+  accountChoiceParameters: Record<string, string>;
   imap: { host: string; port: number } | null;
   pop3: { host: string; port: number } | null;
   /** Where replies are sent from: port 465 is implicit TLS, 587 STARTTLS. */
@@ -33,6 +38,7 @@ export const PROVIDER_PRESETS: Record<ProviderKind, ProviderPreset> = {
     revocationEndpoint: 'https://oauth2.googleapis.com/revoke',
     defaultScopes: ['https://mail.google.com/', 'openid', 'email'],
     authorizationParameters: { access_type: 'offline', prompt: 'consent' },
+    accountChoiceParameters: { prompt: 'consent select_account' },
     imap: { host: 'imap.gmail.com', port: 993 },
     pop3: { host: 'pop.gmail.com', port: 995 },
     smtp: { host: 'smtp.gmail.com', port: 465 },
@@ -58,6 +64,8 @@ export const PROVIDER_PRESETS: Record<ProviderKind, ProviderPreset> = {
       'profile',
     ],
     authorizationParameters: { prompt: 'consent' },
+    // Microsoft takes one prompt value only.
+    accountChoiceParameters: { prompt: 'select_account' },
     imap: { host: 'outlook.office365.com', port: 993 },
     pop3: { host: 'outlook.office365.com', port: 995 },
     smtp: { host: 'smtp.office365.com', port: 587 },
@@ -70,6 +78,8 @@ export const PROVIDER_PRESETS: Record<ProviderKind, ProviderPreset> = {
     label: 'Custom',
     defaultScopes: ['openid', 'email', 'offline_access'],
     authorizationParameters: { prompt: 'consent' },
+    // OpenID Connect has no account picker: asking to sign in again is the portable way.
+    accountChoiceParameters: { prompt: 'login consent' },
     imap: null,
     pop3: null,
     smtp: null,

@@ -91,7 +91,7 @@ export async function startAuthorization({
     code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
     code_challenge_method: 'S256',
     ...(integration.scopes.includes('openid') ? { nonce } : {}),
-    ...(loginHint ? { login_hint: loginHint } : {}),
+    ...(loginHint ? { login_hint: loginHint } : PROVIDER_PRESETS[integration.provider].accountChoiceParameters),
   };
   for (const [name, value] of Object.entries(parameters)) url.searchParams.set(name, value);
   return { authorizationId: authorization!.id, url: url.toString(), browserBinding };

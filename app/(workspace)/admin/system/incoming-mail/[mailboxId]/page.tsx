@@ -5,7 +5,7 @@ import { MailboxForm } from '@/app/_components/mailbox-form';
 import { AuthorizationOutcome, MailboxStatusPanel } from '@/app/_components/mailbox-status-panel';
 import { Card } from '@/app/_components/page-header';
 import { saveMailboxAction } from '@/app/(workspace)/mailbox-actions';
-import { integrationChoices, mailboxFormValues } from '@/app/_server/mailbox-form-data';
+import { integrationChoices, mailboxFormValues, draftFormValues } from '@/app/_server/mailbox-form-data';
 import { projectOptions } from '@/app/_server/project-options';
 import { requireSystemAdminPage } from '@/app/_server/session';
 import { getDb } from '@/db/client';
@@ -35,6 +35,7 @@ export default async function MailServerPage({
   ]);
   if (!server) notFound();
   const returnTo = `/admin/system/incoming-mail/${server.id}`;
+  const refused = draftFormValues(outcome?.draft);
   return (
     <>
       <p className="text-sm">
@@ -68,9 +69,11 @@ export default async function MailServerPage({
           scope="server"
           returnTo={returnTo}
           mailboxId={server.id}
-          initial={mailboxFormValues(server)}
+          initial={refused?.values ?? mailboxFormValues(server)}
           integrations={integrations}
-          handler={{ name: server.name, projectId: server.projectId, createRequests: server.createRequests, addComments: server.addComments }}
+          handler={
+            refused?.handler ?? { name: server.name, projectId: server.projectId, createRequests: server.createRequests, addComments: server.addComments }
+          }
           projects={projects}
         />
       </Card>

@@ -4,7 +4,7 @@ import { MailboxForm } from '@/app/_components/mailbox-form';
 import { AuthorizationOutcome } from '@/app/_components/mailbox-status-panel';
 import { Card } from '@/app/_components/page-header';
 import { saveMailboxAction } from '@/app/(workspace)/mailbox-actions';
-import { integrationChoices } from '@/app/_server/mailbox-form-data';
+import { draftFormValues, integrationChoices } from '@/app/_server/mailbox-form-data';
 import { projectOptions } from '@/app/_server/project-options';
 import { requireSystemAdminPage } from '@/app/_server/session';
 import { getDb } from '@/db/client';
@@ -22,6 +22,7 @@ export default async function NewMailServerPage({ searchParams }: { searchParams
     authorization ? getAuthorizationOutcome({ db, actor, authorizationId: authorization }) : null,
   ]);
   if (outcome?.mailboxId) redirect(`/admin/system/incoming-mail/${outcome.mailboxId}?authorization=${authorization}`);
+  const refused = draftFormValues(outcome?.draft);
   return (
     <>
       <AuthorizationOutcome outcome={outcome} />
@@ -33,9 +34,9 @@ export default async function NewMailServerPage({ searchParams }: { searchParams
             action={saveMailboxAction}
             scope="server"
             returnTo="/admin/system/incoming-mail/new"
-            initial={null}
+            initial={refused?.values ?? null}
             integrations={integrations}
-            handler={null}
+            handler={refused?.handler ?? null}
             projects={projects}
           />
         )}

@@ -8,7 +8,7 @@ import { updateEmailSettingsAction } from '../actions';
 import { AuthorizationOutcome, MailboxStatusPanel } from '@/app/_components/mailbox-status-panel';
 import { Card } from '@/app/_components/page-header';
 import { saveMailboxAction } from '@/app/(workspace)/mailbox-actions';
-import { integrationChoices, mailboxFormValues } from '@/app/_server/mailbox-form-data';
+import { draftFormValues, integrationChoices, mailboxFormValues } from '@/app/_server/mailbox-form-data';
 import { loadProjectForPage } from '@/app/_server/project-page';
 import { getProjectChannel } from '@/lib/mailboxes/list-mailboxes';
 import { getAuthorizationOutcome } from '@/lib/oauth/get-authorization-outcome';
@@ -64,7 +64,7 @@ export default async function EmailRequestsPage({
           scope={`channel:${project.id}`}
           returnTo={returnTo}
           mailboxId={channel?.id}
-          initial={channel ? mailboxFormValues(channel) : null}
+          initial={draftFormValues(outcome?.draft)?.values ?? (channel ? mailboxFormValues(channel) : null)}
           integrations={integrations}
         />
       </Card>
