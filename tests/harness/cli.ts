@@ -56,7 +56,7 @@ const lines = [
   `POP3S                   ${harness.host}:${harness.xoauth2Only.pop3.tlsPort}  (XOAUTH2 only)`,
   `SMTPS (submission)      ${harness.host}:${harness.smtp.tlsPort}  (implicit TLS, like smtp.gmail.com:465)`,
   `SMTP  STARTTLS          ${harness.host}:${harness.smtp.starttlsPort}  (STARTTLS required, like smtp.office365.com:587)`,
-  '  mechanisms: PLAIN LOGIN XOAUTH2; MAIL FROM must be the signed-in user;',
+  '  mechanisms: PLAIN LOGIN XOAUTH2; MAIL FROM must be the signed-in user or an address it may send as;',
   '  mail to test users lands in their INBOX, to anyone else it is only logged',
   '',
   `OpenID issuer           ${provider.issuer}`,

@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 
-import type { TestUser } from './accounts';
+import type { AliasOptions, MailboxRights, TestUser } from './accounts';
 import { httpsRequest, readAll } from './http';
 import { loopback } from './net';
 import type { ClientOptions, TestClient } from './provider';
@@ -11,6 +11,10 @@ import type { SentMessageFilter, SentMessageRecord } from './smtp-capture';
 export interface HarnessControl {
   listUsers(): Promise<TestUser[]>;
   addUsers(users: readonly TestUser[]): Promise<void>;
+  addSharedMailbox(email: string): Promise<void>;
+  grantMailboxAccess(member: string, mailbox: string, rights: MailboxRights): Promise<void>;
+  revokeMailboxAccess(member: string, mailbox: string): Promise<void>;
+  addAlias(alias: string, mailbox: string, options: AliasOptions): Promise<void>;
   createClient(options: ClientOptions): Promise<TestClient>;
   revokeGrants(email: string, clientId?: string): Promise<number>;
   startProvider(): Promise<void>;
@@ -29,6 +33,10 @@ export interface HarnessControl {
 const operations = [
   'listUsers',
   'addUsers',
+  'addSharedMailbox',
+  'grantMailboxAccess',
+  'revokeMailboxAccess',
+  'addAlias',
   'createClient',
   'revokeGrants',
   'startProvider',
@@ -113,6 +121,10 @@ export class RemoteControl implements HarnessControl {
 
   listUsers = () => this.call<TestUser[]>('listUsers');
   addUsers = (users: readonly TestUser[]) => this.call<void>('addUsers', users);
+  addSharedMailbox = (email: string) => this.call<void>('addSharedMailbox', email);
+  grantMailboxAccess = (member: string, mailbox: string, rights: MailboxRights) => this.call<void>('grantMailboxAccess', member, mailbox, rights);
+  revokeMailboxAccess = (member: string, mailbox: string) => this.call<void>('revokeMailboxAccess', member, mailbox);
+  addAlias = (alias: string, mailbox: string, options: AliasOptions) => this.call<void>('addAlias', alias, mailbox, options);
   createClient = (options: ClientOptions) => this.call<TestClient>('createClient', options);
   revokeGrants = (email: string, clientId?: string) => this.call<number>('revokeGrants', email, clientId);
   startProvider = () => this.call<void>('startProvider');

@@ -24,7 +24,10 @@ export interface DovecotConfigInput {
   stateDir: string;
   logFile: string;
   passwdFile: string;
+  /** `<mailbox>/<member>` lines: who may open which mailbox with their own token. */
+  fullAccessFile: string;
   oauth2File: string;
+  memberOAuth2File: string;
   certificate: ServerCertificate;
   owner: MailOwner;
   ports: DovecotPorts;
@@ -74,10 +77,31 @@ passdb {
   mechanisms = plain login
   args = scheme=PLAIN username_format=%Lu ${input.passwdFile}
 }
+# A token opens its owner's mailbox (one introspection, as without delegation), or, through
+# Full Access as in Exchange, another mailbox of its owner's domain: then
 passdb {
   driver = oauth2
   mechanisms = ${oauth}
   args = ${input.oauth2File}
+  result_failure = continue
+}
+# any valid token of the mailbox's domain passes, its owner noted as the passdb field member,
+passdb {
+  driver = oauth2
+  mechanisms = ${oauth}
+  args = ${input.memberOAuth2File}
+  result_success = continue-ok
+  result_failure = return-fail
+}
+# and the Full Access file must list <mailbox>/<member>. Skipped unless the token passed, so
+# entries need no password; a miss must fail, or the continue-ok above would let it in.
+passdb {
+  driver = passwd-file
+  mechanisms = ${oauth}
+  skip = unauthenticated
+  args = username_format=%Lu/%L{passdb:member} ${input.fullAccessFile}
+  result_failure = return-fail
+  result_internalfail = return-fail
 }
 userdb {
   driver = passwd-file
@@ -112,9 +136,9 @@ service anvil {
 }
 
 /**
- * The oauth2 passdb: every token is checked by introspection, so revoked or expired tokens fail
- * at once. The provider shares its process with busy tests: 5 s without an answer, on a loaded
- * machine, failed a sign-in with "Temporary authentication failure".
+ * The oauth2 passdb of a mailbox's owner: every token is checked by introspection, so revoked
+ * or expired tokens fail at once. The provider shares its process with busy tests: 5 s without
+ * an answer, on a loaded machine, failed a sign-in with "Temporary authentication failure".
  */
 export function renderOAuth2Config(settings: IntrospectionSettings): string {
   // Credentials go in the URL only: also sending client_id/client_secret makes the provider answer 400.
@@ -131,5 +155,16 @@ scope = ${settings.scope}
 tls_ca_cert_file = ${settings.caFile}
 timeout_msecs = 20000
 max_parallel_connections = 10
+`;
+}
+
+/**
+ * The oauth2 passdb of members: the same check, except that the token's owner need only be of
+ * the mailbox's domain (it compares username_format expanded for the login and for the token's
+ * email), and that owner is passed on as the passdb field `member`.
+ */
+export function renderMemberOAuth2Config(settings: IntrospectionSettings): string {
+  return `${renderOAuth2Config(settings)}username_format = %Ld
+pass_attrs = member=%{oauth2:email}
 `;
 }

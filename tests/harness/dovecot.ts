@@ -2,12 +2,20 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { type DovecotConfigInput, type DovecotPorts, type IntrospectionSettings, renderDovecotConfig, renderOAuth2Config } from './dovecot-config';
+import {
+  type DovecotConfigInput,
+  type DovecotPorts,
+  type IntrospectionSettings,
+  renderDovecotConfig,
+  renderMemberOAuth2Config,
+  renderOAuth2Config,
+} from './dovecot-config';
 import { freePorts, mailHost, waitForGreeting } from './net';
 import { killProcessTreeNow, spawnLogged, stopProcessTree } from './processes';
 import { dovecotBinary } from './system';
 
-export interface DovecotInstanceOptions extends Omit<DovecotConfigInput, 'listen' | 'baseDir' | 'stateDir' | 'logFile' | 'oauth2File' | 'ports'> {
+export interface DovecotInstanceOptions
+  extends Omit<DovecotConfigInput, 'listen' | 'baseDir' | 'stateDir' | 'logFile' | 'oauth2File' | 'memberOAuth2File' | 'ports'> {
   /** Folder owned by this instance: config, runtime sockets, state and log. */
   dir: string;
   introspection: IntrospectionSettings;
@@ -38,11 +46,13 @@ export class DovecotInstance {
       stateDir: join(dir, 'state'),
       logFile: join(dir, 'dovecot.log'),
       oauth2File: join(dir, 'oauth2.conf.ext'),
+      memberOAuth2File: join(dir, 'oauth2-member.conf.ext'),
     };
     await mkdir(paths.stateDir, { recursive: true });
     const configFile = join(dir, 'dovecot.conf');
     // Read by Dovecot's unprivileged auth process; it holds only test credentials.
     await writeFile(paths.oauth2File, renderOAuth2Config(introspection), { mode: 0o644 });
+    await writeFile(paths.memberOAuth2File, renderMemberOAuth2Config(introspection), { mode: 0o644 });
     await writeFile(configFile, renderDovecotConfig({ ...config, ...paths, listen: mailHost, ports }));
     return new DovecotInstance(ports, configFile, paths.logFile);
   }

@@ -3,7 +3,7 @@
 // end-to-end and benchmark runs.
 import { readFile } from 'node:fs/promises';
 
-import type { TestUser } from './accounts';
+import type { AliasOptions, MailboxRights, TestUser } from './accounts';
 import { authorizeHeadless, signInAt, tokenRequest, type TokenSet } from './authorize';
 import { type HarnessControl, RemoteControl } from './control';
 import { type DeliverOptions, MailStore, type StoredMessage } from './maildir';
@@ -13,7 +13,7 @@ import { type HarnessInfo, startStack } from './stack';
 
 export { browserTrustHome } from './browser';
 export { ensureTestCa } from './ca';
-export type { TestUser } from './accounts';
+export type { AliasOptions, MailboxRights, TestUser } from './accounts';
 export type { TokenSet } from './authorize';
 export type { DovecotPorts } from './dovecot-config';
 export type { DeliverOptions, MessageFlag, StoredMessage } from './maildir';
@@ -73,6 +73,26 @@ export class Harness {
   /** Like addUser for many users at once: much faster than one by one, which takes up to 1 s each. */
   addUsers(users: readonly TestUser[]): Promise<void> {
     return this.control.addUsers(users);
+  }
+
+  /** A mailbox whose account cannot sign in (no password, Dovecot's nologin), like a Microsoft 365 shared mailbox. */
+  addSharedMailbox(email: string): Promise<void> {
+    return this.control.addSharedMailbox(email);
+  }
+
+  /** Exchange's Full Access (IMAP/POP3 as user=<mailbox>, the member's token) and Send As (MAIL FROM:<mailbox>); replaces earlier rights from the next login on. */
+  grantMailboxAccess(member: string, mailbox: string, rights: MailboxRights): Promise<void> {
+    return this.control.grantMailboxAccess(member, mailbox, rights);
+  }
+
+  /** Takes away both rights; the next login or message is refused. */
+  revokeMailboxAccess(member: string, mailbox: string): Promise<void> {
+    return this.control.revokeMailboxAccess(member, mailbox);
+  }
+
+  /** Another address of `mailbox`: mail to it lands there with X-Original-To and Delivered-To; with sendAs the mailbox's user may send from it. */
+  addAlias(alias: string, mailbox: string, options: AliasOptions): Promise<void> {
+    return this.control.addAlias(alias, mailbox, options);
   }
 
   createClient(options: ClientOptions): Promise<TestClient> {
@@ -157,7 +177,7 @@ export class Harness {
     return this.control.sendingAttempts(email);
   }
 
-  /** Delivers a raw message straight into the Maildir, as a delivery agent would; returns its file name. */
+  /** Delivers a raw message straight into the Maildir (an alias's mailbox's for an alias), as a delivery agent would; returns its file name. */
   deliver(email: string, raw: Buffer, options?: DeliverOptions): Promise<string> {
     return this.#mail.deliver(email, raw, options);
   }

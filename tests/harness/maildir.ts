@@ -76,6 +76,18 @@ function byDeliveryTime(a: StoredMessage, b: StoredMessage): number {
   return aSeconds - bSeconds || aMicros - bMicros || a.filename.localeCompare(b.filename);
 }
 
+interface Recipient {
+  mailbox: string;
+  /** The address the mail was sent to, when it is an alias of the mailbox. */
+  alias?: string;
+}
+
+/** What Postfix prepends to mail it delivers through an alias, in its order and in the message's own line endings. */
+function throughAlias(raw: Buffer, alias: string, mailbox: string): Buffer {
+  const eol = raw.includes('\r\n') ? '\r\n' : '\n';
+  return Buffer.concat([Buffer.from(`X-Original-To: ${alias}${eol}Delivered-To: ${mailbox}${eol}`), raw]);
+}
+
 function parseFlags(info: string | undefined): MessageFlag[] {
   const letters = info?.startsWith('2,') ? info.slice(2) : '';
   return flagLetters.filter(([letter]) => letters.includes(letter)).map(([, flag]) => flag);
@@ -87,6 +99,14 @@ export class MailStore {
     private readonly root: string,
     private readonly owner: MailOwner,
   ) {}
+
+  /**
+   * The aliases, a JSON object alias → mailbox, under a name no domain folder can have. Read
+   * at every delivery, so deliveries from any process follow the harness's latest.
+   */
+  get aliasFile(): string {
+    return join(this.root, '.aliases.json');
+  }
 
   homeOf(email: string): string {
     const [local, domain] = email.toLowerCase().split('@');
@@ -136,7 +156,31 @@ export class MailStore {
 
   /** Delivers one raw message; returns its Maildir file name (see StoredMessage.filename). */
   async deliver(email: string, raw: Buffer, options: DeliverOptions = {}): Promise<string> {
-    const dir = this.maildir(email, options.folder);
+    return this.store(await this.recipient(email), raw, options);
+  }
+
+  /** Delivers many messages in order; a bounded number of writes run at once. */
+  async deliverMany(email: string, raws: Buffer[], options: DeliverOptions = {}): Promise<string[]> {
+    const recipient = await this.recipient(email);
+    const names: string[] = [];
+    const batch = 64;
+    for (let start = 0; start < raws.length; start += batch) {
+      const chunk = raws.slice(start, start + batch);
+      names.push(...(await Promise.all(chunk.map((raw) => this.store(recipient, raw, options)))));
+    }
+    return names;
+  }
+
+  private async recipient(email: string): Promise<Recipient> {
+    const address = email.toLowerCase();
+    const aliases = JSON.parse(await readFile(this.aliasFile, 'utf8')) as Record<string, string>;
+    const mailbox = aliases[address];
+    return mailbox === undefined ? { mailbox: email } : { mailbox, alias: address };
+  }
+
+  private async store(recipient: Recipient, message: Buffer, options: DeliverOptions): Promise<string> {
+    const raw = recipient.alias === undefined ? message : throughAlias(message, recipient.alias, recipient.mailbox);
+    const dir = this.maildir(recipient.mailbox, options.folder);
     const name = `${uniqueName()},S=${raw.length}`;
     const flags = options.flags ?? [];
     const letters = flagLetters.filter(([, flag]) => flags.includes(flag)).map(([letter]) => letter);
@@ -148,17 +192,6 @@ export class MailStore {
     if (options.receivedAt) await utimes(temporary, options.receivedAt, options.receivedAt);
     await rename(temporary, target);
     return name;
-  }
-
-  /** Delivers many messages in order; a bounded number of writes run at once. */
-  async deliverMany(email: string, raws: Buffer[], options: DeliverOptions = {}): Promise<string[]> {
-    const names: string[] = [];
-    const batch = 64;
-    for (let start = 0; start < raws.length; start += batch) {
-      const chunk = raws.slice(start, start + batch);
-      names.push(...(await Promise.all(chunk.map((raw) => this.deliver(email, raw, options)))));
-    }
-    return names;
   }
 
   /** Messages as they are on disk, oldest delivery first, byte for byte. */

@@ -17,9 +17,9 @@ export function smtpError(responseCode: number, message: string): SMTPServerErro
 
 /**
  * The same check as Dovecot's oauth2 passdb (see renderOAuth2Config): the provider must call
- * the token active, issued for this very mailbox, and carrying the mail scope.
+ * the token active and carrying the mail scope. Returns the account it was issued to.
  */
-async function tokenOpensMailbox(settings: IntrospectionSettings, ca: string, email: string, token: string): Promise<boolean> {
+async function tokenOwner(settings: IntrospectionSettings, ca: string, token: string): Promise<string | undefined> {
   const client = `${encodeURIComponent(settings.clientId)}:${encodeURIComponent(settings.clientSecret)}`;
   const response = await httpsRequest(settings.url, ca, {
     method: 'POST',
@@ -31,13 +31,8 @@ async function tokenOpensMailbox(settings: IntrospectionSettings, ca: string, em
   });
   if (response.status !== 200) throw new Error(`introspection answered ${response.status}`);
   const answer = JSON.parse(response.body) as { active?: unknown; email?: unknown; scope?: unknown };
-  return (
-    answer.active === true &&
-    typeof answer.email === 'string' &&
-    answer.email.toLowerCase() === email &&
-    typeof answer.scope === 'string' &&
-    answer.scope.split(' ').includes(settings.scope)
-  );
+  const valid = answer.active === true && typeof answer.scope === 'string' && answer.scope.split(' ').includes(settings.scope);
+  return valid && typeof answer.email === 'string' ? answer.email.toLowerCase() : undefined;
 }
 
 /**
@@ -51,15 +46,19 @@ export function smtpAuthenticator(accounts: Accounts, introspection: Introspecti
     // The server offers only PLAIN, LOGIN and XOAUTH2 (its authMethods).
     const signIn = () => callback(null, { user: { email, method } as SmtpUser });
     if (method === 'PLAIN' || method === 'LOGIN') {
+      // A shared mailbox has no password: nobody signs in as it.
       const known = accounts.passwordOf(email);
       if (known !== undefined && known === auth.password) signIn();
       // An answer without a user makes smtp-server reply 535.
       else callback(null, {});
       return;
     }
-    tokenOpensMailbox(introspection, ca, email, auth.accessToken ?? '').then(
-      (valid) => {
-        if (valid) signIn();
+    tokenOwner(introspection, ca, auth.accessToken ?? '').then(
+      (owner) => {
+        if (owner === email) signIn();
+        // Exchange's answer to another account's valid token, e.g. a member's for user=<shared mailbox>:
+        // submission never uses Full Access.
+        else if (owner !== undefined) callback(smtpError(535, '5.7.3 Authentication unsuccessful'));
         // smtp-server sends this as the base64 JSON challenge; the client answers with an
         // empty line and gets the 535, as at Gmail.
         else callback(null, { data: { status: '401', schemes: 'bearer', scope: introspection.scope } });

@@ -2,12 +2,13 @@ export type SmtpAuthMethod = 'PLAIN' | 'LOGIN' | 'XOAUTH2';
 
 /** One message the SMTP submission server accepted, with its envelope as the client gave it. */
 export interface SentMessage {
-  /** The envelope sender (MAIL FROM): the signed-in user's address, whatever its case. */
+  /** The envelope sender (MAIL FROM), whatever its case: the signed-in user's address or one they may send as. */
   from: string;
   /** The envelope recipients (RCPT TO), test users or not, in the client's order; smtp-server lowercases their domains. */
   to: string[];
   /** The DATA the client sent, byte for byte (dot-unstuffed, no header added). */
   raw: Buffer;
+  /** Who signed in. */
   authUser: string;
   authMethod: SmtpAuthMethod;
   at: Date;

@@ -28,6 +28,10 @@ export interface SmtpOptions {
 /** What Exchange Online answers a mailbox over its sending rate. */
 const EXCHANGE_THROTTLED = '4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded [Hostname=intake-harness]';
 
+/** What Exchange Online answers, after DATA, a user who sends as a mailbox without Send As. */
+const sendAsDenied = (user: string, sender: string) =>
+  `5.2.252 SendAsDenied; ${user} not allowed to send as ${sender}; STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied`;
+
 /**
  * Closes at once, as an outage would: open sessions get the 421 smtp-server itself sends
  * after its closeTimeout, handshakes in progress are dropped.
@@ -48,9 +52,9 @@ async function closeNow(server: SMTPServer): Promise<void> {
 }
 
 /**
- * Mail submission as at a real provider: only signed-in test users may send, only in their
- * own name. What they send lands in the INBOX of every recipient who is a test user, and
- * every accepted message, to whomever, is kept in a log the tests read.
+ * Mail submission as at a real provider: only signed-in test users may send, in their own
+ * name or one they may send as. What they send lands in the INBOX of every recipient who is a
+ * test mailbox or alias, and every accepted message, to whomever, is kept in a log the tests read.
  */
 export class SmtpSubmission {
   readonly #log = new SentLog();
@@ -76,7 +80,8 @@ export class SmtpSubmission {
         // MAIL is refused before AUTH (authOptional is off), so the session has its user.
         const user = session.user as SmtpUser;
         this.#attempts.set(user.email, (this.#attempts.get(user.email) ?? 0) + 1);
-        if (address.address.toLowerCase() !== user.email)
+        const { accounts } = setup;
+        if (!accounts.maySendAs(user.email, address.address) && !accounts.checksSendAsAfterData(user.email, address.address))
           callback(smtpError(553, `<${address.address}>: Sender address rejected: not owned by user ${user.email}`));
         else if (this.#overLimit(user.email)) callback(smtpError(432, EXCHANGE_THROTTLED));
         else callback();
@@ -86,7 +91,7 @@ export class SmtpSubmission {
           .then((raw) => this.accept(session, raw))
           .then(
             () => callback(),
-            (error: Error) => callback(smtpError(451, `Local error in processing: ${error.message}`)),
+            (error: Error) => callback('responseCode' in error ? error : smtpError(451, `Local error in processing: ${error.message}`)),
           );
       },
     };
@@ -153,20 +158,18 @@ export class SmtpSubmission {
     return listen(server.server, mailHost, port);
   }
 
-  /** Delivered as received, without a Received: header, so tests can compare bytes with what was sent. */
+  /**
+   * Delivered as received, without a Received: header, so tests can compare bytes with what was
+   * sent. Send As is decided only now, with the whole message in, as Exchange does.
+   */
   private async accept(session: SMTPServerSession, raw: Buffer): Promise<void> {
     const user = session.user as SmtpUser;
     const { mailFrom, rcptTo } = session.envelope;
+    const from = mailFrom ? mailFrom.address : '';
+    if (!this.setup.accounts.maySendAs(user.email, from)) throw smtpError(554, sendAsDenied(user.email, from));
     const to = rcptTo.map((recipient) => recipient.address);
-    const local = new Set(to.map((address) => address.toLowerCase()).filter((address) => this.setup.accounts.has(address)));
+    const local = new Set(to.map((address) => address.toLowerCase()).filter((address) => this.setup.accounts.receivesMail(address)));
     await Promise.all([...local].map((address) => this.setup.mail.deliver(address, raw)));
-    this.#log.add({
-      from: mailFrom ? mailFrom.address : '',
-      to,
-      raw,
-      authUser: user.email,
-      authMethod: user.method,
-      at: new Date(),
-    });
+    this.#log.add({ from, to, raw, authUser: user.email, authMethod: user.method, at: new Date() });
   }
 }

@@ -51,6 +51,14 @@ function guardExit(dir: string, dovecots: DovecotInstance[]): () => void {
   return () => process.off('exit', onExit);
 }
 
+/** A change of the files Dovecot reads, resolving once a running Dovecot sees it. */
+function seenByDovecot<Args extends unknown[]>(change: (...args: Args) => Promise<void>): (...args: Args) => Promise<void> {
+  return async (...args) => {
+    await change(...args);
+    await passwdFileSeen();
+  };
+}
+
 /** Starts the identity provider, two Dovecot instances, SMTP submission and the control server; stop() undoes it all. */
 export async function startStack(extraUsers: readonly TestUser[]): Promise<Stack> {
   await ensureDovecotInstalled();
@@ -71,7 +79,7 @@ export async function startStack(extraUsers: readonly TestUser[]): Promise<Stack
     const tls = { cert: await readFile(certificate.certFile), key: await readFile(certificate.keyFile) };
     const mailRoot = join(dir, 'mail');
     const mail = new MailStore(mailRoot, owner);
-    const accounts = new Accounts(join(dir, 'users.passwd'), mail);
+    const accounts = new Accounts(dir, mail);
     await accounts.add([...defaultUsers, ...extraUsers]);
 
     const provider = await TestProvider.create(tls, accounts);
@@ -80,6 +88,7 @@ export async function startStack(extraUsers: readonly TestUser[]): Promise<Stack
       certificate,
       owner,
       passwdFile: accounts.passwdFile,
+      fullAccessFile: accounts.fullAccessFile,
       introspection: { url: provider.endpoints.introspectionEndpoint, ...provider.introspectionClient, scope: mailScope, caFile },
     };
     const main = await DovecotInstance.create({
@@ -110,10 +119,12 @@ export async function startStack(extraUsers: readonly TestUser[]): Promise<Stack
 
     const control: HarnessControl = {
       listUsers: async () => accounts.list(),
-      addUsers: async (users) => {
-        await accounts.add(users);
-        await passwdFileSeen();
-      },
+      addUsers: seenByDovecot((users) => accounts.add(users)),
+      addSharedMailbox: seenByDovecot((email) => accounts.addSharedMailbox(email)),
+      grantMailboxAccess: seenByDovecot((member, mailbox, rights) => accounts.grant(member, mailbox, rights)),
+      revokeMailboxAccess: seenByDovecot((member, mailbox) => accounts.revoke(member, mailbox)),
+      // Dovecot knows nothing of aliases; deliveries read the alias file each time.
+      addAlias: (alias, mailbox, options) => accounts.addAlias(alias, mailbox, options),
       createClient: (options) => provider.createClient(options),
       revokeGrants: async (email, clientId) => provider.revokeGrants(email, clientId),
       startProvider: () => provider.start(),

@@ -330,6 +330,16 @@ describe('test harness', { timeout: 20_000 }, () => {
     await expect(attached.refresh(remoteClient, tokens.refresh_token ?? '')).rejects.toThrow(/invalid_grant/);
   });
 
+  it('grants and revokes Full Access in-process too (harness-delegation.test.ts covers delegation over HTTP)', async () => {
+    const [member, shared] = ['support@acme.test', 'desk@acme.test'];
+    await harness.addSharedMailbox(shared);
+    await harness.grantMailboxAccess(member, shared, { fullAccess: true, sendAs: false });
+    const tokens = await harness.authorize(client, member);
+    await imapLogin({ port: harness.xoauth2Only.imap.tlsPort, auth: { user: shared, accessToken: tokens.access_token } });
+    await harness.revokeMailboxAccess(member, shared);
+    expect(await imapLoginError(harness.xoauth2Only.imap.tlsPort, shared, tokens.access_token)).toEqual({ code: 'AUTHENTICATIONFAILED', failed: true });
+  });
+
   it('delivers byte-exact messages with flags and folders that IMAP sees', async () => {
     const user = 'bench-1@acme.test';
     await harness.addUser(user, 'bench-secret');
