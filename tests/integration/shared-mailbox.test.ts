@@ -42,12 +42,14 @@ async function connect(actor: Actor, projectId: string, signer: string, override
       database,
       actor,
       scope: { kind: 'channel', projectId },
-      input: harnessChannelInput(harness, { authentication: integration.integrationId, ...overrides }),
+      input: harnessChannelInput(harness, { authentication: integration.integrationId, ...smtpOf(), ...overrides }),
       returnTo: '/x',
     }),
   );
   return finishAuthorization(harness, database, actor, started, integration, signer);
 }
+
+const smtpOf = () => ({ smtpHost: context.harness.host, smtpPort: context.harness.smtp.starttlsPort });
 
 const channelOf = async (emailAddress: string) => (await context.database.db.select().from(mailboxes).where(eq(mailboxes.emailAddress, emailAddress)))[0];
 
@@ -209,7 +211,7 @@ describe('alias delivered into another mailbox', { timeout: 120_000 }, () => {
         database,
         actor: billing.lead,
         scope: { kind: 'channel', projectId: billing.project.id },
-        input: harnessChannelInput(harness, { authentication: integration.integrationId, emailAddress: BILLING, ...aliasSettings, ...unsafe }),
+        input: harnessChannelInput(harness, { authentication: integration.integrationId, emailAddress: BILLING, ...smtpOf(), ...aliasSettings, ...unsafe }),
         returnTo: '/x',
       }).catch((caught: unknown) => caught);
       expect((error as { fieldErrors: Record<string, string[]> }).fieldErrors.aliasMailbox?.[0]).toMatch(new RegExp(`^${CAROL} is also read by`));
