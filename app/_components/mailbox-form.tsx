@@ -134,7 +134,7 @@ function ExistingMailField({ protocol, initial }: { protocol: 'imap' | 'pop3'; i
 }
 
 const MAILBOX_ACCESS = [
-  { value: 'own', label: 'A mailbox you sign in to', hint: 'Whoever authorizes signs in as the email address itself.' },
+  { value: 'own', label: 'A mailbox you sign in to', hint: 'Whoever authorizes signs in as this very address.' },
   {
     value: 'shared',
     label: 'Microsoft 365 shared mailbox',
