@@ -173,6 +173,21 @@ describe('Microsoft 365 shared mailbox', { timeout: 120_000 }, () => {
     expect(filedAfter.length).toBe(filedBefore.length);
   });
 
+  it('is read over POP3 too, with the member’s token and user=<shared>', async () => {
+    const { harness, database, admin } = context;
+    const desk = `pop-desk@${DOMAIN}`;
+    await harness.addSharedMailbox(desk);
+    await harness.grantMailboxAccess(ALICE, desk, { fullAccess: true, sendAs: true });
+    const { project, lead } = await seedProject(database.db, admin, 'SHO');
+    const pop3 = { emailAddress: desk, access: 'shared', protocol: 'pop3', port: harness.xoauth2Only.pop3.tlsPort, afterProcessing: 'delete' };
+    expect((await connect(lead, project.id, MALLORY, pop3)).message).toContain(`did not let ${MALLORY} open the shared mailbox ${desk}`);
+    expect((await connect(lead, project.id, ALICE, pop3)).ok).toBe(true);
+    await harness.deliver(desk, buildEmail({ from: `Sam Shared <${CUSTOMER}>`, to: desk, subject: 'Over POP3' }));
+    await poll((await channelOf(desk))!.id);
+    expect(await database.db.select({ summary: requests.summary }).from(requests).where(eq(requests.projectId, project.id))).toEqual([{ summary: 'Over POP3' }]);
+    expect(await harness.listMessages(desk)).toHaveLength(0);
+  });
+
   it('needs an OAuth 2.0 integration', async () => {
     const { database, admin } = context;
     const { project, lead } = await seedProject(database.db, admin, 'SHP');
