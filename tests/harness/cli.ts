@@ -39,6 +39,11 @@ if (stopRequested) await stop();
 const callbackPrefix = `${args['app-url'].replace(/\/+$/, '')}/oauth/callback/`;
 const client = await harness.createClient({ redirectUris: [callbackPrefix], redirectUriPrefix: callbackPrefix });
 const { provider } = harness;
+// Ready to try the two topologies where the account that signs in is not the support address.
+const demo = { shared: 'helpdesk@acme.test', member: 'help@acme.test', alias: 'sales@acme.test', aliasMailbox: 'support@acme.test' };
+await harness.addSharedMailbox(demo.shared);
+await harness.grantMailboxAccess(demo.member, demo.shared, { fullAccess: true, sendAs: true });
+await harness.addAlias(demo.alias, demo.aliasMailbox, { sendAs: true });
 
 const lines = [
   `Test stack ready in ${Date.now() - started} ms (temp folder ${harness.info.dir})`,
@@ -77,6 +82,8 @@ const lines = [
   '',
   'Accounts (mailbox and identity provider, same password):',
   ...(await harness.listUsers()).map((user) => `  ${user.email.padEnd(24)}${user.password}`),
+  `  ${demo.shared.padEnd(24)}Microsoft 365 shared mailbox (cannot sign in); ${demo.member} has Full Access and Send As`,
+  `  ${demo.alias.padEnd(24)}alias delivered into ${demo.aliasMailbox}, which may send as it`,
   '',
   `Dovecot logs            ${harness.logFiles.main}`,
   `                        ${harness.logFiles.xoauth2Only}`,

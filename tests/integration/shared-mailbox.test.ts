@@ -184,7 +184,9 @@ describe('Microsoft 365 shared mailbox', { timeout: 120_000 }, () => {
     expect((await connect(lead, project.id, ALICE, pop3)).ok).toBe(true);
     await harness.deliver(desk, buildEmail({ from: `Sam Shared <${CUSTOMER}>`, to: desk, subject: 'Over POP3' }));
     await poll((await channelOf(desk))!.id);
-    expect(await database.db.select({ summary: requests.summary }).from(requests).where(eq(requests.projectId, project.id))).toEqual([{ summary: 'Over POP3' }]);
+    expect(await database.db.select({ summary: requests.summary }).from(requests).where(eq(requests.projectId, project.id))).toEqual([
+      { summary: 'Over POP3' },
+    ]);
     expect(await harness.listMessages(desk)).toHaveLength(0);
   });
 
