@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 
 import { ensureTestCa, startHarness } from './index';
+import { ensureDovecotInstalled } from './system';
 
 const { values: args } = parseArgs({
   options: {
@@ -26,6 +27,10 @@ let stop = async () => {
 process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());
 
+await ensureDovecotInstalled().catch((error: Error) => {
+  console.error(`npm run harness cannot run: ${error.message}`);
+  process.exit(1);
+});
 const started = Date.now();
 const harness = await startHarness();
 stop = async () => {
