@@ -124,6 +124,14 @@ describe('agent notifications', { timeout: 120_000 }, () => {
     expect(await newEmails()).toHaveLength(0);
   });
 
+  it('goes out once however many workers send at the same time', async () => {
+    const request = await customerEmail('Two workers');
+    const subject = `[Intake] New request NT-${request.number}: Two workers`;
+    const reports = await Promise.all([run(), run(), run()]);
+    expect(reports.reduce((sum, report) => sum + report.emails, 0)).toBe(3);
+    expect(await sentByRecipient(await newEmails())).toEqual({ [lead.email]: [subject], [agent.email]: [subject], [agent2.email]: [subject] });
+  });
+
   it('respects each person’s choice on their Profile', async () => {
     await updateOwnProfile({
       db: context.database.db,
