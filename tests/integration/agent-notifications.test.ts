@@ -9,6 +9,7 @@ import { NotFoundError, ValidationError } from '@/lib/errors';
 import { pollMailbox } from '@/lib/ingest/poll-mailbox';
 import { listRequestNotifications } from '@/lib/notifications/list-request-notifications';
 import { sendNotifications } from '@/lib/notifications/send-notifications';
+import { removeProjectMember } from '@/lib/projects/remove-project-member';
 import { setProjectMember } from '@/lib/projects/set-project-member';
 import { updateNotificationSettings } from '@/lib/projects/update-notification-settings';
 import { addAgentComment } from '@/lib/requests/add-agent-comment';
@@ -262,6 +263,14 @@ describe('agent notifications', { timeout: 120_000 }, () => {
       ].sort(),
     );
     await expect(listRequestNotifications({ db, actor: outsider, requestId: request!.id })).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('someone removed from the project before the email goes out is not emailed', async () => {
+    const { db } = context.database;
+    const request = await customerEmail('After the removal');
+    await removeProjectMember({ db, actor: context.admin, input: { projectId, userId: agent.userId } });
+    expect(await run()).toMatchObject({ skipped: 1 });
+    expect(await sentByRecipient(await newEmails())).toEqual({ [lead.email]: [`[Intake] New request NT-${request.number}: After the removal`] });
   });
 });
 
