@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { addToProject, createProject, createUser, harness, newSignedInPage } from './helpers';
+import { addToProject, createProject, createUser, harness, newSignedInPage, signIn, signOut } from './helpers';
 
 const SENDER = 'notify@outgoing.test';
 const SENDER_PASSWORD = 'notify-outgoing-secret';
@@ -69,4 +69,22 @@ test('an agent chooses notification emails on Profile and receives the new-reque
   await admin.reload();
   await expect(admin.getByTestId('notified')).toContainText(AGENT.email);
   await expect(admin.getByTestId('notified')).toContainText('new request');
+
+  // The same page changes the password: the current one is checked first.
+  await agent.goto('/profile');
+  const NEW_PASSWORD = 'nora changed it 99';
+  await agent.getByLabel('Current password').fill('not my password 1');
+  await agent.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
+  await agent.getByLabel('Repeat the new password').fill(NEW_PASSWORD);
+  await agent.getByRole('button', { name: 'Change password' }).click();
+  await expect(agent.getByText('That is not your current password.')).toBeVisible();
+  await agent.getByLabel('Current password').fill(AGENT.password);
+  await agent.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
+  await agent.getByLabel('Repeat the new password').fill(NEW_PASSWORD);
+  await agent.getByRole('button', { name: 'Change password' }).click();
+  await expect(agent.getByRole('status')).toContainText('Password changed.');
+  await agent.reload();
+  await expect(agent.getByTestId('signed-in-user')).toContainText(AGENT.email);
+  await signOut(agent);
+  await signIn(agent, { email: AGENT.email, password: NEW_PASSWORD });
 });
