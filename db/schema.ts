@@ -16,6 +16,11 @@ export const users = pgTable(
     isSystemAdmin: boolean('is_system_admin').notNull().default(false),
     active: boolean('active').notNull().default(true),
     lastSignInAt: timestamp('last_sign_in_at', { withTimezone: true }),
+    /** Notification kinds the user chose not to be emailed about; every other kind is emailed. */
+    mutedNotificationKinds: text('muted_notification_kinds', { enum: ['new_request', 'customer_reply', 'assigned', 'mentioned'] })
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -54,6 +59,10 @@ export const projects = pgTable(
       .notNull()
       .default('open'),
     sendConfirmations: boolean('send_confirmations').notNull().default(true),
+    /** `all`: every new request notifies the project's people; `unassigned`: only one still unassigned when the email goes out. */
+    notifyNewRequests: text('notify_new_requests', { enum: ['all', 'unassigned'] })
+      .notNull()
+      .default('all'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -621,5 +630,42 @@ export const adminAlerts = pgTable(
   (table) => [
     // One open alert per subject: concurrent workers opening the same one insert it once.
     uniqueIndex('admin_alerts_open_subject_key').on(table.subjectKind, table.subjectId).where(sql`${table.recoveredAt} is null`),
+  ],
+);
+
+/**
+ * One email-worthy event for one person: recorded with the change that caused it, sent by the
+ * notifications job, alone or in a digest with others of the same run. The rows stay, so the
+ * request page can show who was notified of what.
+ */
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    recipientId: uuid('recipient_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    requestId: uuid('request_id')
+      .notNull()
+      .references(() => requests.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['new_request', 'customer_reply', 'assigned', 'mentioned'] }).notNull(),
+    /** Who caused it (assigned, mentioned); null for customers' mail. */
+    actorId: uuid('actor_id').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    /** `skipped`: no longer worth sending when its turn came (a request assigned meanwhile). */
+    status: text('status', { enum: ['pending', 'sent', 'skipped', 'failed'] })
+      .notNull()
+      .default('pending'),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    /** Shared by the rows one digest email listed. */
+    digestId: uuid('digest_id'),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    /** A worker sending this row; others leave it alone until then (a worker that dies lets go). */
+    claimedUntil: timestamp('claimed_until', { withTimezone: true }),
+  },
+  (table) => [
+    index('notifications_pending_idx').on(table.recipientId, table.createdAt).where(sql`${table.status} = 'pending'`),
+    index('notifications_request_idx').on(table.requestId, table.createdAt),
   ],
 );

@@ -3,6 +3,7 @@ import { sendAdminAlerts } from '@/lib/admin-alerts/send-admin-alerts';
 import { getEnv } from '@/lib/env';
 import { log } from '@/lib/log';
 import { defineJob, type JobContext } from './job-definition';
+import { startRecurringJob } from './recurring-job';
 
 /** Opens, reminds and closes admin alerts; state lives in admin_alerts, so any worker may run it. */
 export const adminAlertsJob = defineJob({
@@ -17,17 +18,7 @@ export const adminAlertsJob = defineJob({
 
 const ADMIN_ALERTS_INTERVAL_MS = 60_000;
 
-/**
- * Queues the alerts run every minute. Every runner does, and pg-boss keeps one job per minute
- * (singletonKey); two runs overlapping still send nothing twice, as each claims its rows.
- */
+/** Queues the alerts run every minute. */
 export function startAdminAlertSchedule(context: JobContext): { stop(): void } {
-  const queue = () =>
-    context
-      .send(adminAlertsJob.name, {}, { singletonKey: adminAlertsJob.name, singletonSeconds: ADMIN_ALERTS_INTERVAL_MS / 1000 })
-      .catch((error: unknown) => log.warn('admin_alert.schedule_failed', { error }));
-  const timer = setInterval(queue, ADMIN_ALERTS_INTERVAL_MS);
-  timer.unref();
-  void queue();
-  return { stop: () => clearInterval(timer) };
+  return startRecurringJob(context, adminAlertsJob.name, ADMIN_ALERTS_INTERVAL_MS);
 }

@@ -7,6 +7,7 @@ import { log } from '@/lib/log';
 import { retryWhileDatabaseDown } from '@/lib/runtime/retry-while-database-down';
 import { ALIVE_INTERVAL_MS, markWorkerStopped, recordAlive, registerWorker } from '@/lib/system/job-runner-status';
 import { startAdminAlertSchedule } from './admin-alerts';
+import { startAgentNotificationSchedule } from './agent-notifications';
 import { jobDefinitions } from './definitions';
 import { HEARTBEAT_INTERVAL_MS, heartbeatJob } from './heartbeat';
 import type { JobContext } from './job-definition';
@@ -98,6 +99,7 @@ export async function startJobRunner({ database, mode, concurrency = 1 }: StartJ
   const scheduler = startMailboxScheduler(context);
   const outbound = startOutboundDispatcher(context);
   const alerts = startAdminAlertSchedule(context);
+  const notifications = startAgentNotificationSchedule(context);
   log.info('jobs.started', { workerId, mode, database: database.kind });
 
   return {
@@ -109,6 +111,7 @@ export async function startJobRunner({ database, mode, concurrency = 1 }: StartJ
       clearInterval(alive);
       outbound.stop();
       alerts.stop();
+      notifications.stop();
       await scheduler.stop();
       await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
       await markWorkerStopped(database.db, workerId).catch(() => {});

@@ -22,6 +22,9 @@ export default async function WorkspaceLayout({ children }: { children: ReactNod
             <span className="font-medium">{actor.name}</span> <span className="text-slate-500">{actor.email}</span>
             {actor.isSystemAdmin ? <span className="ml-2 rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-600">System admin</span> : null}
           </span>
+          <Link href="/profile" className="text-brand-700 hover:underline">
+            Profile
+          </Link>
           <form action={signOutAction}>
             <button type="submit" className="rounded-md border border-slate-300 px-3 py-1 text-slate-700 hover:bg-slate-50">
               Sign out

@@ -5,6 +5,7 @@ import { inboundMessages, type mailboxes, projects, requestParticipants, request
 import { upsertCustomers } from '@/lib/customers/upsert-customer';
 import type { ParsedEmail } from '@/lib/email/parse-email';
 import { listOwnAddresses } from '@/lib/mailboxes/list-own-addresses';
+import { recordNotifications } from '@/lib/notifications/record-notifications';
 import { requestKey, requestSummary } from '@/lib/requests/insert-request';
 import { emailParticipants } from './email-participants';
 import { describeInboundOutcome } from './inbound-outcome';
@@ -100,6 +101,8 @@ export async function fileNewRequests(db: Database, mailbox: Mailbox, project: P
       for (const { id, key, summary, email } of created.filter((item) => !item.imported))
         await queueConfirmation(tx, { id, key, summary, projectId: project.id, mailboxId: mailbox.id }, email, budget);
     }
+    // A backlog imported at connection is old mail: it notifies nobody.
+    await recordNotifications(tx, { kind: 'new_request', requestIds: created.filter((item) => !item.imported).map((item) => item.id) });
     const outcomes = sql.join(
       created.map(
         ({ inboundId, id, key }) =>

@@ -5,6 +5,7 @@ import { upsertCustomer } from '@/lib/customers/upsert-customer';
 import { EmailParseError, type ParsedEmail, parseEmail } from '@/lib/email/parse-email';
 import { extractReplyText } from '@/lib/email/extract-reply-text';
 import { log } from '@/lib/log';
+import { recordNotifications } from '@/lib/notifications/record-notifications';
 import { listOwnAddresses } from '@/lib/mailboxes/list-own-addresses';
 import { insertRequest, requestKey } from '@/lib/requests/insert-request';
 import { applySenderPolicy, senderOverRateLimit } from './apply-sender-policy';
@@ -105,6 +106,7 @@ async function fileEmail(
     let outcome: InboundOutcome;
     if (threadRequestId && (await isOnRequest(tx, threadRequestId, reporterId))) {
       await addEmailComment(tx, threadRequestId, reporterId, message.id, email);
+      if (!message.imported) await recordNotifications(tx, { kind: 'customer_reply', requestIds: [threadRequestId] });
       const [request] = await tx.select({ number: requests.number }).from(requests).where(eq(requests.id, threadRequestId));
       outcome = { kind: 'comment_added', requestId: threadRequestId, requestKey: requestKey(project.key, request!.number) };
     } else if (!mailbox.createRequests) {
@@ -113,6 +115,8 @@ async function fileEmail(
       outcome = { kind: 'sender_over_rate_limit' };
     } else {
       const created = await createEmailRequest(tx, mailbox, project, reporterId, email, message.imported);
+      // A backlog imported at connection is old mail: it notifies nobody.
+      if (!message.imported) await recordNotifications(tx, { kind: 'new_request', requestIds: [created.id] });
       if (project.sendConfirmations && !message.imported)
         await queueConfirmation(tx, { ...created, projectId: project.id, mailboxId: mailbox.id }, email, await confirmationsLeft(tx, mailbox.id));
       outcome = { kind: 'request_created', requestId: created.id, requestKey: created.key };

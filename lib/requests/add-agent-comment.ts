@@ -1,9 +1,11 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '@/db/client';
-import { comments, customers, requestEvents, requestParticipants, requests } from '@/db/schema';
+import { comments, customers, projectMembers, requestEvents, requestParticipants, requests, users } from '@/db/schema';
 import type { Actor } from '@/lib/auth/actor';
 import { ValidationError } from '@/lib/errors';
+import { findMentions } from '@/lib/notifications/find-mentions';
+import { recordNotifications } from '@/lib/notifications/record-notifications';
 import { queueOutboundMessage } from '@/lib/outbound/queue-outbound-message';
 import { parseInput } from '@/lib/validation';
 import { loadRequestForAgent } from './request-access';
@@ -56,6 +58,14 @@ export async function addAgentComment({ db, actor, input }: { db: Database; acto
       if (request.status === 'open') {
         await tx.insert(requestEvents).values({ requestId: request.id, actorUserId: actor!.userId, kind: 'status', fromValue: 'open', toValue: 'waiting' });
       }
+    }
+    if (form.kind === 'internal') {
+      const people = await tx
+        .select({ id: users.id, email: users.email, name: users.name })
+        .from(projectMembers)
+        .innerJoin(users, eq(users.id, projectMembers.userId))
+        .where(eq(projectMembers.projectId, request.projectId));
+      await recordNotifications(tx, { kind: 'mentioned', requestIds: [request.id], actorId: actor!.userId, recipientIds: findMentions(form.body, people) });
     }
     await tx
       .update(requests)

@@ -4,6 +4,7 @@ import type { Database } from '@/db/client';
 import { mailboxes, requestEvents } from '@/db/schema';
 import { type Actor, requireProjectRole } from '@/lib/auth/actor';
 import { upsertCustomer } from '@/lib/customers/upsert-customer';
+import { recordNotifications } from '@/lib/notifications/record-notifications';
 import { emailSchema } from '@/lib/users/user-schemas';
 import { parseInput, projectIdOf } from '@/lib/validation';
 import { insertRequest } from './insert-request';
@@ -36,6 +37,7 @@ export async function createRequestByAgent({ db, actor, input }: { db: Database;
       createdById: actor!.userId,
     });
     await tx.insert(requestEvents).values({ requestId: created.id, actorUserId: actor!.userId, kind: 'status', fromValue: null, toValue: 'open' });
+    await recordNotifications(tx, { kind: 'new_request', requestIds: [created.id], actorId: actor!.userId });
     return created;
   });
 }

@@ -4,6 +4,7 @@ import type { Database } from '@/db/client';
 import { customers, projectMembers, requestEvents, requestParticipants, requests, users } from '@/db/schema';
 import type { Actor } from '@/lib/auth/actor';
 import { upsertCustomer } from '@/lib/customers/upsert-customer';
+import { recordNotifications } from '@/lib/notifications/record-notifications';
 import { ValidationError } from '@/lib/errors';
 import { emailSchema } from '@/lib/users/user-schemas';
 import { parseInput } from '@/lib/validation';
@@ -48,6 +49,7 @@ export async function updateRequest({ db, actor, input }: { db: Database; actor:
       await tx
         .insert(requestEvents)
         .values({ requestId: request.id, actorUserId: actor!.userId, kind: 'assignee', fromValue: request.assigneeId, toValue: assigneeName ?? 'Unassigned' });
+      if (assigneeId) await recordNotifications(tx, { kind: 'assigned', requestIds: [request.id], actorId: actor!.userId, recipientIds: [assigneeId] });
     }
     await tx.update(requests).set({ status: form.status, assigneeId, updatedAt: now, lastActivityAt: now }).where(eq(requests.id, request.id));
   });

@@ -1,4 +1,4 @@
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { and, eq, lt, ne, sql } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import { userSessions } from '@/db/schema';
 
@@ -36,4 +36,9 @@ export async function endUserSession(db: Queryable, session: { userId: string; s
 /** Deactivation, demotion or a new password: every session of the user ends. */
 export async function endAllUserSessions(db: Queryable, userId: string): Promise<void> {
   await db.delete(userSessions).where(eq(userSessions.userId, userId));
+}
+
+/** A new password set by the user themself: every session but the one they set it in ends. */
+export async function endOtherUserSessions(db: Queryable, userId: string, keepSessionId: string): Promise<void> {
+  await db.delete(userSessions).where(and(eq(userSessions.userId, userId), ne(userSessions.id, keepSessionId)));
 }

@@ -9,7 +9,6 @@ import { classifyAutomatedMail } from '@/lib/email/classify-automated-mail';
 import { parseEmail } from '@/lib/email/parse-email';
 import { getEnv } from '@/lib/env';
 import { pollMailbox } from '@/lib/ingest/poll-mailbox';
-import { saveOutgoingMailServer } from '@/lib/outgoing-mail/save-outgoing-mail-server';
 import { queueOutboundMessage } from '@/lib/outbound/queue-outbound-message';
 import { createRequestByAgent } from '@/lib/requests/create-request-by-agent';
 import { requestKey } from '@/lib/requests/insert-request';
@@ -17,6 +16,7 @@ import type { SentMessage } from '../harness';
 import { connectOAuthChannel } from '../support/channels';
 import { seedProject } from '../support/fixtures';
 import { setupIntegration } from '../support/integration-context';
+import { useHarnessOutgoingMail } from '../support/outgoing-mail';
 
 // Admin alerts run with an injected clock: "a day later" is a parameter, not a wait.
 
@@ -104,13 +104,7 @@ describe('admin alerts', { timeout: 60_000 }, () => {
   });
 
   it('once outgoing mail is set up, one email goes to the system admins and the project’s admins only, naming the channel, the reason, the button and the page', async () => {
-    const { database, admin, harness } = context;
-    const saved = await saveOutgoingMailServer({
-      database,
-      actor: admin,
-      input: { host: harness.host, port: String(harness.smtp.tlsPort), security: 'tls', username: SENDER, password: SENDER_PASSWORD, fromAddress: SENDER },
-    });
-    expect(saved.outcome).toBe('saved');
+    await useHarnessOutgoingMail(context, { email: SENDER, password: SENDER_PASSWORD });
     expect(await run(T0)).toMatchObject({ sent: 1, failed: 0, notificationsOff: false });
     const [alert, ...more] = await newAlerts();
     expect(more).toHaveLength(0);

@@ -9,6 +9,7 @@ import { listAuditEntries } from '@/lib/audit/list-audit-entries';
 import type { Actor } from '@/lib/auth/actor';
 import { NotFoundError, PermissionDeniedError } from '@/lib/errors';
 import { getInboundRaw } from '@/lib/ingest/get-inbound-raw';
+import { listRequestNotifications } from '@/lib/notifications/list-request-notifications';
 import { listEmailLog } from '@/lib/ingest/list-email-log';
 import { retryInboundMessage } from '@/lib/ingest/retry-inbound-message';
 import { addSenderRule, listSenderRules, removeSenderRule } from '@/lib/ingest/sender-rules';
@@ -32,6 +33,7 @@ import { listProjectMembers } from '@/lib/projects/list-project-members';
 import { removeProjectMember } from '@/lib/projects/remove-project-member';
 import { setProjectMember } from '@/lib/projects/set-project-member';
 import { updateEmailSettings } from '@/lib/projects/update-email-settings';
+import { updateNotificationSettings } from '@/lib/projects/update-notification-settings';
 import { updateProject } from '@/lib/projects/update-project';
 import { addAgentComment } from '@/lib/requests/add-agent-comment';
 import { createRequestByAgent } from '@/lib/requests/create-request-by-agent';
@@ -42,7 +44,10 @@ import { listRequests } from '@/lib/requests/list-requests';
 import { addParticipant, removeParticipant, updateRequest } from '@/lib/requests/update-request';
 import { getJobRunnerStatus } from '@/lib/system/job-runner-status';
 import { createUser } from '@/lib/users/create-user';
+import { changeOwnPassword } from '@/lib/users/change-own-password';
+import { getOwnProfile } from '@/lib/users/get-own-profile';
 import { getUser } from '@/lib/users/get-user';
+import { updateOwnProfile } from '@/lib/users/update-own-profile';
 import { listUsers } from '@/lib/users/list-users';
 import { updateUser } from '@/lib/users/update-user';
 import { seedProject } from '../support/fixtures';
@@ -54,6 +59,7 @@ const ROLES: Role[] = ['anonymous', 'agent', 'otherProjectAdmin', 'projectAdmin'
 const SYSTEM: Role[] = ['systemAdmin'];
 const PROJECT_ADMINS: Role[] = ['projectAdmin', 'systemAdmin'];
 const PROJECT_PEOPLE: Role[] = ['agent', 'projectAdmin', 'systemAdmin'];
+const SIGNED_IN: Role[] = ['agent', 'otherProjectAdmin', 'projectAdmin', 'systemAdmin'];
 
 const context = setupIntegration();
 const actors = {} as Record<Role, Actor | null>;
@@ -158,6 +164,19 @@ const MATRIX: { actions: string[]; allowed: Role[]; call: (actor: Actor | null) 
     call: (actor) => removeProjectMember({ db: context.database.db, actor, input: { projectId: ids.projectId, userId: crypto.randomUUID() } }),
   },
   { actions: [], allowed: PROJECT_PEOPLE, call: (actor) => listProjectMembers({ db: context.database.db, actor, projectId: ids.projectId }) },
+  {
+    actions: ['updateNotificationSettingsAction'],
+    allowed: PROJECT_ADMINS,
+    call: (actor) => updateNotificationSettings({ db: context.database.db, actor, input: { projectId: ids.projectId, notifyNewRequests: '' } }),
+  },
+  { actions: [], allowed: PROJECT_PEOPLE, call: (actor) => listRequestNotifications({ db: context.database.db, actor, requestId: ids.requestId }) },
+  { actions: ['updateProfileAction'], allowed: SIGNED_IN, call: (actor) => updateOwnProfile({ db: context.database.db, actor, input: {} }) },
+  {
+    actions: ['changePasswordAction'],
+    allowed: SIGNED_IN,
+    call: (actor) => changeOwnPassword({ db: context.database.db, actor, sessionId: crypto.randomUUID(), input: {} }),
+  },
+  { actions: [], allowed: SIGNED_IN, call: (actor) => getOwnProfile({ db: context.database.db, actor }) },
   {
     actions: ['updateEmailSettingsAction'],
     allowed: PROJECT_ADMINS,

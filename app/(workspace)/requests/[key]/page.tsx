@@ -14,6 +14,7 @@ import { getRequest } from '@/lib/requests/get-request';
 import { resolveInlineImages } from '@/lib/requests/resolve-inline-images';
 import { addCommentAction, addParticipantAction, removeParticipantAction, resendEmailAction, updateRequestAction } from '../actions';
 import { InlineAction } from '@/app/_components/inline-action';
+import { NotifiedList } from '@/app/_components/notified-list';
 
 type Props = { params: Promise<{ key: string }> };
 
@@ -242,7 +243,7 @@ export default async function RequestPage({ params }: Props) {
                 name="body"
                 label="Message"
                 rows={6}
-                hint="Reply to customer emails the reporter and participants; an internal note stays with the agents."
+                hint="Reply to customer emails the reporter and participants; an internal note stays with the agents. In an internal note, @ and the part of a colleague’s address before the @ (or their name without spaces, such as @AnnLee) emails them."
               />
               <div className="flex gap-3">
                 <SubmitButton name="kind" value="reply" pendingLabel="Saving…">
@@ -305,6 +306,7 @@ export default async function RequestPage({ params }: Props) {
               </SubmitButton>
             </ActionForm>
           </Card>
+          <NotifiedList db={db} actor={actor} requestId={request.id} />
         </aside>
       </div>
     </>
