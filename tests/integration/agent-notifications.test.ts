@@ -280,19 +280,49 @@ describe('the Profile page’s password change', () => {
     const here = await startUserSession(db, agent.userId);
     const elsewhere = await startUserSession(db, agent.userId);
     const input = { currentPassword: 'not my password 1', newPassword: 'a new password 77', confirmPassword: 'a new password 77' };
-    const wrong = await changeOwnPassword({ db, actor: agent, sessionId: here, input }).catch((error: unknown) => error);
+    const address = '198.51.100.7';
+    const wrong = await changeOwnPassword({ db, actor: agent, sessionId: here, address, input }).catch((error: unknown) => error);
     expect(wrong).toBeInstanceOf(ValidationError);
     expect((wrong as ValidationError).fieldErrors).toEqual({ currentPassword: ['That is not your current password.'] });
     const mismatch = await changeOwnPassword({
       db,
       actor: agent,
       sessionId: here,
+      address,
       input: { ...input, currentPassword: TEST_PASSWORD, confirmPassword: 'x' },
     }).catch((error: unknown) => error);
     expect((mismatch as ValidationError).fieldErrors).toEqual({ confirmPassword: ['The two new passwords differ.'] });
-    await changeOwnPassword({ db, actor: agent, sessionId: here, input: { ...input, currentPassword: TEST_PASSWORD } });
+    await changeOwnPassword({ db, actor: agent, sessionId: here, address, input: { ...input, currentPassword: TEST_PASSWORD } });
     const left = await db.select({ id: userSessions.id }).from(userSessions).where(eq(userSessions.userId, agent.userId));
     expect(left.map((row) => row.id)).toEqual([here]);
     expect(left.map((row) => row.id)).not.toContain(elsewhere);
+  });
+
+  it('counts wrong current passwords against the sign-in limit, even in parallel', async () => {
+    const { db } = context.database;
+    const guesser = await seedUser(db, context.admin, 'profile-guesser@intake.test');
+    const here = await startUserSession(db, guesser.userId);
+    const guess = (attempt: number) =>
+      changeOwnPassword({
+        db,
+        actor: guesser,
+        sessionId: here,
+        address: '198.51.100.8',
+        input: { currentPassword: `guess ${attempt}`, newPassword: 'a new password 78', confirmPassword: 'a new password 78' },
+      }).catch((error: ValidationError) => error.fieldErrors.currentPassword?.[0]);
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, attempt) => guess(attempt)));
+    // At most the account's 5 guesses are checked; the rest are refused before any check.
+    expect(answers.filter((answer) => answer === 'That is not your current password.').length).toBeLessThanOrEqual(5);
+    expect(answers.filter((answer) => answer?.startsWith('Too many wrong passwords.')).length).toBeGreaterThanOrEqual(7);
+    // The right password is refused too while the limit holds.
+    expect(
+      await changeOwnPassword({
+        db,
+        actor: guesser,
+        sessionId: here,
+        address: '198.51.100.8',
+        input: { currentPassword: TEST_PASSWORD, newPassword: 'a new password 78', confirmPassword: 'a new password 78' },
+      }).catch((error: ValidationError) => error.fieldErrors.currentPassword?.[0]),
+    ).toMatch(/^Too many wrong passwords\. Try again in \d+ minutes?\.$/);
   });
 });

@@ -174,7 +174,7 @@ const MATRIX: { actions: string[]; allowed: Role[]; call: (actor: Actor | null) 
   {
     actions: ['changePasswordAction'],
     allowed: SIGNED_IN,
-    call: (actor) => changeOwnPassword({ db: context.database.db, actor, sessionId: crypto.randomUUID(), input: {} }),
+    call: (actor) => changeOwnPassword({ db: context.database.db, actor, sessionId: crypto.randomUUID(), address: '198.51.100.9', input: {} }),
   },
   { actions: [], allowed: SIGNED_IN, call: (actor) => getOwnProfile({ db: context.database.db, actor }) },
   {
