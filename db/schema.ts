@@ -59,6 +59,8 @@ export const projects = pgTable(
       .notNull()
       .default('open'),
     sendConfirmations: boolean('send_confirmations').notNull().default(true),
+    /** Plain text below every reply to a customer; `{agent.name}` and `{project.name}` are filled in when it is sent. */
+    replySignature: text('reply_signature').notNull().default(''),
     /** `all`: every new request notifies the project's people; `unassigned`: only one still unassigned when the email goes out. */
     notifyNewRequests: text('notify_new_requests', { enum: ['all', 'unassigned'] })
       .notNull()

@@ -1,6 +1,6 @@
 import { and, asc, count, eq, gt, isNull, lte, min, or, sql } from 'drizzle-orm';
 import type { Database, DatabaseHandle } from '@/db/client';
-import { comments, inboundMessages, mailboxes, oauthIntegrations, outboundMessages, projects, requests } from '@/db/schema';
+import { comments, inboundMessages, mailboxes, oauthIntegrations, outboundMessages, projects, requests, users } from '@/db/schema';
 import { log } from '@/lib/log';
 import { backoffDelayMs } from '@/lib/runtime/backoff-delay';
 import { databaseConnectionLost, describeFailure } from '@/lib/runtime/describe-failure';
@@ -11,6 +11,7 @@ import { requestKey } from '@/lib/requests/insert-request';
 import { describeSmtpFailure } from '@/lib/mail/smtp/describe-smtp-failure';
 import { type ProviderThrottle, providerPauseMs, recognizeProviderThrottle } from '@/lib/mail/provider-throttle';
 import { PASSWORD_SEND_LIMIT_PER_MINUTE, PROVIDER_PRESETS } from '@/lib/oauth/providers';
+import { renderReplySignature } from './reply-signature';
 import { smtpEndpointOf } from './smtp-endpoint';
 
 /** Attempts before a message is given up as Failed: about four hours, with backoff doubling up to an hour. */
@@ -128,8 +129,12 @@ async function threadOf(database: DatabaseHandle, requestId: string): Promise<st
     .map((entry) => entry.messageId);
 }
 
-function bodyOf(kind: 'reply' | 'confirmation', key: string, projectName: string, commentBody: string): string {
-  if (kind === 'reply') return `${commentBody}\n\n-- \n${projectName} · ${key}\nReply to this email to add to the request; keep [${key}] in the subject.`;
+function bodyOf(kind: 'reply' | 'confirmation', key: string, projectName: string, commentBody: string, signature: string): string {
+  if (kind === 'reply') {
+    // The signature goes above the "-- " line, which mail clients dim or drop when quoting: it is the agent's, the footer Intake's.
+    const signed = signature ? `${commentBody}\n\n${signature}` : commentBody;
+    return `${signed}\n\n-- \n${projectName} · ${key}\nReply to this email to add to the request; keep [${key}] in the subject.`;
+  }
   return [
     'Hello,',
     '',
@@ -160,14 +165,21 @@ export async function sendOutboundMessage(database: DatabaseHandle, outboundId: 
   let wasThrottled = false;
   try {
     const [row] = await db
-      .select({ request: requests, projectName: projects.name, projectKey: projects.key, mailbox: mailboxes })
+      .select({ request: requests, projectName: projects.name, projectKey: projects.key, replySignature: projects.replySignature, mailbox: mailboxes })
       .from(requests)
       .innerJoin(projects, eq(projects.id, requests.projectId))
       .innerJoin(mailboxes, eq(mailboxes.id, sql`${claimed.mailboxId}`))
       .where(eq(requests.id, claimed.requestId));
     if (!row) throw new Error('The mailbox this email would be sent from was removed.');
     wasThrottled = row.mailbox.sendingThrottles > 0;
-    const [comment] = claimed.commentId ? await db.select({ body: comments.body }).from(comments).where(eq(comments.id, claimed.commentId)) : [];
+    const [comment] = claimed.commentId
+      ? await db
+          .select({ body: comments.body, authorName: users.name })
+          .from(comments)
+          .leftJoin(users, eq(users.id, comments.authorUserId))
+          .where(eq(comments.id, claimed.commentId))
+      : [];
+    const signature = renderReplySignature(row.replySignature, { agentName: comment?.authorName ?? row.projectName, projectName: row.projectName });
     const key = requestKey(row.projectKey, row.request.number);
     const thread = await threadOf(database, row.request.id);
     const smtp = await smtpEndpointOf(database, row.mailbox);
@@ -181,7 +193,7 @@ export async function sendOutboundMessage(database: DatabaseHandle, outboundId: 
         from: { name: row.projectName, address: row.mailbox.emailAddress },
         to: claimed.recipients,
         subject: claimed.subject,
-        text: bodyOf(claimed.kind, key, row.projectName, comment?.body ?? ''),
+        text: bodyOf(claimed.kind, key, row.projectName, comment?.body ?? '', signature),
         messageId: `<${claimed.messageId}>`,
         ...(thread.length > 0
           ? {

@@ -1,12 +1,15 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mailboxes, outboundMessages, requests } from '@/db/schema';
+import { parseEmail } from '@/lib/email/parse-email';
 import { pollMailbox } from '@/lib/ingest/poll-mailbox';
 import { saveMailbox } from '@/lib/mailboxes/save-mailbox';
 import { testMailbox, testMailboxSettings } from '@/lib/mailboxes/test-mailbox';
 import { queueOutboundMessage } from '@/lib/outbound/queue-outbound-message';
 import { resendOutboundMessage } from '@/lib/outbound/resend-outbound-message';
 import { dueOutboundMessages, sendOutboundMessage } from '@/lib/outbound/send-outbound-message';
+import { updateEmailSettings } from '@/lib/projects/update-email-settings';
+import { addAgentComment } from '@/lib/requests/add-agent-comment';
 import { requestKey } from '@/lib/requests/insert-request';
 import { connectOAuthChannel } from '../support/channels';
 import { buildEmail } from '../support/emails';
@@ -196,5 +199,36 @@ describe('Test connection checks outgoing mail too', { timeout: 60_000 }, () => 
     expect(right.outgoing?.ok).toBe(true);
     const [stored] = await database.db.select({ status: mailboxes.status }).from(mailboxes).where(eq(mailboxes.id, mailboxId));
     expect(stored!.status).toBe('active');
+  });
+});
+
+describe('the project’s reply signature', { timeout: 60_000 }, () => {
+  it('is added below each reply to a customer, with the agent’s and the project’s names filled in', async () => {
+    const { database, harness, admin } = context;
+    await database.db
+      .update(mailboxes)
+      .set({ smtpHost: harness.host, smtpPort: harness.smtp.starttlsPort, smtpSecurity: 'starttls' })
+      .where(eq(mailboxes.id, mailboxId));
+    await updateEmailSettings({
+      db: database.db,
+      actor: admin,
+      input: {
+        projectId: request.projectId,
+        emailAccess: 'open',
+        sendConfirmations: true,
+        replySignature: 'Kind regards,\r\n{agent.name}\r\n{project.name} · Acme Ltd, Main Street 1 {unknown}\r\n\r\n',
+      },
+    });
+    await addAgentComment({ db: database.db, actor: admin, input: { requestId: request.id, body: 'Your parcel left today.', kind: 'reply' } });
+    const [outbound] = await database.db
+      .select()
+      .from(outboundMessages)
+      .where(and(eq(outboundMessages.requestId, request.id), eq(outboundMessages.kind, 'reply')));
+    expect(await sendOutboundMessage(database, outbound!.id)).toBe('sent');
+    const raw = (await harness.listMessages(CUSTOMER)).find((message) => message.raw.toString('utf8').includes(`<${outbound!.messageId}>`))!.raw;
+    const body = (await parseEmail(raw)).text.replace(/\r\n/g, '\n');
+    expect(body).toBe(
+      `Your parcel left today.\n\nKind regards,\nAda Admin\nOUT desk · Acme Ltd, Main Street 1 {unknown}\n\n-- \nOUT desk · ${request.key}\nReply to this email to add to the request; keep [${request.key}] in the subject.`,
+    );
   });
 });

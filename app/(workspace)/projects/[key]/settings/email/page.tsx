@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { ActionForm, CheckboxField, SelectField, SubmitButton } from '@/app/_components/form';
+import { ActionForm, CheckboxField, SelectField, SubmitButton, TextAreaField } from '@/app/_components/form';
 import { MailboxForm } from '@/app/_components/mailbox-form';
 import { SenderRules } from '@/app/_components/sender-rules';
 import { listSenderRules } from '@/lib/ingest/sender-rules';
@@ -81,6 +81,12 @@ export default async function EmailRequestsPage({
             ]}
           />
           <CheckboxField name="sendConfirmations" label="Confirm new requests to the customer by email" defaultChecked={project.sendConfirmations} />
+          <TextAreaField
+            name="replySignature"
+            label="Reply signature"
+            defaultValue={project.replySignature}
+            hint="Plain text added below every reply to a customer. {agent.name} becomes the name of the agent who replied, {project.name} the project's name."
+          />
           <SubmitButton variant="secondary" pendingLabel="Saving…">
             Save
           </SubmitButton>

@@ -1,0 +1,1 @@
+ALTER TABLE "projects" ADD COLUMN "reply_signature" text DEFAULT '' NOT NULL;
