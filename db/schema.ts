@@ -665,6 +665,8 @@ export const notifications = pgTable(
     lastError: text('last_error'),
     /** A worker sending this row; others leave it alone until then (a worker that dies lets go). */
     claimedUntil: timestamp('claimed_until', { withTimezone: true }),
+    /** When its recipient answered it by email: a notification is answered once. */
+    answeredAt: timestamp('answered_at', { withTimezone: true }),
   },
   (table) => [
     index('notifications_pending_idx').on(table.recipientId, table.createdAt).where(sql`${table.status} = 'pending'`),

@@ -3,8 +3,10 @@ import type { Database, Transaction } from '@/db/client';
 import { comments, inboundMessages, mailboxes, projects, requestEvents, requestParticipants, requests } from '@/db/schema';
 import { upsertCustomer } from '@/lib/customers/upsert-customer';
 import { EmailParseError, type ParsedEmail, parseEmail } from '@/lib/email/parse-email';
+import { classifyAutomatedMail } from '@/lib/email/classify-automated-mail';
 import { extractReplyText } from '@/lib/email/extract-reply-text';
 import { log } from '@/lib/log';
+import { readAnswerToken } from '@/lib/notifications/answer-token';
 import { recordNotifications } from '@/lib/notifications/record-notifications';
 import { listOwnAddresses } from '@/lib/mailboxes/list-own-addresses';
 import { insertRequest, requestKey } from '@/lib/requests/insert-request';
@@ -12,6 +14,7 @@ import { applySenderPolicy, senderOverRateLimit } from './apply-sender-policy';
 import { backoffDelayMs } from '@/lib/runtime/backoff-delay';
 import { databaseConnectionLost, describeFailure } from '@/lib/runtime/describe-failure';
 import { emailParticipants } from './email-participants';
+import { fileAgentAnswer } from './file-agent-answer';
 import { findRequestForReply } from './find-request-for-reply';
 import { type InboundOutcome, inboundOutcomeColumns, inboundStatusOf } from './inbound-outcome';
 import { confirmationsLeft, queueConfirmation } from './queue-confirmation';
@@ -92,6 +95,12 @@ async function fileEmail(
   project: Project,
   email: ParsedEmail,
 ): Promise<InboundOutcome | null> {
+  // An agent answering a notification is not a customer: the sender policy is not theirs to pass.
+  // Their out-of-office reply to it is still only an out-of-office reply, never sent on to the customer.
+  const answerToken = readAnswerToken([...email.inReplyTo, ...email.references], new Date());
+  const automated = answerToken ? classifyAutomatedMail(email) : null;
+  if (automated) return { kind: 'ignored', reason: `${automated.kind} (${automated.reason})` };
+  if (answerToken) return fileAgentAnswer(db, message, email, answerToken);
   const decision = await applySenderPolicy(db, { projectId: project.id, emailAccess: project.emailAccess }, email);
   if (decision.verdict === 'ignored') return { kind: 'ignored', reason: decision.reason };
   if (decision.verdict === 'rejected') return { kind: 'rejected', reason: decision.reason };

@@ -36,12 +36,41 @@ const pageOf = (item: NotificationItem, appUrl: string) => `${appUrl}/requests/$
 
 const footer = '-- \nSent by Intake. Choose which emails you get on your Profile page:';
 
+/** How one notification can be answered by email: replies go to the project's channel, carrying the answer token. */
+export interface AnswerByEmail {
+  replyTo: string;
+  messageId: string;
+}
+
+export const INTERNAL_NOTE_MARKER = '#internal';
+
 /** The email for one notification, or a digest of several: all the words of notifications live here. */
-export function notificationEmail({ to, items, appUrl }: { to: string; items: NotificationItem[]; appUrl: string }): SystemEmail {
+export function notificationEmail({
+  to,
+  items,
+  appUrl,
+  answer,
+}: {
+  to: string;
+  items: NotificationItem[];
+  appUrl: string;
+  answer?: AnswerByEmail;
+}): SystemEmail {
   const profile = `${appUrl}/profile`;
   if (items.length === 1) {
     const item = items[0]!;
-    return { to: [to], subject: `[Intake] ${headline(item)}`, text: [`${headline(item)}.`, '', pageOf(item, appUrl), '', footer, profile].join('\n') };
+    const howToAnswer = answer
+      ? [
+          `Reply to this email to answer the customer on ${item.requestKey} as yourself; write ${INTERNAL_NOTE_MARKER} alone on the first line to add an internal note instead.`,
+          '',
+        ]
+      : [];
+    return {
+      to: [to],
+      subject: `[Intake] ${headline(item)}`,
+      text: [`${headline(item)}.`, '', pageOf(item, appUrl), '', ...howToAnswer, footer, profile].join('\n'),
+      ...answer,
+    };
   }
   const lines = items.map((item) => `- ${headline(item)}\n  ${pageOf(item, appUrl)}`);
   return {

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, exists, inArray, isNotNull, isNull, lte, not, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { DatabaseHandle, Queryable } from '@/db/client';
-import { notifications, projectMembers, projects, requests, users } from '@/db/schema';
+import { mailboxes, notifications, projectMembers, projects, requests, users } from '@/db/schema';
 import { getEnv } from '@/lib/env';
 import { log } from '@/lib/log';
 import { notificationsAreOn } from '@/lib/outgoing-mail/get-outgoing-mail-server';
 import { sendSystemEmail } from '@/lib/outgoing-mail/send-system-email';
 import { requestKey } from '@/lib/requests/insert-request';
+import { answerMessageId } from './answer-token';
 import { notificationEmail } from './notification-email';
 import { planNotificationEmails } from './plan-notification-emails';
 
@@ -71,12 +72,14 @@ async function claimFor(db: Queryable, recipientId: string, now: Date) {
       number: requests.number,
       summary: requests.summary,
       actorName: actor.name,
+      channelAddress: mailboxes.emailAddress,
     })
     .from(notifications)
     .innerJoin(users, eq(users.id, notifications.recipientId))
     .innerJoin(requests, eq(requests.id, notifications.requestId))
     .innerJoin(projects, eq(projects.id, requests.projectId))
     .leftJoin(actor, eq(actor.id, notifications.actorId))
+    .leftJoin(mailboxes, and(eq(mailboxes.projectId, requests.projectId), eq(mailboxes.kind, 'channel')))
     .where(
       inArray(
         notifications.id,
@@ -106,7 +109,12 @@ export async function sendNotifications({ database, now }: { database: DatabaseH
     for (const rows of planNotificationEmails(await claimFor(db, recipientId, now))) {
       const ids = rows.map((row) => row.id);
       const items = rows.map((row) => ({ kind: row.kind, requestKey: requestKey(row.projectKey, row.number), summary: row.summary, actorName: row.actorName }));
-      const result = await sendSystemEmail(db, notificationEmail({ to: rows[0]!.to, items, appUrl }));
+      // One notification can be answered by replying to it (see file-agent-answer.ts); a digest cannot: which request would it be?
+      const [only] = rows.length === 1 ? rows : [];
+      const answer = only?.channelAddress
+        ? { replyTo: only.channelAddress, messageId: answerMessageId(only.id, now, only.channelAddress.split('@')[1]!) }
+        : undefined;
+      const result = await sendSystemEmail(db, notificationEmail({ to: rows[0]!.to, items, appUrl, answer }));
       if (result.outcome === 'sent') {
         const digestId = rows.length > 1 ? randomUUID() : null;
         await db.update(notifications).set({ status: 'sent', sentAt: now, digestId, claimedUntil: null }).where(inArray(notifications.id, ids));

@@ -7,6 +7,9 @@ export interface SystemEmail {
   to: string[];
   subject: string;
   text: string;
+  /** Without angle brackets; nodemailer makes one up when absent. */
+  messageId?: string;
+  replyTo?: string;
 }
 
 export type SystemEmailOutcome = { outcome: 'sent' } | { outcome: 'notifications_off' } | { outcome: 'failed'; problem: string };
@@ -24,6 +27,8 @@ export async function sendThroughOutgoingMail(connection: OutgoingMailConnection
       to: email.to,
       subject: email.subject,
       text: email.text,
+      ...(email.messageId ? { messageId: `<${email.messageId}>` } : {}),
+      ...(email.replyTo ? { replyTo: email.replyTo } : {}),
       headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
     });
   } finally {

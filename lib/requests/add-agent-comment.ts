@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Database } from '@/db/client';
+import type { Database, Transaction } from '@/db/client';
 import { comments, customers, projectMembers, requestEvents, requestParticipants, requests, users } from '@/db/schema';
 import type { Actor } from '@/lib/auth/actor';
 import { ValidationError } from '@/lib/errors';
@@ -25,52 +25,58 @@ export const agentCommentSchema = z.object({
 export async function addAgentComment({ db, actor, input }: { db: Database; actor: Actor | null; input: unknown }) {
   const form = parseInput(agentCommentSchema, input);
   const request = await loadRequestForAgent(db, actor, form.requestId);
-  return db.transaction(async (tx) => {
-    const [comment] = await tx
-      .insert(comments)
-      .values({ requestId: request.id, visibility: form.kind === 'reply' ? 'public' : 'internal', authorUserId: actor!.userId, body: form.body })
-      .returning({ id: comments.id });
-    const now = new Date();
-    let outboundId: string | null = null;
-    if (form.kind === 'reply') {
-      const reporter = request.reporterId ? await tx.select({ email: customers.email }).from(customers).where(eq(customers.id, request.reporterId)) : [];
-      const participants = await tx
-        .select({ email: customers.email })
-        .from(requestParticipants)
-        .innerJoin(customers, eq(customers.id, requestParticipants.customerId))
-        .where(eq(requestParticipants.requestId, request.id));
-      outboundId = await queueOutboundMessage(tx, {
-        request,
-        commentId: comment!.id,
-        kind: 'reply',
-        recipients: [...reporter, ...participants].map((row) => row.email),
-      });
-      if (!outboundId) {
-        throw new ValidationError(
-          {
-            body: [
-              'Nobody can receive this reply: the request has no customer email address or the project has no email channel. Use an internal note instead.',
-            ],
-          },
-          'The reply was not saved.',
-        );
-      }
-      if (request.status === 'open') {
-        await tx.insert(requestEvents).values({ requestId: request.id, actorUserId: actor!.userId, kind: 'status', fromValue: 'open', toValue: 'waiting' });
-      }
+  return db.transaction((tx) => writeAgentComment(tx, actor!, request, form));
+}
+
+/** The writes of an agent's comment, in the caller's transaction, for an agent already allowed on the request. */
+export async function writeAgentComment(
+  tx: Transaction,
+  actor: Actor,
+  request: Awaited<ReturnType<typeof loadRequestForAgent>>,
+  form: Pick<z.output<typeof agentCommentSchema>, 'kind' | 'body'>,
+) {
+  const [comment] = await tx
+    .insert(comments)
+    .values({ requestId: request.id, visibility: form.kind === 'reply' ? 'public' : 'internal', authorUserId: actor.userId, body: form.body })
+    .returning({ id: comments.id });
+  const now = new Date();
+  let outboundId: string | null = null;
+  if (form.kind === 'reply') {
+    const reporter = request.reporterId ? await tx.select({ email: customers.email }).from(customers).where(eq(customers.id, request.reporterId)) : [];
+    const participants = await tx
+      .select({ email: customers.email })
+      .from(requestParticipants)
+      .innerJoin(customers, eq(customers.id, requestParticipants.customerId))
+      .where(eq(requestParticipants.requestId, request.id));
+    outboundId = await queueOutboundMessage(tx, {
+      request,
+      commentId: comment!.id,
+      kind: 'reply',
+      recipients: [...reporter, ...participants].map((row) => row.email),
+    });
+    if (!outboundId) {
+      throw new ValidationError(
+        {
+          body: ['Nobody can receive this reply: the request has no customer email address or the project has no email channel. Use an internal note instead.'],
+        },
+        'The reply was not saved.',
+      );
     }
-    if (form.kind === 'internal') {
-      const people = await tx
-        .select({ id: users.id, email: users.email, name: users.name })
-        .from(projectMembers)
-        .innerJoin(users, eq(users.id, projectMembers.userId))
-        .where(eq(projectMembers.projectId, request.projectId));
-      await recordNotifications(tx, { kind: 'mentioned', requestIds: [request.id], actorId: actor!.userId, recipientIds: findMentions(form.body, people) });
+    if (request.status === 'open') {
+      await tx.insert(requestEvents).values({ requestId: request.id, actorUserId: actor.userId, kind: 'status', fromValue: 'open', toValue: 'waiting' });
     }
-    await tx
-      .update(requests)
-      .set({ lastActivityAt: now, updatedAt: now, ...(form.kind === 'reply' && request.status === 'open' ? { status: 'waiting' as const } : {}) })
-      .where(eq(requests.id, request.id));
-    return { commentId: comment!.id, outboundId };
-  });
+  }
+  if (form.kind === 'internal') {
+    const people = await tx
+      .select({ id: users.id, email: users.email, name: users.name })
+      .from(projectMembers)
+      .innerJoin(users, eq(users.id, projectMembers.userId))
+      .where(eq(projectMembers.projectId, request.projectId));
+    await recordNotifications(tx, { kind: 'mentioned', requestIds: [request.id], actorId: actor.userId, recipientIds: findMentions(form.body, people) });
+  }
+  await tx
+    .update(requests)
+    .set({ lastActivityAt: now, updatedAt: now, ...(form.kind === 'reply' && request.status === 'open' ? { status: 'waiting' as const } : {}) })
+    .where(eq(requests.id, request.id));
+  return { commentId: comment!.id, outboundId };
 }
