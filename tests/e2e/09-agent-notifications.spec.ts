@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { addToProject, createProject, createUser, harness, newSignedInPage, signIn, signOut } from './helpers';
+import { addToProject, createProject, createUser, harness, newSignedInPage, setUpOutgoingMail, signIn, signOut } from './helpers';
 
 const SENDER = 'notify@outgoing.test';
 const SENDER_PASSWORD = 'notify-outgoing-secret';
@@ -16,16 +16,7 @@ test('an agent chooses notification emails on Profile and receives the new-reque
     { email: AGENT.email, password: 'nora-mailbox-secret' },
   ]);
   const admin = await newSignedInPage(browser, 'admin');
-  await admin.goto('/admin/system/outgoing-mail');
-  await admin.getByLabel('SMTP host').fill(stack.host);
-  await admin.getByLabel('Port').fill(String(stack.smtp.starttlsPort));
-  await admin.getByLabel('Security').selectOption('starttls');
-  await admin.getByLabel('Username').fill(SENDER);
-  await admin.getByLabel('Password').fill(SENDER_PASSWORD);
-  await admin.getByLabel('From address').fill(SENDER);
-  // Update when an earlier spec (08) already set one up.
-  await admin.getByRole('button', { name: /^(Save|Update)$/ }).click();
-  await expect(admin.getByRole('status')).toContainText('Outgoing mail server saved.');
+  await setUpOutgoingMail(admin, { email: SENDER, password: SENDER_PASSWORD });
   await createProject(admin, 'NT', 'Notify desk');
   await createUser(admin, AGENT);
   await addToProject(admin, 'NT', AGENT.email, 'agent');

@@ -107,3 +107,33 @@ export async function signInAtProvider(page: Page, email: string, password: stri
   }
   await allowButton.click();
 }
+
+/** Sets the harness's SMTP submission up as Intake's outgoing mail server, signed in as `sender`; updates one an earlier spec set up. */
+export async function setUpOutgoingMail(page: Page, sender: { email: string; password: string }): Promise<void> {
+  const stack = await harness();
+  await page.goto('/admin/system/outgoing-mail');
+  await page.getByLabel('SMTP host').fill(stack.host);
+  await page.getByLabel('Port').fill(String(stack.smtp.starttlsPort));
+  await page.getByLabel('Security').selectOption('starttls');
+  await page.getByLabel('Username').fill(sender.email);
+  await page.getByLabel('Password').fill(sender.password);
+  await page.getByLabel('From address').fill(sender.email);
+  await page.getByRole('button', { name: /^(Save|Update)$/ }).click();
+  await expect(page.getByRole('status')).toContainText('Outgoing mail server saved.');
+}
+
+/** Connects a project's email channel to a harness mailbox over IMAP with an OAuth 2.0 integration, as a project admin would. */
+export async function connectHarnessChannel(page: Page, projectKey: string, integration: string, mailbox: { email: string; password: string }): Promise<void> {
+  const stack = await harness();
+  await page.goto(`/projects/${projectKey}/settings/email`);
+  await page.getByLabel('Email address').fill(mailbox.email);
+  await page.getByLabel('Authentication method').selectOption({ label: `OAuth 2.0: ${integration}` });
+  await page.getByLabel('Host', { exact: true }).fill(stack.host);
+  await page.getByLabel('Port', { exact: true }).fill(String(stack.imap.tlsPort));
+  await page.getByText('Outgoing mail (SMTP)', { exact: true }).click();
+  await page.getByLabel('SMTP host').fill(stack.host);
+  await page.getByLabel('SMTP port').fill(String(stack.smtp.starttlsPort));
+  await page.getByRole('button', { name: 'Save and authorize' }).click();
+  await signInAtProvider(page, mailbox.email, mailbox.password);
+  await expect(page.getByTestId('authorization-outcome')).toContainText('Your email channel is enabled');
+}
