@@ -34,7 +34,7 @@ test('an agent answers the new-request notification from their mailbox; the cust
     .toContain('[Intake] New request INB-1: Invoice address wrong');
   const notification = (await stack.listMessages(AGENT.email)).find((message) => subjectOf(message.raw).includes('INB-1'))!.raw.toString('utf8');
   expect(notification).toMatch(new RegExp(`^Reply-To: ${CHANNEL.email}`, 'm'));
-  const notificationId = /^Message-ID: <([^>]+)>/m.exec(notification)![1]!;
+  const notificationId = /^Message-ID:\s*<([^>]+)>/im.exec(notification)![1]!;
 
   // The agent's mail client answers: to the Reply-To address, quoting the notification.
   await stack.deliver(
