@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { AddressAllowList, splitListSetting } from '@/lib/net/address-range';
-import { parseTrustedProxies } from '@/lib/net/client-address';
+// Relative, not `@/`: next.config.ts loads this module, and Next resolves `@/` there against the importing file's folder.
+import { AddressAllowList, splitListSetting } from './net/address-range';
+import { parseTrustedProxies } from './net/client-address';
 
 /**
  * The one place Intake reads its configuration. Everything else asks `getEnv()`.
