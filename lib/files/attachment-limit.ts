@@ -7,5 +7,8 @@ export function totalSize(files: { size: number }[]): number {
 
 /** Why files attached to one comment are refused; said by the form as soon as they are chosen, and by the server. */
 export function attachmentsTooLargeMessage(maxBytes: number, totalBytes: number): string {
-  return `Attach at most ${formatSize(maxBytes)} to one comment; these files come to ${formatSize(totalBytes)}. Choose fewer or smaller files.`;
+  // Just over the limit, both round to the same size; bytes show the difference.
+  const roundedAlike = formatSize(maxBytes) === formatSize(totalBytes);
+  const size = (bytes: number) => (roundedAlike ? `${bytes.toLocaleString('en')} bytes` : formatSize(bytes));
+  return `Attach at most ${size(maxBytes)} to one comment; these files come to ${size(totalBytes)}. Choose fewer or smaller files.`;
 }

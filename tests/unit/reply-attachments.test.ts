@@ -47,8 +47,11 @@ describe('attachment limit of a comment', () => {
     const files = [new File([new Uint8Array(1500)], 'a.bin'), new File([new Uint8Array(1500)], 'b.bin')];
     expect(totalSize(files)).toBe(3000);
     expect(fieldErrorsOf(schema, comment(files))).toEqual({ files: [attachmentsTooLargeMessage(2048, 3000)] });
-    expect(attachmentsTooLargeMessage(10 * 1024 * 1024, 12 * 1024 * 1024)).toBe(
-      'Attach at most 10.0 MB to one comment; these files come to 12.0 MB. Choose fewer or smaller files.',
+    expect(attachmentsTooLargeMessage(10 * 1024 * 1024, 12.5 * 1024 * 1024)).toBe(
+      'Attach at most 10 MB to one comment; these files come to 12.5 MB. Choose fewer or smaller files.',
+    );
+    expect(attachmentsTooLargeMessage(10 * 1024 * 1024, 10 * 1024 * 1024 + 1)).toBe(
+      'Attach at most 10,485,760 bytes to one comment; these files come to 10,485,761 bytes. Choose fewer or smaller files.',
     );
   });
 
