@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { AddressAllowList, splitListSetting } from '@/lib/net/address-range';
-import { parseTrustedProxies } from '@/lib/net/client-address';
+// Relative, not `@/`: next.config.ts loads this module, and Next resolves `@/` there against the importing file's folder.
+import { AddressAllowList, splitListSetting } from './net/address-range';
+import { parseTrustedProxies } from './net/client-address';
 
 /**
  * The one place Intake reads its configuration. Everything else asks `getEnv()`.
@@ -34,6 +35,13 @@ const envSchema = z.object({
     .int()
     .min(1024)
     .default(25 * 1024 * 1024),
+  /** What an agent may attach to one reply or internal note, all files together. */
+  INTAKE_MAX_ATTACHMENT_BYTES: z.coerce
+    .number({ error: 'must be a number of bytes such as 10485760 (10 MB)' })
+    .int()
+    .min(1024)
+    .max(1024 * 1024 * 1024)
+    .default(10 * 1024 * 1024),
   INTAKE_CONFIRMATIONS_PER_HOUR: z.coerce.number().int().min(0).default(100),
   /** How long a mailbox may be Failing before admins get an email: most failures are over within minutes. */
   INTAKE_ALERT_GRACE_MINUTES: z.coerce
@@ -111,6 +119,17 @@ export function parseDatabaseLocation(source: Record<string, string | undefined>
   if (!result.success) throw configErrorOf(result.error, cleaned);
   const { DATABASE_URL: url, INTAKE_DATA_DIR: dataDir } = result.data;
   return url ? { kind: 'postgres', url } : { kind: 'pglite', dataDir: path.resolve(cwd, dataDir) };
+}
+
+/**
+ * The attachment limit alone, for `next.config.ts`: the server-action body limit is set from it
+ * when the server starts, before (and without) the secrets that `parseEnv` would resolve.
+ */
+export function parseMaxAttachmentBytes(source: Record<string, string | undefined>): number {
+  const cleaned = cleanedSource(source);
+  const result = envSchema.pick({ INTAKE_MAX_ATTACHMENT_BYTES: true }).safeParse(cleaned);
+  if (!result.success) throw configErrorOf(result.error, cleaned);
+  return result.data.INTAKE_MAX_ATTACHMENT_BYTES;
 }
 
 export function parseEnv(source: Record<string, string | undefined>, cwd = process.cwd()): Env {

@@ -1,7 +1,21 @@
 'use client';
 
-import { createContext, type FormEvent, type ReactNode, startTransition, useActionState, useContext, useEffect, useId, useRef } from 'react';
+import {
+  type ChangeEvent,
+  createContext,
+  type FormEvent,
+  type ReactNode,
+  startTransition,
+  useActionState,
+  useContext,
+  useEffect,
+  useId,
+  useRef,
+  useState,
+} from 'react';
 import { type FormState, idleFormState } from '@/app/_server/form-state';
+import { attachmentsTooLargeMessage, totalSize } from '@/lib/files/attachment-limit';
+import { formatSize } from '@/lib/files/format-size';
 import { buttonClass, inputClass } from './styles';
 
 const FormStateContext = createContext<FormState>(idleFormState);
@@ -159,6 +173,38 @@ export function TextAreaField({
   return (
     <FieldShell id={id} label={label} hint={hint} errors={errors}>
       <textarea id={id} name={name} rows={rows} defaultValue={submitted ?? defaultValue} aria-invalid={errors.length > 0} className={inputClass} />
+    </FieldShell>
+  );
+}
+
+/**
+ * Files to upload with the form, at most `maxBytes` together. A choice over the limit is refused
+ * at once and the field emptied: sent, it would fail as a whole and take the typed text with it.
+ */
+export function FileField({ name, label, maxBytes }: { name: string; label: string; maxBytes: number }) {
+  const id = useId();
+  const { errors } = useFieldState(name);
+  const [tooLarge, setTooLarge] = useState<string | null>(null);
+  const shown = tooLarge ? [tooLarge] : errors;
+  const choose = (event: ChangeEvent<HTMLInputElement>) => {
+    const total = totalSize(Array.from(event.currentTarget.files ?? []));
+    if (total > maxBytes) {
+      setTooLarge(attachmentsTooLargeMessage(maxBytes, total));
+      event.currentTarget.value = '';
+    } else setTooLarge(null);
+  };
+  return (
+    <FieldShell id={id} label={label} hint={`Up to ${formatSize(maxBytes)} in all.`} errors={shown}>
+      <input
+        id={id}
+        name={name}
+        type="file"
+        multiple
+        onChange={choose}
+        aria-invalid={shown.length > 0}
+        aria-describedby={shown.length > 0 ? `${id}-error` : `${id}-hint`}
+        className="block w-full text-sm text-slate-700 file:mr-3 file:rounded-md file:border file:border-slate-300 file:bg-white file:px-3 file:py-1.5 file:text-sm file:font-medium hover:file:bg-slate-50"
+      />
     </FieldShell>
   );
 }

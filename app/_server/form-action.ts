@@ -18,11 +18,16 @@ export function formValues(formData: FormData): Record<string, string> {
   return values;
 }
 
-/** Reads a form into plain input: checkboxes become booleans, repeated names become arrays. */
-export function formInput(formData: FormData, options: { booleans?: string[]; arrays?: string[] } = {}) {
+/** Reads a form into plain input: checkboxes become booleans, repeated names become arrays, file fields lists of files. */
+export function formInput(formData: FormData, options: { booleans?: string[]; arrays?: string[]; files?: string[] } = {}) {
   const input: Record<string, unknown> = {};
   for (const name of new Set(formData.keys())) {
     if (name.startsWith('$ACTION')) continue;
+    if (options.files?.includes(name)) {
+      // A file field left empty is sent as one nameless, empty file.
+      input[name] = formData.getAll(name).filter((value): value is File => typeof value !== 'string' && (value.name !== '' || value.size > 0));
+      continue;
+    }
     const all = formData.getAll(name).filter((value): value is string => typeof value === 'string');
     input[name] = options.arrays?.includes(name) ? all : all.at(-1);
   }

@@ -1,4 +1,5 @@
 import PostalMime, { type Attachment, type Email } from 'postal-mime';
+import { safeAttachmentContentType } from './attachment-content-type';
 import { safeAttachmentFilename } from './attachment-filename';
 import { countMimeParts } from './count-mime-parts';
 import { readMailboxes, readSender } from './email-address';
@@ -7,9 +8,6 @@ import { normalizeMessageId, parseMessageIdList } from './message-id';
 import { EmailParseError, type ParseLimits, type ParsedAttachment, type ParsedEmail } from './parsed-email';
 import { sanitizeEmailHtml } from './sanitize-email-html';
 import { stripControlCharacters, toSingleLine, truncate } from './unsafe-characters';
-
-/** A type the download route can send as it is; anything else is served as bytes. */
-const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/;
 
 /**
  * RFC 5322's longest line. A subject is one line a person reads, yet headers may fold it to
@@ -28,7 +26,7 @@ function refusal(error: unknown, limits: ParseLimits): unknown {
 }
 
 function toAttachment(attachment: Attachment, position: number): ParsedAttachment {
-  const contentType = MEDIA_TYPE.test(attachment.mimeType) ? attachment.mimeType : 'application/octet-stream';
+  const contentType = safeAttachmentContentType(attachment.mimeType);
   // Parts come as an ArrayBuffer, calendar parts as a Uint8Array (UTF-8 text); never as a
   // string, which only the other `attachmentEncoding`s produce.
   const { content: body } = attachment;

@@ -94,7 +94,7 @@ export async function fileNewRequests(db: Database, mailbox: Mailbox, project: P
     if (participants.length > 0) await tx.insert(requestParticipants).values(participants).onConflictDoNothing();
     await storeAttachments(
       tx,
-      created.map(({ id, email }) => ({ requestId: id, commentId: null, email })),
+      created.map(({ id, email }) => ({ requestId: id, commentId: null, files: email.attachments })),
     );
     if (project.sendConfirmations) {
       const budget = await confirmationsLeft(tx, mailbox.id);

@@ -61,7 +61,7 @@ async function addEmailComment(tx: Transaction, requestId: string, customerId: s
       .values({ requestId, kind: request.status === 'resolved' ? 'reopened_by_email' : 'status', fromValue: request.status, toValue: 'open' });
   }
   await tx.update(requests).set({ status: 'open', lastActivityAt: new Date(), updatedAt: new Date() }).where(eq(requests.id, requestId));
-  await storeAttachments(tx, [{ requestId, commentId: comment!.id, email }]);
+  await storeAttachments(tx, [{ requestId, commentId: comment!.id, files: email.attachments }]);
   return comment!.id;
 }
 
@@ -80,7 +80,7 @@ async function createEmailRequest(tx: Transaction, mailbox: Mailbox, project: Pr
     participantIds,
     imported,
   });
-  await storeAttachments(tx, [{ requestId: created.id, commentId: null, email }]);
+  await storeAttachments(tx, [{ requestId: created.id, commentId: null, files: email.attachments }]);
   return created;
 }
 

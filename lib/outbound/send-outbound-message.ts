@@ -1,6 +1,6 @@
 import { and, asc, count, eq, gt, isNull, lte, min, or, sql } from 'drizzle-orm';
 import type { Database, DatabaseHandle } from '@/db/client';
-import { comments, inboundMessages, mailboxes, oauthIntegrations, outboundMessages, projects, requests, users } from '@/db/schema';
+import { attachments, comments, inboundMessages, mailboxes, oauthIntegrations, outboundMessages, projects, requests, users } from '@/db/schema';
 import { log } from '@/lib/log';
 import { backoffDelayMs } from '@/lib/runtime/backoff-delay';
 import { databaseConnectionLost, describeFailure } from '@/lib/runtime/describe-failure';
@@ -179,6 +179,16 @@ export async function sendOutboundMessage(database: DatabaseHandle, outboundId: 
           .leftJoin(users, eq(users.id, comments.authorUserId))
           .where(eq(comments.id, claimed.commentId))
       : [];
+    // Only a reply to the customer carries files; a confirmation has no comment, and an internal note is never sent.
+    const files =
+      claimed.kind === 'reply' && claimed.commentId
+        ? await db
+            .select({ filename: attachments.filename, contentType: attachments.contentType, content: attachments.content })
+            .from(attachments)
+            .innerJoin(comments, eq(comments.id, attachments.commentId))
+            .where(and(eq(attachments.commentId, claimed.commentId), eq(comments.visibility, 'public')))
+            .orderBy(asc(attachments.createdAt))
+        : [];
     const signature = renderReplySignature(row.replySignature, { agentName: comment?.authorName ?? row.projectName, projectName: row.projectName });
     const key = requestKey(row.projectKey, row.request.number);
     const thread = await threadOf(database, row.request.id);
@@ -195,6 +205,7 @@ export async function sendOutboundMessage(database: DatabaseHandle, outboundId: 
         subject: claimed.subject,
         text: bodyOf(claimed.kind, key, row.projectName, comment?.body ?? '', signature),
         messageId: `<${claimed.messageId}>`,
+        attachments: files.map((file) => ({ filename: file.filename, contentType: file.contentType, content: file.content })),
         ...(thread.length > 0
           ? {
               inReplyTo: `<${thread.at(-1)}>`,

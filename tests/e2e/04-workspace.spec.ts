@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { expect, test } from '@playwright/test';
 import { buildEmail } from '../support/emails';
 import { addFigures } from '../support/hardening-figures';
-import { addHarnessIntegration, addToProject, createUser, harness, newSignedInPage, signInAtProvider } from './helpers';
+import { addHarnessIntegration, addToProject, connectHarnessChannel, createUser, harness, newSignedInPage } from './helpers';
 
 const AGENT = { name: 'Wanda Agent', email: 'wanda@intake.test', password: 'wanda password 55' };
 const CHANNEL = 'support@acme.test';
@@ -16,22 +16,11 @@ function subjects(raws: Buffer[]): string[] {
 }
 
 test('SD gets a channel that also sends mail', async ({ browser }) => {
-  const stack = await harness();
   const admin = await newSignedInPage(browser, 'admin');
   const integration = await addHarnessIntegration(admin, 'Support mailbox', 'acme.test\nexample.test');
   await createUser(admin, AGENT);
   await addToProject(admin, 'SD', AGENT.email, 'agent');
-  await admin.goto('/projects/SD/settings/email');
-  await admin.getByLabel('Email address').fill(CHANNEL);
-  await admin.getByLabel('Authentication method').selectOption({ label: `OAuth 2.0: ${integration}` });
-  await admin.getByLabel('Host', { exact: true }).fill(stack.host);
-  await admin.getByLabel('Port', { exact: true }).fill(String(stack.imap.tlsPort));
-  await admin.getByText('Outgoing mail (SMTP)').click();
-  await admin.getByLabel('SMTP host').fill(stack.host);
-  await admin.getByLabel('SMTP port').fill(String(stack.smtp.starttlsPort));
-  await admin.getByRole('button', { name: 'Save and authorize' }).click();
-  await signInAtProvider(admin, CHANNEL, 'support-secret');
-  await expect(admin.getByTestId('authorization-outcome')).toContainText(`customers can now create requests by emailing ${CHANNEL}`);
+  await connectHarnessChannel(admin, { projectKey: 'SD', integration, email: CHANNEL, password: 'support-secret' });
 });
 
 test('a customer email becomes SD-1, is confirmed, answered by an agent, and the reply threads back', async ({ browser }) => {

@@ -19,7 +19,7 @@ test('an agent answers the new-request notification from their mailbox; the cust
   await createProject(admin, 'INB', 'Inbox desk');
   await createUser(admin, AGENT);
   await addToProject(admin, 'INB', AGENT.email, 'agent');
-  await connectHarnessChannel(admin, 'INB', integration, CHANNEL);
+  await connectHarnessChannel(admin, { projectKey: 'INB', integration, ...CHANNEL });
   await admin.getByLabel('Reply signature').fill('Kind regards,\n{agent.name}\n{project.name}');
   await admin
     .locator('form')

@@ -122,18 +122,21 @@ export async function setUpOutgoingMail(page: Page, sender: { email: string; pas
   await expect(page.getByRole('status')).toContainText('Outgoing mail server saved.');
 }
 
-/** Connects a project's email channel to a harness mailbox over IMAP with an OAuth 2.0 integration, as a project admin would. */
-export async function connectHarnessChannel(page: Page, projectKey: string, integration: string, mailbox: { email: string; password: string }): Promise<void> {
+/**
+ * As a project admin: connects the project's channel to a harness mailbox that reads over IMAP
+ * and sends over SMTP with STARTTLS, through `integration`, and authorizes it.
+ */
+export async function connectHarnessChannel(page: Page, channel: { projectKey: string; integration: string; email: string; password: string }): Promise<void> {
   const stack = await harness();
-  await page.goto(`/projects/${projectKey}/settings/email`);
-  await page.getByLabel('Email address').fill(mailbox.email);
-  await page.getByLabel('Authentication method').selectOption({ label: `OAuth 2.0: ${integration}` });
+  await page.goto(`/projects/${channel.projectKey}/settings/email`);
+  await page.getByLabel('Email address').fill(channel.email);
+  await page.getByLabel('Authentication method').selectOption({ label: `OAuth 2.0: ${channel.integration}` });
   await page.getByLabel('Host', { exact: true }).fill(stack.host);
   await page.getByLabel('Port', { exact: true }).fill(String(stack.imap.tlsPort));
-  await page.getByText('Outgoing mail (SMTP)', { exact: true }).click();
+  await page.getByText('Outgoing mail (SMTP)').click();
   await page.getByLabel('SMTP host').fill(stack.host);
   await page.getByLabel('SMTP port').fill(String(stack.smtp.starttlsPort));
   await page.getByRole('button', { name: 'Save and authorize' }).click();
-  await signInAtProvider(page, mailbox.email, mailbox.password);
-  await expect(page.getByTestId('authorization-outcome')).toContainText('Your email channel is enabled');
+  await signInAtProvider(page, channel.email, channel.password);
+  await expect(page.getByTestId('authorization-outcome')).toContainText(`customers can now create requests by emailing ${channel.email}`);
 }

@@ -3,12 +3,14 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { AutoRefresh } from '@/app/_components/auto-refresh';
 import { EmailHtml } from '@/app/_components/email-html';
-import { ActionForm, SelectField, SubmitButton, TextAreaField, TextField } from '@/app/_components/form';
+import { ActionForm, FileField, SelectField, SubmitButton, TextAreaField, TextField } from '@/app/_components/form';
 import { Card } from '@/app/_components/page-header';
 import { formatTime, REQUEST_STATUS_LABEL, RequestStatusBadge } from '@/app/_components/request-status';
 import { requireActor } from '@/app/_server/session';
 import { getDb } from '@/db/client';
+import { getEnv } from '@/lib/env';
 import { NotFoundError } from '@/lib/errors';
+import { formatSize } from '@/lib/files/format-size';
 import { listProjectMembers } from '@/lib/projects/list-project-members';
 import { getRequest } from '@/lib/requests/get-request';
 import { resolveInlineImages } from '@/lib/requests/resolve-inline-images';
@@ -40,12 +42,6 @@ function DeliveryNote({ delivery, requestId, prefix = '' }: { delivery: Delivery
       ) : null}
     </span>
   );
-}
-
-function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
 function PaperclipIcon() {
@@ -245,6 +241,7 @@ export default async function RequestPage({ params }: Props) {
                 rows={6}
                 hint="Reply to customer emails the reporter and participants; an internal note stays with the agents. In an internal note, @ and the part of a colleague’s address before the @ (or their name without spaces, such as @AnnLee) emails them."
               />
+              <FileField name="files" label="Attach files" maxBytes={getEnv().INTAKE_MAX_ATTACHMENT_BYTES} />
               <div className="flex gap-3">
                 <SubmitButton name="kind" value="reply" pendingLabel="Saving…">
                   Reply to customer
