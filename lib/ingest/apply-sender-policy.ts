@@ -45,9 +45,15 @@ export function decideSenderPolicy(
   const allowlisted = data.rules.some((rule) => rule.kind === 'allow' && matches(rule.pattern, sender));
   if (allowlisted) return { verdict: 'accept', allowlisted };
 
-  const automated = classifyAutomatedMail(email);
-  if (automated) return { verdict: 'ignored', reason: `${automated.kind} (${automated.reason})` };
+  const automated = automatedMailReason(email);
+  if (automated) return { verdict: 'ignored', reason: automated };
   return emailAccess === 'restricted' ? { verdict: 'known-customer?' } : { verdict: 'accept', allowlisted };
+}
+
+/** Why an email is machine-made mail that is never filed (an auto-reply, a bounce…), or null. */
+export function automatedMailReason(email: ParsedEmail): string | null {
+  const automated = classifyAutomatedMail(email);
+  return automated ? `${automated.kind} (${automated.reason})` : null;
 }
 
 /**

@@ -3,14 +3,13 @@ import type { Database, Transaction } from '@/db/client';
 import { comments, inboundMessages, mailboxes, projects, requestEvents, requestParticipants, requests } from '@/db/schema';
 import { upsertCustomer } from '@/lib/customers/upsert-customer';
 import { EmailParseError, type ParsedEmail, parseEmail } from '@/lib/email/parse-email';
-import { classifyAutomatedMail } from '@/lib/email/classify-automated-mail';
 import { extractReplyText } from '@/lib/email/extract-reply-text';
 import { log } from '@/lib/log';
 import { readAnswerToken } from '@/lib/notifications/answer-token';
 import { recordNotifications } from '@/lib/notifications/record-notifications';
 import { listOwnAddresses } from '@/lib/mailboxes/list-own-addresses';
 import { insertRequest, requestKey } from '@/lib/requests/insert-request';
-import { applySenderPolicy, senderOverRateLimit } from './apply-sender-policy';
+import { applySenderPolicy, automatedMailReason, senderOverRateLimit } from './apply-sender-policy';
 import { backoffDelayMs } from '@/lib/runtime/backoff-delay';
 import { databaseConnectionLost, describeFailure } from '@/lib/runtime/describe-failure';
 import { emailParticipants } from './email-participants';
@@ -98,8 +97,8 @@ async function fileEmail(
   // An agent answering a notification is not a customer: the sender policy is not theirs to pass.
   // Their out-of-office reply to it is still only an out-of-office reply, never sent on to the customer.
   const answerToken = readAnswerToken([...email.inReplyTo, ...email.references], new Date());
-  const automated = answerToken ? classifyAutomatedMail(email) : null;
-  if (automated) return { kind: 'ignored', reason: `${automated.kind} (${automated.reason})` };
+  const automated = answerToken ? automatedMailReason(email) : null;
+  if (automated) return { kind: 'ignored', reason: automated };
   if (answerToken) return fileAgentAnswer(db, message, email, answerToken);
   const decision = await applySenderPolicy(db, { projectId: project.id, emailAccess: project.emailAccess }, email);
   if (decision.verdict === 'ignored') return { kind: 'ignored', reason: decision.reason };
