@@ -150,6 +150,17 @@ export const oauthIntegrations = pgTable(
   (table) => [uniqueIndex('oauth_integrations_name_key').on(table.name)],
 );
 
+/** A stored OAuth 2.0 grant (a mailbox's, the outgoing mail server's): tokens sealed, and who authorized it. */
+const oauthGrantColumns = () => ({
+  accessToken: text('access_token'),
+  accessTokenExpiresAt: timestamp('access_token_expires_at', { withTimezone: true }),
+  refreshToken: text('refresh_token'),
+  /** Bumped on every token change, so a refresh only stores over the tokens it started from. */
+  tokenVersion: integer('token_version').notNull().default(0),
+  authorizedEmail: text('authorized_email'),
+  authorizedAt: timestamp('authorized_at', { withTimezone: true }),
+});
+
 export const mailboxKind = pgEnum('mailbox_kind', ['channel', 'server']);
 export const mailProtocol = pgEnum('mail_protocol', ['imap', 'pop3']);
 export const mailSecurity = pgEnum('mail_security', ['tls', 'starttls']);
@@ -200,13 +211,7 @@ export const mailboxes = pgTable(
     /** Sealed (purpose `mailbox.password`). */
     password: text('password'),
     /** Sealed (purposes `mailbox.access_token`, `mailbox.refresh_token`). */
-    accessToken: text('access_token'),
-    accessTokenExpiresAt: timestamp('access_token_expires_at', { withTimezone: true }),
-    refreshToken: text('refresh_token'),
-    /** Bumped on every token change, so a refresh only stores over the tokens it started from. */
-    tokenVersion: integer('token_version').notNull().default(0),
-    authorizedEmail: text('authorized_email'),
-    authorizedAt: timestamp('authorized_at', { withTimezone: true }),
+    ...oauthGrantColumns(),
     /** Handler of an incoming mail server: what it may do in the target project. */
     createRequests: boolean('create_requests').notNull().default(true),
     addComments: boolean('add_comments').notNull().default(true),
@@ -268,6 +273,10 @@ export const oauthAuthorizations = pgTable(
     /** Sealed PKCE verifier (purpose `oauth.code_verifier`). */
     codeVerifier: text('code_verifier').notNull(),
     nonce: text('nonce').notNull(),
+    /** What the grant is for: a mailbox (channel or incoming mail server) or the system's outgoing mail server. */
+    target: text('target', { enum: ['mailbox', 'outgoing_mail'] })
+      .notNull()
+      .default('mailbox'),
     /** The mailbox being re-authorized, or null when `draft` creates it. */
     mailboxId: uuid('mailbox_id').references(() => mailboxes.id, { onDelete: 'cascade' }),
     /** Settings of a mailbox that is saved only once authorization succeeds. */
@@ -597,14 +606,31 @@ export const outgoingMailServer = pgTable(
     host: text('host').notNull(),
     port: integer('port').notNull(),
     security: mailSecurity('security').notNull(),
+    /** The account Intake signs in as; with OAuth 2.0, the one that must authorize. */
     username: text('username').notNull(),
-    /** Sealed (purpose `outgoing_mail.password`). */
-    password: text('password').notNull(),
+    authMethod: mailAuthMethod('auth_method').notNull().default('password'),
+    /** Sealed (purpose `outgoing_mail.password`); with `password` only. */
+    password: text('password'),
+    /** With `oauth`: the integration the grant below came from. */
+    integrationId: uuid('integration_id').references(() => oauthIntegrations.id),
+    /** Sealed (purposes `outgoing_mail.access_token`, `outgoing_mail.refresh_token`). */
+    ...oauthGrantColumns(),
+    /** `needs_reauthorization` once the provider refused the grant: nothing goes out until someone authorizes again. */
+    status: text('status', { enum: ['active', 'needs_reauthorization'] })
+      .notNull()
+      .default('active'),
+    statusMessage: text('status_message'),
     fromAddress: text('from_address').notNull(),
     updatedBy: uuid('updated_by').references(() => users.id, { onDelete: 'set null' }),
     updatedAt: updatedAt(),
   },
-  (table) => [check('outgoing_mail_server_single_row', sql`${table.id} = 'system'`)],
+  (table) => [
+    check('outgoing_mail_server_single_row', sql`${table.id} = 'system'`),
+    check(
+      'outgoing_mail_server_credential',
+      sql`(${table.authMethod} = 'password' and ${table.password} is not null) or (${table.authMethod} = 'oauth' and ${table.integrationId} is not null)`,
+    ),
+  ],
 );
 
 /**

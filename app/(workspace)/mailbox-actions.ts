@@ -1,10 +1,10 @@
 'use server';
 
-import { cookies } from 'next/headers';
 import { revalidatePath } from 'next/cache';
 import { redirect } from 'next/navigation';
 import { z } from 'zod';
 import { formAction, formInput } from '@/app/_server/form-action';
+import { goToProvider } from '@/app/_server/go-to-provider';
 import type { FormState } from '@/app/_server/form-state';
 import { getDatabase } from '@/db/client';
 import { getEnv } from '@/lib/env';
@@ -18,7 +18,6 @@ import { saveMailbox } from '@/lib/mailboxes/save-mailbox';
 import { setMailboxEnabled } from '@/lib/mailboxes/set-mailbox-enabled';
 import type { MailboxScope } from '@/lib/mailboxes/mailbox-target';
 import { type MailboxTestResult, testMailbox, testMailboxSettings } from '@/lib/mailboxes/test-mailbox';
-import { AUTHORIZATION_TTL_MS, browserBindingCookieName, type StartedAuthorization } from '@/lib/oauth/start-authorization';
 import { pathOnApp } from '@/lib/net/path-on-app';
 import { isUuid, parseInput } from '@/lib/validation';
 
@@ -46,18 +45,6 @@ function testOutcome(test: MailboxTestResult): FormState {
   if (test.outgoing && !test.outgoing.ok)
     return { status: 'warning', message: `Intake can read this mailbox, but replies cannot be sent through it.\n${describeTest(test)}` };
   return { status: 'success', message: `Connection works.\n${describeTest(test)}` };
-}
-
-/** Sends the browser to the provider, bound to this browser by an HttpOnly cookie. */
-async function goToProvider(authorization: StartedAuthorization): Promise<never> {
-  (await cookies()).set(browserBindingCookieName(authorization.authorizationId), authorization.browserBinding, {
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: getEnv().APP_URL.startsWith('https://'),
-    path: '/oauth/callback',
-    maxAge: AUTHORIZATION_TTL_MS / 1000,
-  });
-  redirect(authorization.url);
 }
 
 const booleans = ['createRequests', 'addComments', 'onlyMailToAlias'];

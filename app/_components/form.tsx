@@ -236,11 +236,7 @@ export function SelectField({
         className={inputClass}
         onChange={onChange ? (event) => onChange(event.target.value) : undefined}
       >
-        {options.map((option) => (
-          <option key={option.value} value={option.value}>
-            {option.label}
-          </option>
-        ))}
+        <Options options={options} />
       </select>
     </FieldShell>
   );
@@ -288,4 +284,72 @@ export function SubmitButton({
       {pending ? (pendingLabel ?? 'Working…') : children}
     </button>
   );
+}
+
+/** A select whose value the form keeps in state, for choices that change other fields. */
+export function ControlledSelect({
+  name,
+  label,
+  value,
+  options,
+  onChange,
+  hint,
+}: {
+  name: string;
+  label: string;
+  value: string;
+  options: readonly { value: string; label: string }[];
+  onChange: (value: string) => void;
+  hint?: string;
+}) {
+  const id = useId();
+  const { errors } = useFieldState(name);
+  return (
+    <FieldShell id={id} label={label} hint={hint} errors={errors}>
+      <select id={id} name={name} value={value} onChange={(event) => onChange(event.target.value)} aria-invalid={errors.length > 0} className={inputClass}>
+        <Options options={options} />
+      </select>
+    </FieldShell>
+  );
+}
+
+/** A text input whose value the form keeps in state, for fields that others follow. */
+export function ControlledText({
+  name,
+  label,
+  value,
+  onChange,
+  type = 'text',
+  hint,
+}: {
+  name: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  type?: 'text' | 'email' | 'number';
+  hint?: string;
+}) {
+  const id = useId();
+  const { errors } = useFieldState(name);
+  return (
+    <FieldShell id={id} label={label} hint={hint} errors={errors}>
+      <input
+        id={id}
+        name={name}
+        type={type}
+        value={value}
+        onChange={(event) => onChange(event.target.value)}
+        aria-invalid={errors.length > 0}
+        className={inputClass}
+      />
+    </FieldShell>
+  );
+}
+
+function Options({ options }: { options: readonly { value: string; label: string }[] }) {
+  return options.map((option) => (
+    <option key={option.value} value={option.value}>
+      {option.label}
+    </option>
+  ));
 }

@@ -2,7 +2,7 @@ import Link from 'next/link';
 import type { Queryable } from '@/db/client';
 import type { Actor } from '@/lib/auth/actor';
 import { listMailboxAlerts } from '@/lib/mailboxes/list-mailboxes';
-import { notificationsAreOn } from '@/lib/outgoing-mail/get-outgoing-mail-server';
+import { notificationsAreOn, outgoingMailNeedsReauthorization } from '@/lib/outgoing-mail/get-outgoing-mail-server';
 import { NotificationsOffNotice } from './notifications-off-notice';
 import { formatTime } from './request-status';
 
@@ -15,15 +15,28 @@ function alertText(mailbox: Awaited<ReturnType<typeof listMailboxAlerts>>[number
   return `Sending from ${what} is paused by its provider until ${formatTime(mailbox.sendingPausedUntil!)} (“${mailbox.sendingPauseReason}”); replies go out by themselves then.`;
 }
 
-/** A banner for every mailbox that needs a person: re-authorization or a failing connection. */
+/** A banner for every mailbox that needs a person (re-authorization or a failing connection), and for outgoing mail that needs re-authorization. */
 export async function MailboxAlerts({ db, actor }: { db: Queryable; actor: Actor }) {
-  const alerts = await listMailboxAlerts({ db, actor });
-  if (alerts.length === 0) return null;
+  // Only a system admin can mend outgoing mail, so only they are told it needs them.
+  const [alerts, outgoingMailBroken] = await Promise.all([
+    listMailboxAlerts({ db, actor }),
+    actor.isSystemAdmin ? outgoingMailNeedsReauthorization(db) : false,
+  ]);
+  if (alerts.length === 0 && !outgoingMailBroken) return null;
   // Whoever sees a problem here should know whether anyone gets an email about it.
   const emailed = await notificationsAreOn(db);
   return (
     <section className="space-y-2 border-b border-amber-200 bg-amber-50 px-6 py-3" aria-label="Mailbox alerts">
       {emailed ? null : <NotificationsOffNotice canSetUp={actor.isSystemAdmin} />}
+      {outgoingMailBroken ? (
+        <p className="text-sm text-amber-900" data-testid="mailbox-alert">
+          Outgoing mail needs re-authorization: the provider no longer accepts its sign-in, so no alert or notification goes out until someone authorizes it
+          again.{' '}
+          <Link href="/admin/system/outgoing-mail" className="font-medium underline">
+            Authorize
+          </Link>
+        </p>
+      ) : null}
       {alerts.map((mailbox) => {
         const href = mailbox.kind === 'channel' ? `/projects/${mailbox.projectKey}/settings/email` : `/admin/system/incoming-mail/${mailbox.id}`;
         const what =

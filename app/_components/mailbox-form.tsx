@@ -1,7 +1,18 @@
 'use client';
 
 import { useId, useState } from 'react';
-import { ActionForm, CheckboxField, FieldShell, type FormServerAction, SelectField, SubmitButton, TextField, useFieldState } from './form';
+import {
+  ActionForm,
+  CheckboxField,
+  ControlledSelect,
+  ControlledText,
+  FieldShell,
+  type FormServerAction,
+  SelectField,
+  SubmitButton,
+  TextField,
+  useFieldState,
+} from './form';
 import { inputClass } from './styles';
 
 export interface IntegrationChoice {
@@ -214,68 +225,6 @@ function domainOf(address: string): string {
 }
 
 /** A controlled select whose value the form logic needs; still labelled and error-aware. */
-function ControlledSelect({
-  name,
-  label,
-  value,
-  options,
-  onChange,
-  hint,
-}: {
-  name: string;
-  label: string;
-  value: string;
-  options: readonly { value: string; label: string }[];
-  onChange: (value: string) => void;
-  hint?: string;
-}) {
-  const id = useId();
-  const { errors } = useFieldState(name);
-  return (
-    <FieldShell id={id} label={label} hint={hint} errors={errors}>
-      <select id={id} name={name} value={value} onChange={(event) => onChange(event.target.value)} aria-invalid={errors.length > 0} className={inputClass}>
-        {options.map((option) => (
-          <option key={option.value} value={option.value}>
-            {option.label}
-          </option>
-        ))}
-      </select>
-    </FieldShell>
-  );
-}
-
-function ControlledText({
-  name,
-  label,
-  value,
-  onChange,
-  type = 'text',
-  hint,
-}: {
-  name: string;
-  label: string;
-  value: string;
-  onChange: (value: string) => void;
-  type?: 'text' | 'email' | 'number';
-  hint?: string;
-}) {
-  const id = useId();
-  const { errors } = useFieldState(name);
-  return (
-    <FieldShell id={id} label={label} hint={hint} errors={errors}>
-      <input
-        id={id}
-        name={name}
-        type={type}
-        value={value}
-        onChange={(event) => onChange(event.target.value)}
-        aria-invalid={errors.length > 0}
-        className={inputClass}
-      />
-    </FieldShell>
-  );
-}
-
 /**
  * The connection form shared by project email channels and incoming mail servers. Only
  * integrations whose mailbox domains include the address's domain are offered.

@@ -162,7 +162,8 @@ async function recipientsOf(db: Queryable, projectId: string | null): Promise<st
 const stageOf = (alert: AlertRow): AlertStage => (alert.recoveredAt ? 'recovery' : alert.notifiedAt ? 'reminder' : 'alert');
 
 /** Sends one claimed alert's email and records it; a failure lets go of the claim, so the next run tries again. */
-async function sendClaimedAlert(db: Queryable, alert: AlertRow, now: Date): Promise<'sent' | 'failed'> {
+async function sendClaimedAlert(database: DatabaseHandle, alert: AlertRow, now: Date): Promise<'sent' | 'failed'> {
+  const { db } = database;
   const stage = stageOf(alert);
   const subject = await subjectOf(db, alert);
   const recorded =
@@ -176,7 +177,7 @@ async function sendClaimedAlert(db: Queryable, alert: AlertRow, now: Date): Prom
     return 'sent';
   }
   const to = await recipientsOf(db, alert.projectId);
-  const result = await sendSystemEmail(db, adminAlertEmail({ subject, reason: alert.reason, stage, to, appUrl: getEnv().APP_URL }));
+  const result = await sendSystemEmail(database, adminAlertEmail({ subject, reason: alert.reason, stage, to, appUrl: getEnv().APP_URL }));
   if (result.outcome !== 'sent') {
     await db.update(adminAlerts).set({ claimedUntil: null }).where(eq(adminAlerts.id, alert.id));
     log.warn('admin_alert.send_failed', { alertId: alert.id, stage, problem: result.outcome === 'failed' ? result.problem : 'no outgoing mail server' });
@@ -207,6 +208,6 @@ export async function sendAdminAlerts({
   const report: AdminAlertReport = { opened, recovered, sent: 0, failed: 0, notificationsOff: false };
   if (!(await notificationsAreOn(db))) return { ...report, notificationsOff: true };
   // One batch a run: a failed send lets go of its row, which would otherwise be claimed again at once.
-  for (const alert of await claimDueAlerts(db, now)) report[await sendClaimedAlert(db, alert, now)]++;
+  for (const alert of await claimDueAlerts(db, now)) report[await sendClaimedAlert(database, alert, now)]++;
   return report;
 }

@@ -8,6 +8,8 @@ export const SECRET_PURPOSE = {
   mailboxRefreshToken: 'mailbox.refresh_token',
   codeVerifier: 'oauth.code_verifier',
   outgoingMailPassword: 'outgoing_mail.password',
+  outgoingMailAccessToken: 'outgoing_mail.access_token',
+  outgoingMailRefreshToken: 'outgoing_mail.refresh_token',
 } as const;
 
 /** Every column that holds a sealed secret; key rotation walks this list. */
@@ -18,4 +20,6 @@ export const SEALED_COLUMNS = [
   { table: mailboxes, column: 'refreshToken', purpose: SECRET_PURPOSE.mailboxRefreshToken },
   { table: oauthAuthorizations, column: 'codeVerifier', purpose: SECRET_PURPOSE.codeVerifier },
   { table: outgoingMailServer, column: 'password', purpose: SECRET_PURPOSE.outgoingMailPassword },
+  { table: outgoingMailServer, column: 'accessToken', purpose: SECRET_PURPOSE.outgoingMailAccessToken },
+  { table: outgoingMailServer, column: 'refreshToken', purpose: SECRET_PURPOSE.outgoingMailRefreshToken },
 ] as const;

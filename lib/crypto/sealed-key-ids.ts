@@ -8,22 +8,26 @@ import { SEALED_COLUMNS } from './sealed-columns';
  */
 export async function countSealedByKeyId(db: Queryable): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
-  const present = await existingTables(db);
+  const present = await existingColumns(db);
   for (const { table, column } of SEALED_COLUMNS) {
-    // A database of an older Intake (backed up before an upgrade) lacks the newer tables.
-    if (!present.has(getTableName(table))) continue;
-    const sealed = table[column as keyof typeof table] as never;
+    const sealed = table[column as keyof typeof table] as unknown as { name: string };
+    // A database of an older Intake (backed up before an upgrade) lacks the newer tables and columns.
+    if (!present.has(`${getTableName(table)}.${sealed.name}`)) continue;
     const keyId = sql<string>`split_part(${sealed}, '.', 2)`;
-    const rows = await db.select({ keyId, count: sql<number>`count(*)::int` }).from(table).where(isNotNull(sealed)).groupBy(keyId);
+    const rows = await db
+      .select({ keyId, count: sql<number>`count(*)::int` })
+      .from(table)
+      .where(isNotNull(sealed as never))
+      .groupBy(keyId);
     for (const row of rows) counts.set(row.keyId, (counts.get(row.keyId) ?? 0) + Number(row.count));
   }
   return counts;
 }
 
-/** The tables of the public schema; either driver's shape of a raw result. */
-async function existingTables(db: Queryable): Promise<Set<string>> {
-  const result = (await db.execute(sql`select tablename from pg_tables where schemaname = 'public'`)) as unknown as
-    | { tablename: string }[]
-    | { rows: { tablename: string }[] };
-  return new Set((Array.isArray(result) ? result : result.rows).map((row) => row.tablename));
+/** The columns of the public schema as `table.column`; either driver's shape of a raw result. */
+async function existingColumns(db: Queryable): Promise<Set<string>> {
+  const result = (await db.execute(sql`select table_name, column_name from information_schema.columns where table_schema = 'public'`)) as unknown as
+    | { table_name: string; column_name: string }[]
+    | { rows: { table_name: string; column_name: string }[] };
+  return new Set((Array.isArray(result) ? result : result.rows).map((row) => `${row.table_name}.${row.column_name}`));
 }

@@ -1,13 +1,10 @@
 import { eq } from 'drizzle-orm';
-import type { DatabaseHandle } from '@/db/client';
-import { mailboxes, oauthAuthorizations, oauthIntegrations } from '@/db/schema';
+import { mailboxes, oauthIntegrations } from '@/db/schema';
 import { recordAudit } from '@/lib/audit/record-audit';
-import type { Actor } from '@/lib/auth/actor';
 import { SECRET_PURPOSE } from '@/lib/crypto/sealed-columns';
 import { getSecretBox } from '@/lib/crypto/secret-box';
-import { PermissionDeniedError, ValidationError } from '@/lib/errors';
 import { type ConnectionStep, testMailConnection } from '@/lib/mail/test-mail-connection';
-import { AuthorizationRejectedError, completeAuthorization } from '@/lib/oauth/complete-authorization';
+import type { GrantOutcome, GrantToStore } from '@/lib/oauth/complete-oauth-callback';
 import { emailDomainOf } from '@/lib/oauth/mailbox-domains';
 import { sendQueuedNow } from '@/lib/outbound/send-queued-now';
 import { recordExistingMail } from '@/lib/ingest/record-existing-mail';
@@ -16,13 +13,6 @@ import { type MailboxRow, requireMailboxAdmin } from './mailbox-access';
 import { expectedSigner, mailServerSettingsOf } from './mailbox-connection';
 import { assertMailboxIsFree } from './mailbox-target';
 import { type MailboxDraft, mailboxColumns } from './save-mailbox';
-
-export interface MailboxAuthorizationResult {
-  authorizationId: string | null;
-  returnTo: string | null;
-  ok: boolean;
-  message: string;
-}
 
 type IntegrationRow = typeof oauthIntegrations.$inferSelect;
 type Target = Pick<MailboxRow, 'access' | 'emailAddress' | 'aliasMailbox'>;
@@ -55,89 +45,63 @@ function serverRefusal(email: string, target: Target, refusedLogin: boolean, fai
 }
 
 /**
- * The callback of a mailbox authorization: the account that signed in at the provider must be
- * the one the mailbox needs (any member, for a shared mailbox), at a domain the integration
- * allows, and the mail server must let it in — otherwise nothing is stored. On success the
- * tokens are stored encrypted.
+ * Stores a mailbox grant the callback brought back: the account that signed in at the provider
+ * must be the one the mailbox needs (any member, for a shared mailbox), at a domain the
+ * integration allows, and the mail server must let it in — otherwise nothing is stored. On
+ * success the tokens are stored encrypted.
  */
-export async function completeMailboxAuthorization({
-  database,
-  actor,
-  integrationId,
-  callbackParameters,
-  browserBindingFor,
-}: {
-  database: DatabaseHandle;
-  actor: Actor | null;
-  integrationId: string;
-  callbackParameters: URLSearchParams;
-  browserBindingFor: (authorizationId: string) => string | undefined;
-}): Promise<MailboxAuthorizationResult> {
+export async function storeMailboxGrant({ database, actor, completed: { authorization, email, tokens } }: GrantToStore): Promise<GrantOutcome> {
   const { db } = database;
-  let authorizationId: string | null = null;
-  let returnTo: string | null = null;
-  const finish = async (ok: boolean, message: string, resultMailboxId: string | null = null) => {
-    if (authorizationId) {
-      await db
-        .update(oauthAuthorizations)
-        .set({ outcome: ok ? 'succeeded' : 'rejected', outcomeMessage: message, resultMailboxId })
-        .where(eq(oauthAuthorizations.id, authorizationId));
-    }
-    return { authorizationId, returnTo, ok, message };
-  };
+  const integrationId = authorization.integrationId;
+  const [integration] = await db.select().from(oauthIntegrations).where(eq(oauthIntegrations.id, integrationId));
+  const [existing] = authorization.mailboxId ? await db.select().from(mailboxes).where(eq(mailboxes.id, authorization.mailboxId)) : [];
+  const draft = authorization.draft as MailboxDraft | null;
+  const expectedAddress = draft?.settings.emailAddress ?? existing?.emailAddress;
+  const owner = draft?.owner ?? existing;
+  const columns = draft ? mailboxColumns(draft.settings, draft.owner) : null;
+  if (!integration || !expectedAddress || !owner)
+    return { ok: false, message: 'The mailbox or integration changed while you were at the provider. Nothing was saved; start again.' };
+  // Permissions may have changed while the admin was away at the provider.
+  await requireMailboxAdmin(db, actor, owner);
 
-  try {
-    const { authorization, email, tokens } = await completeAuthorization({ db, actor, integrationId, callbackParameters, browserBindingFor });
-    authorizationId = authorization.id;
-    returnTo = authorization.returnTo;
-    const [integration] = await db.select().from(oauthIntegrations).where(eq(oauthIntegrations.id, integrationId));
-    const [existing] = authorization.mailboxId ? await db.select().from(mailboxes).where(eq(mailboxes.id, authorization.mailboxId)) : [];
-    const draft = authorization.draft as MailboxDraft | null;
-    const expectedAddress = draft?.settings.emailAddress ?? existing?.emailAddress;
-    const owner = draft?.owner ?? existing;
-    const columns = draft ? mailboxColumns(draft.settings, draft.owner) : null;
-    if (!integration || !expectedAddress || !owner)
-      return finish(false, 'The mailbox or integration changed while you were at the provider. Nothing was saved; start again.');
-    // Permissions may have changed while the admin was away at the provider.
-    await requireMailboxAdmin(db, actor, owner);
+  const target = columns ?? existing!;
+  const refusal = signerRefusal(email, target, integration);
+  if (refusal) return { ok: false, message: refusal };
 
-    const target = columns ?? existing!;
-    const refusal = signerRefusal(email, target, integration);
-    if (refusal) return finish(false, refusal);
+  const connection = mailServerSettingsOf({ ...target, username: '' }, { kind: 'oauth', accessToken: tokens.accessToken });
+  const test = await testMailConnection(connection);
+  const failedStep = test.steps.find((step) => !step.ok);
+  // The provider vouching for the account says nothing about whether it may open that mailbox:
+  // a new mailbox, or one a different account now signs in to, is saved only once its server
+  // accepts the new token, so a non-member never replaces a member's working grant.
+  if ((!existing || existing.authorizedEmail !== email) && !test.ok) {
+    return { ok: false, message: `${serverRefusal(email, target, test.error?.kind === 'auth', failedStep)} Nothing was saved.` };
+  }
+  const box = getSecretBox();
+  const now = new Date();
+  const keepDisabled = existing?.status === 'disabled';
+  const status = !test.ok ? 'failing' : keepDisabled ? 'disabled' : 'active';
+  const tokenColumns = {
+    accessToken: box.seal(tokens.accessToken, SECRET_PURPOSE.mailboxAccessToken),
+    accessTokenExpiresAt: tokens.expiresAt,
+    // Keep a refresh token the provider did not resend on re-authorization.
+    ...(tokens.refreshToken ? { refreshToken: box.seal(tokens.refreshToken, SECRET_PURPOSE.mailboxRefreshToken) } : {}),
+    authorizedEmail: email,
+    authorizedAt: now,
+    password: null,
+    status,
+    statusMessage: test.ok ? null : `${failedStep?.step}: ${failedStep?.detail}`,
+    statusSince: now,
+    lastCheckAt: now,
+    ...(test.ok ? { lastSuccessAt: now } : {}),
+    // A re-authorized mailbox was backing off (up to an hour) after its grant was refused:
+    // poll it at once, or the mail that arrived meanwhile waits out that backoff.
+    consecutiveFailures: 0,
+    nextPollAt: now,
+  } as const;
 
-    const connection = mailServerSettingsOf({ ...target, username: '' }, { kind: 'oauth', accessToken: tokens.accessToken });
-    const test = await testMailConnection(connection);
-    const failedStep = test.steps.find((step) => !step.ok);
-    // The provider vouching for the account says nothing about whether it may open that mailbox:
-    // a new mailbox, or one a different account now signs in to, is saved only once its server
-    // accepts the new token, so a non-member never replaces a member's working grant.
-    if ((!existing || existing.authorizedEmail !== email) && !test.ok) {
-      return finish(false, `${serverRefusal(email, target, test.error?.kind === 'auth', failedStep)} Nothing was saved.`);
-    }
-    const box = getSecretBox();
-    const now = new Date();
-    const keepDisabled = existing?.status === 'disabled';
-    const status = !test.ok ? 'failing' : keepDisabled ? 'disabled' : 'active';
-    const tokenColumns = {
-      accessToken: box.seal(tokens.accessToken, SECRET_PURPOSE.mailboxAccessToken),
-      accessTokenExpiresAt: tokens.expiresAt,
-      // Keep a refresh token the provider did not resend on re-authorization.
-      ...(tokens.refreshToken ? { refreshToken: box.seal(tokens.refreshToken, SECRET_PURPOSE.mailboxRefreshToken) } : {}),
-      authorizedEmail: email,
-      authorizedAt: now,
-      password: null,
-      status,
-      statusMessage: test.ok ? null : `${failedStep?.step}: ${failedStep?.detail}`,
-      statusSince: now,
-      lastCheckAt: now,
-      ...(test.ok ? { lastSuccessAt: now } : {}),
-      // A re-authorized mailbox was backing off (up to an hour) after its grant was refused:
-      // poll it at once, or the mail that arrived meanwhile waits out that backoff.
-      consecutiveFailures: 0,
-      nextPollAt: now,
-    } as const;
-
-    const mailboxId = await db.transaction(async (tx) => {
+  const mailboxId = await db
+    .transaction(async (tx) => {
       if (columns) await assertMailboxIsFree(tx, draft!.owner, columns, existing?.id);
       const [row] = existing
         ? await tx
@@ -159,32 +123,29 @@ export async function completeMailboxAuthorization({
         details: { emailAddress: target.emailAddress, authorizedBy: email, integration: integration.name, connectionTest: test.ok ? 'passed' : 'failed' },
       });
       return row!.id;
+    })
+    .catch((error: unknown) => {
+      if (isUniqueViolation(error)) return null;
+      throw error;
     });
 
-    const kindName = owner.kind === 'channel' ? 'email channel' : 'incoming mail server';
-    if (!test.ok) {
-      return finish(
-        false,
-        `${target.emailAddress} is authorized again, but the connection test failed at “${failedStep?.step}”: ${failedStep?.detail} Fix the settings and use Test connection.`,
-        mailboxId,
-      );
-    }
-    if (keepDisabled) return finish(true, `${target.emailAddress} is re-authorized. The ${kindName} stays disabled until you enable it.`, mailboxId);
-    return finish(
-      true,
+  if (mailboxId === null) return { ok: false, message: 'Another channel or mail server took this address meanwhile. Nothing was saved.' };
+
+  const kindName = owner.kind === 'channel' ? 'email channel' : 'incoming mail server';
+  if (!test.ok) {
+    return {
+      ok: false,
+      message: `${target.emailAddress} is authorized again, but the connection test failed at “${failedStep?.step}”: ${failedStep?.detail} Fix the settings and use Test connection.`,
+      mailboxId,
+    };
+  }
+  if (keepDisabled) return { ok: true, message: `${target.emailAddress} is re-authorized. The ${kindName} stays disabled until you enable it.`, mailboxId };
+  return {
+    ok: true,
+    message:
       owner.kind === 'channel'
         ? `Your email channel is enabled — customers can now create requests by emailing ${target.emailAddress}`
         : `The incoming mail server is enabled — mail to ${target.emailAddress} is now filed by its handler.`,
-      mailboxId,
-    );
-  } catch (error) {
-    if (error instanceof AuthorizationRejectedError) {
-      returnTo ??= error.returnTo;
-      authorizationId ??= error.authorizationId;
-      return finish(false, error.message);
-    }
-    if (error instanceof ValidationError || error instanceof PermissionDeniedError) return finish(false, `${error.message} Nothing was saved.`);
-    if (isUniqueViolation(error)) return finish(false, 'Another channel or mail server took this address meanwhile. Nothing was saved.');
-    throw error;
-  }
+    mailboxId,
+  };
 }

@@ -114,7 +114,7 @@ export async function sendNotifications({ database, now }: { database: DatabaseH
       const answer = only?.channelAddress
         ? { replyTo: only.channelAddress, messageId: answerMessageId(only.id, now, only.channelAddress.split('@')[1]!) }
         : undefined;
-      const result = await sendSystemEmail(db, notificationEmail({ to: rows[0]!.to, items, appUrl, answer }));
+      const result = await sendSystemEmail(database, notificationEmail({ to: rows[0]!.to, items, appUrl, answer }));
       if (result.outcome === 'sent') {
         const digestId = rows.length > 1 ? randomUUID() : null;
         await db.update(notifications).set({ status: 'sent', sentAt: now, digestId, claimedUntil: null }).where(inArray(notifications.id, ids));

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { Database } from '@/db/client';
-import { mailboxes, oauthIntegrations } from '@/db/schema';
+import { mailboxes, oauthIntegrations, outgoingMailServer } from '@/db/schema';
 import { recordAudit } from '@/lib/audit/record-audit';
 import { type Actor, requireSystemAdmin } from '@/lib/auth/actor';
 import { NotFoundError, ValidationError } from '@/lib/errors';
@@ -14,8 +14,15 @@ export async function deleteIntegration({ db, actor, integrationId }: { db: Data
       .select({ emailAddress: mailboxes.emailAddress, kind: mailboxes.kind })
       .from(mailboxes)
       .where(eq(mailboxes.integrationId, integrationId));
-    if (users.length > 0) {
-      const list = users.map((mailbox) => `${mailbox.emailAddress} (${mailbox.kind === 'channel' ? 'email channel' : 'incoming mail server'})`).join(', ');
+    const outgoing = await tx
+      .select({ username: outgoingMailServer.username })
+      .from(outgoingMailServer)
+      .where(eq(outgoingMailServer.integrationId, integrationId));
+    if (users.length > 0 || outgoing.length > 0) {
+      const list = [
+        ...users.map((mailbox) => `${mailbox.emailAddress} (${mailbox.kind === 'channel' ? 'email channel' : 'incoming mail server'})`),
+        ...outgoing.map((server) => `${server.username} (outgoing mail)`),
+      ].join(', ');
       throw new ValidationError({}, `This integration cannot be deleted while mailboxes use it: ${list}. Switch or remove them first.`);
     }
     await tx.delete(oauthIntegrations).where(eq(oauthIntegrations.id, integrationId));

@@ -16,7 +16,12 @@ export function allowedMailHostsOf(integration: IntegrationHosts): string[] | nu
  * A Google or Microsoft token opens the whole mailbox at the provider: it is sent only to that
  * provider's mail servers, or to a host a system admin added on the integration.
  */
-export async function assertIntegrationMailHosts(database: DatabaseHandle, integrationId: string, hosts: { host: string; smtpHost: string }): Promise<void> {
+export async function assertIntegrationMailHosts(
+  database: DatabaseHandle,
+  integrationId: string,
+  /** Each host by the form field it was typed in, so a refusal lands next to it. */
+  hosts: Record<string, string>,
+): Promise<void> {
   const [integration] = await database.db
     .select({ name: oauthIntegrations.name, provider: oauthIntegrations.provider, otherMailHosts: oauthIntegrations.otherMailHosts })
     .from(oauthIntegrations)
@@ -25,8 +30,8 @@ export async function assertIntegrationMailHosts(database: DatabaseHandle, integ
   const allowed = allowedMailHostsOf(integration);
   if (!allowed) return;
   const errors: Record<string, string[]> = {};
-  for (const field of ['host', 'smtpHost'] as const) {
-    const host = hosts[field].toLowerCase();
+  for (const [field, typed] of Object.entries(hosts)) {
+    const host = typed.toLowerCase();
     if (!allowed.includes(host)) {
       errors[field] = [
         `The integration “${integration.name}” sends its tokens only to ${allowed.join(', ')}. A system admin can add ${host} under Other mail hosts on the integration.`,

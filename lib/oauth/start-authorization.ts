@@ -33,12 +33,13 @@ export interface StartedAuthorization {
 /**
  * Begins a three-legged authorization at an integration's provider, with PKCE (S256), a
  * one-time state and a nonce. The caller has already checked that the actor may authorize
- * this mailbox; `draft` holds the settings of a mailbox that is created only on success.
+ * this mailbox or server; `draft` holds the settings that are saved only on success.
  */
 export async function startAuthorization({
   db,
   actor,
   integrationId,
+  target = 'mailbox',
   mailboxId = null,
   draft = null,
   loginHint,
@@ -47,6 +48,8 @@ export async function startAuthorization({
   db: Database;
   actor: Actor | null;
   integrationId: string;
+  /** What the grant is for; the callback stores it there. */
+  target?: (typeof oauthAuthorizations.$inferInsert)['target'];
   mailboxId?: string | null;
   draft?: Record<string, unknown> | null;
   loginHint?: string;
@@ -70,6 +73,7 @@ export async function startAuthorization({
       stateHash: sha256(state),
       browserBindingHash: sha256(browserBinding),
       integrationId,
+      target,
       userId: actor.userId,
       codeVerifier: getSecretBox().seal(codeVerifier, SECRET_PURPOSE.codeVerifier),
       nonce,

@@ -7,7 +7,7 @@ import { resolveMailHost } from '@/lib/mail/resolve-mail-host';
 import type { ConnectionStep } from '@/lib/mail/test-mail-connection';
 import { parseInput } from '@/lib/validation';
 import { testEmailSchema } from './outgoing-mail-schema';
-import { connectionOf, loadOutgoingMailServer, type OutgoingMailConnection, passwordFor } from './outgoing-mail-server';
+import { connectionOf, credentialFor, loadOutgoingMailServer, type OutgoingMailConnection } from './outgoing-mail-server';
 import { sendThroughOutgoingMail } from './send-system-email';
 
 export interface OutgoingMailStep extends Omit<ConnectionStep, 'step'> {
@@ -34,7 +34,7 @@ export async function checkOutgoingMail(connection: OutgoingMailConnection, send
       detail: target.address === target.host ? `${endpoint.host} is an address.` : `${endpoint.host} is ${target.address}.`,
     });
   } catch (error) {
-    steps.push({ step: 'Resolve', ok: false, detail: describeSmtpFailure(error, endpoint) });
+    steps.push({ step: 'Resolve', ok: false, detail: describeSmtpFailure(error, endpoint, login.credential.kind) });
     return { ok: false, steps };
   }
   let transport: Awaited<ReturnType<typeof openSmtpTransport>> | undefined;
@@ -44,10 +44,10 @@ export async function checkOutgoingMail(connection: OutgoingMailConnection, send
     steps.push({
       step: 'Sign in',
       ok: true,
-      detail: `Signed in to ${endpoint.host}:${endpoint.port} as ${login.username}${endpoint.security === 'starttls' ? ' after STARTTLS' : ' over TLS'}.`,
+      detail: `Signed in to ${endpoint.host}:${endpoint.port} as ${login.username}${login.credential.kind === 'oauth' ? ' with OAuth 2.0' : ''}${endpoint.security === 'starttls' ? ' after STARTTLS' : ' over TLS'}.`,
     });
   } catch (error) {
-    steps.push({ step: 'Sign in', ok: false, detail: describeSmtpFailure(error, endpoint) });
+    steps.push({ step: 'Sign in', ok: false, detail: describeSmtpFailure(error, endpoint, login.credential.kind) });
     return { ok: false, steps };
   } finally {
     transport?.close();
@@ -62,13 +62,13 @@ export async function checkOutgoingMail(connection: OutgoingMailConnection, send
     steps.push({ step: 'Send test email', ok: true, detail: `${endpoint.host} accepted an email from ${connection.fromAddress} to ${sendTo}.` });
     return { ok: true, steps };
   } catch (error) {
-    steps.push({ step: 'Send test email', ok: false, detail: describeSmtpFailure(error, endpoint) });
+    steps.push({ step: 'Send test email', ok: false, detail: describeSmtpFailure(error, endpoint, login.credential.kind) });
     return { ok: false, steps };
   }
 }
 
 /**
- * Send test email: the typed settings (with the stored password if they still reach its server)
+ * Send test email: the typed settings (with the stored password or grant if they still reach its server)
  * send one email to the address the admin chose, nothing is saved.
  */
 export async function sendTestEmail({
@@ -83,8 +83,8 @@ export async function sendTestEmail({
   requireSystemAdmin(actor);
   const { sendTo, ...settings } = parseInput(testEmailSchema, input);
   const stored = await loadOutgoingMailServer(database.db);
-  const { password, reusesStored } = passwordFor(stored, settings);
-  const result = await checkOutgoingMail(connectionOf(settings, password), sendTo);
+  const { credential, reusesStored } = await credentialFor(database, stored, settings);
+  const result = await checkOutgoingMail(connectionOf(settings, credential), sendTo);
   await recordAudit(database.db, {
     actor,
     action: 'outgoing_mail.test',

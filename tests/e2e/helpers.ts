@@ -112,6 +112,7 @@ export async function signInAtProvider(page: Page, email: string, password: stri
 export async function setUpOutgoingMail(page: Page, sender: { email: string; password: string }): Promise<void> {
   const stack = await harness();
   await page.goto('/admin/system/outgoing-mail');
+  await page.getByLabel('Authentication method').selectOption('password');
   await page.getByLabel('SMTP host').fill(stack.host);
   await page.getByLabel('Port').fill(String(stack.smtp.starttlsPort));
   await page.getByLabel('Security').selectOption('starttls');

@@ -15,6 +15,7 @@ import { retryInboundMessage } from '@/lib/ingest/retry-inbound-message';
 import { addSenderRule, listSenderRules, removeSenderRule } from '@/lib/ingest/sender-rules';
 import { cancelExistingMailImport } from '@/lib/mailboxes/existing-mail-import';
 import { getOutgoingMailServer } from '@/lib/outgoing-mail/get-outgoing-mail-server';
+import { reauthorizeOutgoingMail } from '@/lib/outgoing-mail/reauthorize-outgoing-mail';
 import { saveOutgoingMailServer } from '@/lib/outgoing-mail/save-outgoing-mail-server';
 import { sendTestEmail } from '@/lib/outgoing-mail/send-test-email';
 import { reauthorizeMailbox } from '@/lib/mailboxes/reauthorize-mailbox';
@@ -227,6 +228,7 @@ const MATRIX: { actions: string[]; allowed: Role[]; call: (actor: Actor | null) 
   { actions: ['outgoingMailAction'], allowed: SYSTEM, call: (actor) => saveOutgoingMailServer({ database: context.database, actor, input: {} }) },
   { actions: ['outgoingMailAction'], allowed: SYSTEM, call: (actor) => sendTestEmail({ database: context.database, actor, input: {} }) },
   { actions: [], allowed: SYSTEM, call: (actor) => getOutgoingMailServer({ db: context.database.db, actor }) },
+  { actions: ['authorizeOutgoingMailAction'], allowed: SYSTEM, call: (actor) => reauthorizeOutgoingMail({ db: context.database.db, actor }) },
   {
     actions: ['cancelExistingMailImportAction'],
     allowed: PROJECT_ADMINS,

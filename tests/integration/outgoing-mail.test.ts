@@ -44,7 +44,7 @@ describe('outgoing mail server', { timeout: 60_000 }, () => {
     const { database, admin } = context;
     expect(await notificationsAreOn(database.db)).toBe(false);
     expect(await getOutgoingMailServer({ db: database.db, actor: admin })).toBeNull();
-    expect(await sendSystemEmail(database.db, { to: [RECIPIENT], subject: 'Nobody gets this', text: '…' })).toEqual({ outcome: 'notifications_off' });
+    expect(await sendSystemEmail(database, { to: [RECIPIENT], subject: 'Nobody gets this', text: '…' })).toEqual({ outcome: 'notifications_off' });
     expect(await context.harness.sentMessages({ to: RECIPIENT })).toHaveLength(0);
   });
 
@@ -112,7 +112,7 @@ describe('outgoing mail server', { timeout: 60_000 }, () => {
     expect(await saveOutgoingMailServer({ database, actor: admin, input: typed() })).toMatchObject({ outcome: 'saved' });
     const [row] = await database.db.select().from(outgoingMailServer);
     expect(row!.password).not.toContain(SENDER_PASSWORD);
-    expect(getSecretBox().open(row!.password, SECRET_PURPOSE.outgoingMailPassword)).toBe(SENDER_PASSWORD);
+    expect(getSecretBox().open(row!.password!, SECRET_PURPOSE.outgoingMailPassword)).toBe(SENDER_PASSWORD);
     const shown = await getOutgoingMailServer({ db: database.db, actor: admin });
     expect(shown).toMatchObject({ host: context.harness.host, username: SENDER, fromAddress: SENDER });
     expect(JSON.stringify(shown)).not.toContain(row!.password);
@@ -140,7 +140,7 @@ describe('outgoing mail server', { timeout: 60_000 }, () => {
       });
     }
     expect(await harness.sentMessages({ to: RECIPIENT })).toHaveLength(1);
-    expect(await sendSystemEmail(database.db, { to: [RECIPIENT], subject: 'Through the stored server', text: 'Hello' })).toEqual({ outcome: 'sent' });
+    expect(await sendSystemEmail(database, { to: [RECIPIENT], subject: 'Through the stored server', text: 'Hello' })).toEqual({ outcome: 'sent' });
     expect(await harness.sentMessages({ to: RECIPIENT })).toHaveLength(2);
   });
 

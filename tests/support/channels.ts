@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 import type { DatabaseHandle } from '@/db/client';
 import { mailboxes } from '@/db/schema';
 import type { Actor } from '@/lib/auth/actor';
-import { completeMailboxAuthorization } from '@/lib/mailboxes/complete-mailbox-authorization';
+import { completeOAuthCallback } from '@/lib/oauth/complete-oauth-callback';
 import { saveMailbox, type SaveMailboxResult } from '@/lib/mailboxes/save-mailbox';
 import type { StartedAuthorization } from '@/lib/oauth/start-authorization';
 import type { Harness } from '../harness';
@@ -38,7 +38,7 @@ export async function finishAuthorization(
   email: string,
 ) {
   const callback = await harness.signInAt(started.url, integration.redirectUri, email);
-  return completeMailboxAuthorization({
+  return completeOAuthCallback({
     database,
     actor,
     integrationId: integration.integrationId,

@@ -3,7 +3,7 @@ import type { NextRequest } from 'next/server';
 import { getActor } from '@/app/_server/session';
 import { getDatabase } from '@/db/client';
 import { getEnv } from '@/lib/env';
-import { completeMailboxAuthorization } from '@/lib/mailboxes/complete-mailbox-authorization';
+import { completeOAuthCallback } from '@/lib/oauth/complete-oauth-callback';
 import { browserBindingCookieName } from '@/lib/oauth/start-authorization';
 import { pathOnApp } from '@/lib/net/path-on-app';
 import { isUuid } from '@/lib/validation';
@@ -21,7 +21,7 @@ export async function GET(request: NextRequest, { params }: { params: Promise<{ 
   const { integrationId } = await params;
   if (!isUuid(integrationId)) return new Response('Not found', { status: 404, headers: PRIVATE_HEADERS });
   const cookieStore = await cookies();
-  const result = await completeMailboxAuthorization({
+  const result = await completeOAuthCallback({
     database: await getDatabase(),
     actor: await getActor(),
     integrationId,

@@ -4,8 +4,10 @@ import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { formAction, formInput } from '@/app/_server/form-action';
 import type { FormState } from '@/app/_server/form-state';
+import { goToProvider } from '@/app/_server/go-to-provider';
 import { getDatabase } from '@/db/client';
 import { requireSystemAdmin } from '@/lib/auth/actor';
+import { reauthorizeOutgoingMail } from '@/lib/outgoing-mail/reauthorize-outgoing-mail';
 import { saveOutgoingMailServer } from '@/lib/outgoing-mail/save-outgoing-mail-server';
 import { type OutgoingMailTestResult, sendTestEmail } from '@/lib/outgoing-mail/send-test-email';
 import { parseInput } from '@/lib/validation';
@@ -14,7 +16,7 @@ const intentSchema = z.object({ intent: z.enum(['save', 'test']).default('save')
 
 const describeSteps = (test: OutgoingMailTestResult) => test.steps.map((step) => `${step.ok ? '✓' : '✗'} ${step.step}: ${step.detail}`).join('\n');
 
-/** Save (after signing in) or Send test email, both from the same typed settings. */
+/** Save (after signing in, or after authorizing at the provider) or Send test email, both from the same typed settings. */
 export const outgoingMailAction = formAction(async ({ actor, formData }): Promise<FormState> => {
   requireSystemAdmin(actor);
   const input = formInput(formData);
@@ -27,7 +29,11 @@ export const outgoingMailAction = formAction(async ({ actor, formData }): Promis
       : { status: 'error', message: `The test email could not be sent.\n${describeSteps(test)}` };
   }
   const result = await saveOutgoingMailServer({ database, actor, input });
+  if (result.outcome === 'authorize') return goToProvider(result.authorization);
   if (result.outcome === 'sign_in_failed') return { status: 'error', message: `Nothing was saved: Intake could not sign in.\n${describeSteps(result.test)}` };
   revalidatePath('/admin/system', 'layout');
   return { status: 'success', message: `Outgoing mail server saved. Alerts go out through it.\n${describeSteps(result.test)}` };
 });
+
+/** Authorize: the stored OAuth 2.0 account signs in again at the provider. */
+export const authorizeOutgoingMailAction = formAction(async ({ db, actor }) => goToProvider(await reauthorizeOutgoingMail({ db, actor })));
