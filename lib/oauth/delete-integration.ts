@@ -23,7 +23,7 @@ export async function deleteIntegration({ db, actor, integrationId }: { db: Data
         ...users.map((mailbox) => `${mailbox.emailAddress} (${mailbox.kind === 'channel' ? 'email channel' : 'incoming mail server'})`),
         ...outgoing.map((server) => `${server.username} (outgoing mail)`),
       ].join(', ');
-      throw new ValidationError({}, `This integration cannot be deleted while mailboxes use it: ${list}. Switch or remove them first.`);
+      throw new ValidationError({}, `This integration cannot be deleted while these use it: ${list}. Switch or remove them first.`);
     }
     await tx.delete(oauthIntegrations).where(eq(oauthIntegrations.id, integrationId));
     await recordAudit(tx, {

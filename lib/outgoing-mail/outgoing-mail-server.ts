@@ -83,6 +83,9 @@ export function reachesStoredCredential(stored: OutgoingMailServerRow | null, se
 /** Why Send test email cannot use an OAuth 2.0 account that was never authorized for these settings. */
 export const AUTHORIZE_FIRST = 'Use Save and authorize first: Intake has no authorization for this account and server yet.';
 
+/** Why Send test email cannot use an OAuth 2.0 grant the provider refused. */
+export const AUTHORIZE_AGAIN = 'The provider no longer accepts the stored authorization: use Authorize, then send the test email again.';
+
 /**
  * The credential for typed settings: the typed password, or the stored password or grant while
  * the settings still reach what it was given for.
@@ -99,5 +102,10 @@ export async function credentialFor(
     if (settings.authentication !== 'password') throw ValidationError.field('authentication', AUTHORIZE_FIRST);
     throw ValidationError.field('password', storedPassword ? PASSWORD_AGAIN : 'Enter the password.');
   }
-  return { credential: await storedCredential(database, stored), reusesStored: true };
+  try {
+    return { credential: await storedCredential(database, stored), reusesStored: true };
+  } catch (error) {
+    if (!(error instanceof OAuthFailure)) throw error;
+    throw ValidationError.field('authentication', error.kind === 'needs_reauthorization' ? AUTHORIZE_AGAIN : error.message);
+  }
 }

@@ -10,7 +10,7 @@ import { reauthorizeOutgoingMail } from '@/lib/outgoing-mail/reauthorize-outgoin
 import { type SaveOutgoingMailResult, saveOutgoingMailServer } from '@/lib/outgoing-mail/save-outgoing-mail-server';
 import { AUTHORIZE_OUTGOING_MAIL_AGAIN, sendSystemEmail } from '@/lib/outgoing-mail/send-system-email';
 import { sendTestEmail } from '@/lib/outgoing-mail/send-test-email';
-import { AUTHORIZE_FIRST } from '@/lib/outgoing-mail/outgoing-mail-server';
+import { AUTHORIZE_AGAIN, AUTHORIZE_FIRST } from '@/lib/outgoing-mail/outgoing-mail-server';
 import type { StartedAuthorization } from '@/lib/oauth/start-authorization';
 import { finishAuthorization } from '../support/channels';
 import { setupIntegration } from '../support/integration-context';
@@ -130,6 +130,9 @@ describe('outgoing mail with OAuth 2.0', { timeout: 90_000 }, () => {
     // Without asking the provider again, the next email waits for the same reason.
     expect(await sendSystemEmail(database, { to: [RECIPIENT], subject: 'Nor this', text: '…' })).toMatchObject({ outcome: 'failed' });
     expect(await harness.sentMessages({ to: RECIPIENT })).toHaveLength(1);
+    await expect(sendTestEmail({ database, actor: admin, input: { ...typed(), sendTo: RECIPIENT } })).rejects.toMatchObject({
+      fieldErrors: { authentication: [AUTHORIZE_AGAIN] },
+    });
     // Saving the same settings now asks for the authorization again.
     authorizationOf(await saveOutgoingMailServer({ database, actor: admin, input: typed() }));
 
